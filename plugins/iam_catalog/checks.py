@@ -1,0 +1,178 @@
+"""Rules a catalog must keep beyond its schema: IAM grammar, uniqueness, safe prose."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import PurePosixPath
+
+from .model import TRUST, Catalog, DbType, Policy, Statement
+from .policy import placeholders
+from .problems import Problems
+
+_CODE_BLOCK = re.compile(r"^( *)(```|~~~).*?^\1\2", re.MULTILINE | re.DOTALL)
+_CODE_SPAN = re.compile(r"(`+).+?\1", re.DOTALL)
+_AUTOLINK = re.compile(r"<(https?|mailto):[^<>\s]+>")
+_HTML = re.compile(r"<\s*[A-Za-z!/?]")
+_LINK_TARGET = re.compile(r"\]\(\s*<?([^)\s>]*)")
+_SAFE_TARGET = re.compile(r"(https?://|mailto:|#|\.{0,2}/|[A-Za-z0-9_.-]+(/|\.md|#|$))")
+
+
+def prose_problems(text: str) -> Iterator[str]:
+    """Why a piece of catalog Markdown may not reach a page as written."""
+    bare = _CODE_SPAN.sub("", _CODE_BLOCK.sub("", text))
+    if _HTML.search(_AUTOLINK.sub("", bare)):
+        yield "raw HTML is not allowed in catalog prose: write Markdown, or put code in backticks"
+    for target in _LINK_TARGET.findall(bare):
+        if target and not _SAFE_TARGET.match(target):
+            yield f"link target '{target}' is not allowed: use an http(s), mailto or relative link"
+
+
+def _statements(policies: Iterable[Policy]) -> Iterator[tuple[Policy, Statement]]:
+    for policy in policies:
+        for st in policy.statements:
+            yield policy, st
+
+
+def _statement_texts(st: Statement) -> Iterator[str]:
+    yield from st.actions
+    yield from st.resources
+    for _, values in st.principal:
+        yield from values
+    for _, pairs in st.conditions:
+        for key, values in pairs:
+            yield key
+            yield from values
+
+
+def _check_policy_shape(path: str, policy: Policy, problems: Problems) -> None:
+    for st in policy.statements:
+        if policy.attach == TRUST:
+            if not st.principal:
+                problems.error(path, st.line, "a trust policy statement needs a principal")
+            if st.resources:
+                problems.error(path, st.at("resources"), "a trust policy statement takes no resources")
+        else:
+            if st.principal:
+                problems.error(path, st.at("principal"), "principal is allowed only in trust policies")
+            if not st.resources:
+                problems.error(path, st.line, "statement is missing required key 'resources'")
+        if st.sid and not st.purpose:
+            problems.error(path, st.at("sid"), f"statement {st.sid} needs a purpose: say why it is needed")
+        if st.purpose and not st.sid:
+            problems.error(path, st.at("purpose"), "a statement with a purpose needs a sid to name it in the table")
+        for key, items in (("actions", st.actions), ("resources", st.resources)):
+            repeated = sorted({x for x in items if items.count(x) > 1})
+            if repeated:
+                problems.warning(path, st.at(key), f"{key} lists {', '.join(repeated)} more than once")
+
+
+def _check_prose(path: str, line: int, text: str | None, declared: set[str], problems: Problems) -> None:
+    if not text:
+        return
+    for message in prose_problems(text):
+        problems.error(path, line, message)
+    for name in placeholders(text):
+        if name not in declared:
+            problems.error(path, line, f"placeholder ${{{name}}} is not a declared variable")
+
+
+def _check_type(catalog: Catalog, db_type: DbType, problems: Problems) -> None:
+    path = db_type.path
+    stem = PurePosixPath(path).name.removesuffix(".yaml")
+    if stem != db_type.id:
+        problems.error(path, db_type.at("id"), f"id '{db_type.id}' must equal the file name '{stem}'")
+    shared_names = {v.name for v in catalog.shared.variables}
+    for var in db_type.variables:
+        if var.name in shared_names:
+            problems.error(path, var.line, f"variable {var.name} is already declared in {catalog.shared.path}")
+    declared = set(catalog.variables(db_type))
+    used: set[str] = set()
+    policies = list(db_type.all_policies(catalog.shared))
+    own = [p for p in policies if p not in {s.policy for s in db_type.steps(catalog.shared)}]
+    seen_ids: dict[str, int] = {}
+    for policy in policies:
+        if policy.id in seen_ids:
+            problems.error(path, policy.at("id"), f"policy id '{policy.id}' is used twice in this type")
+        seen_ids.setdefault(policy.id, policy.line)
+    for policy in own:
+        _check_policy_shape(path, policy, problems)
+        for field in ("intro", "notes"):
+            _check_prose(path, policy.at(field), getattr(policy, field), declared, problems)
+        for st in policy.statements:
+            _check_prose(path, st.at("purpose"), st.purpose, declared, problems)
+            for text in _statement_texts(st):
+                for name in placeholders(text):
+                    used.add(name)
+                    if name not in declared:
+                        problems.error(path, st.line, f"placeholder ${{{name}}} is not a declared variable")
+    _check_prose(path, db_type.at("intro"), db_type.intro, declared, problems)
+    user = db_type.database_user
+    if user:
+        _check_prose(path, user.at("intro"), user.intro, declared, problems)
+        for step in db_type.steps(catalog.shared):
+            for text in (step.title, step.intro or "", step.notes or "", *(
+                t for st in step.policy.statements for t in _statement_texts(st)
+            )):
+                for name in placeholders(text):
+                    used.add(name)
+                    if name not in declared:
+                        problems.error(
+                            path,
+                            user.at("assume_role"),
+                            f"the shared assume-role steps use ${{{name}}}: declare it in variables",
+                        )
+    for var in db_type.variables:
+        if var.name not in used:
+            problems.warning(path, var.line, f"variable {var.name} is declared but not used")
+
+
+def _check_variables(catalog: Catalog, problems: Problems) -> None:
+    for owner_path, variables in [(catalog.shared.path, catalog.shared.variables)] + [
+        (t.path, t.variables) for t in catalog.types
+    ]:
+        for var in variables:
+            if var.pattern is None:
+                continue
+            try:
+                re.compile(var.pattern)
+            except re.error as exc:
+                problems.error(owner_path, var.line, f"pattern of {var.name} is not a regular expression: {exc}")
+
+
+def _check_unique_names(catalog: Catalog, problems: Problems) -> None:
+    owners: dict[str, DbType] = {}
+    for db_type in catalog.types:
+        for name, key in [(db_type.id, "id"), *((a, "aliases") for a in db_type.aliases)]:
+            other = owners.get(name)
+            if other is not None and other is not db_type:
+                problems.error(
+                    db_type.path, db_type.at(key), f"'{name}' already names type '{other.id}' ({other.path})"
+                )
+            elif other is db_type:
+                problems.error(db_type.path, db_type.at(key), f"'{name}' is listed twice")
+            owners.setdefault(name, db_type)
+    sids: dict[str, str] = {}
+    for db_type in catalog.types:
+        own = [*db_type.policies, *(db_type.database_user.policies if db_type.database_user else ())]
+        for _, st in _statements(own):
+            if not st.sid:
+                continue
+            where = f"{db_type.path}:{st.at('sid')}"
+            if st.sid in sids:
+                problems.error(
+                    db_type.path, st.at("sid"), f"sid {st.sid} is already used at {sids[st.sid]}: sids are unique"
+                )
+            sids.setdefault(st.sid, where)
+
+
+def check_catalog(catalog: Catalog, problems: Problems) -> None:
+    shared = catalog.shared
+    for step in shared.steps:
+        _check_policy_shape(shared.path, step.policy, problems)
+    for message in prose_problems(shared.overview):
+        problems.error(shared.path, shared.at("overview"), message)
+    _check_variables(catalog, problems)
+    _check_unique_names(catalog, problems)
+    for db_type in catalog.types:
+        _check_type(catalog, db_type, problems)

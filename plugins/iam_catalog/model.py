@@ -1,0 +1,243 @@
+"""The catalog as typed, immutable data. Built only from data that passed the schema."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from .schema import Lines, Pointer
+
+Strings = tuple[str, ...]
+KeyLines = tuple[tuple[str, int], ...]
+StringMap = tuple[tuple[str, Strings], ...]
+
+# Policies attached to the Database Service's own identity; print-iam merges these.
+SERVICE = "service"
+TRUST = "trust"
+
+
+class Located:
+    """Knows the line of each of its keys, so a problem with one value points at it."""
+
+    line: int
+    key_lines: KeyLines
+
+    def at(self, key: str) -> int:
+        return dict(self.key_lines).get(key, self.line)
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    default: str
+    description: str
+    pattern: str | None
+    line: int
+
+
+@dataclass(frozen=True)
+class Statement(Located):
+    sid: str | None
+    effect: str
+    principal: StringMap
+    actions: Strings
+    resources: Strings
+    conditions: tuple[tuple[str, StringMap], ...]
+    purpose: str | None
+    line: int
+    key_lines: KeyLines
+
+
+@dataclass(frozen=True)
+class Policy(Located):
+    id: str
+    attach: str
+    optional: bool
+    title: str | None
+    intro: str | None
+    notes: str | None
+    statements: tuple[Statement, ...]
+    line: int
+    key_lines: KeyLines
+
+
+@dataclass(frozen=True)
+class Step:
+    title: str
+    intro: str | None
+    policy: Policy
+    notes: str | None
+    line: int
+
+
+@dataclass(frozen=True)
+class DatabaseUser(Located):
+    title: str
+    intro: str | None
+    policies: tuple[Policy, ...]
+    assume_role: bool
+    line: int
+    key_lines: KeyLines
+
+
+@dataclass(frozen=True)
+class DbType(Located):
+    id: str
+    title: str
+    aliases: Strings
+    summary: str
+    intro: str | None
+    variables: tuple[Variable, ...]
+    policies: tuple[Policy, ...]
+    database_user: DatabaseUser | None
+    path: str
+    line: int
+    key_lines: KeyLines
+
+    def steps(self, shared: Shared) -> tuple[Step, ...]:
+        """The shared assume-role steps, when this type's database user is an assumed role."""
+        return shared.steps if self.database_user and self.database_user.assume_role else ()
+
+    def all_policies(self, shared: Shared) -> Iterator[Policy]:
+        """Every policy of the type's page, in page order."""
+        yield from self.policies
+        if self.database_user:
+            yield from self.database_user.policies
+        for step in self.steps(shared):
+            yield step.policy
+
+
+@dataclass(frozen=True)
+class Shared(Located):
+    variables: tuple[Variable, ...]
+    overview: str
+    assume_role_intro: str
+    steps: tuple[Step, ...]
+    path: str
+    line: int
+    key_lines: KeyLines
+
+
+@dataclass(frozen=True)
+class Catalog:
+    shared: Shared
+    types: tuple[DbType, ...]  # sorted by title, the order readers scan
+
+    def variables(self, db_type: DbType) -> dict[str, Variable]:
+        return {v.name: v for v in (*self.shared.variables, *db_type.variables)}
+
+    def defaults(self, db_type: DbType) -> dict[str, str]:
+        return {name: v.default for name, v in self.variables(db_type).items()}
+
+    def find(self, name: str) -> DbType | None:
+        for db_type in self.types:
+            if name == db_type.id or name in db_type.aliases:
+                return db_type
+        return None
+
+
+# --- construction from schema-checked plain data -------------------------------------------
+
+
+def _key_lines(data: dict[str, Any], lines: Lines, ptr: Pointer) -> KeyLines:
+    return tuple((k, lines[(*ptr, k)]) for k in data)
+
+
+def _strings(value: str | list[str] | None) -> Strings:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _string_map(value: dict[str, Any] | None) -> StringMap:
+    return tuple((k, _strings(v)) for k, v in (value or {}).items())
+
+
+def _variables(data: dict[str, Any] | None, lines: Lines, ptr: Pointer) -> tuple[Variable, ...]:
+    return tuple(
+        Variable(name, v["default"], v["description"], v.get("pattern"), lines[(*ptr, name)])
+        for name, v in (data or {}).items()
+    )
+
+
+def _statement(data: dict[str, Any], lines: Lines, ptr: Pointer) -> Statement:
+    return Statement(
+        sid=data.get("sid"),
+        effect=data.get("effect", "Allow"),
+        principal=_string_map(data.get("principal")),
+        actions=_strings(data["actions"]),
+        resources=_strings(data.get("resources")),
+        conditions=tuple((op, _string_map(m)) for op, m in data.get("conditions", {}).items()),
+        purpose=data.get("purpose"),
+        line=lines[ptr],
+        key_lines=_key_lines(data, lines, ptr),
+    )
+
+
+def _policy(data: dict[str, Any], lines: Lines, ptr: Pointer) -> Policy:
+    return Policy(
+        id=data["id"],
+        attach=data["attach"],
+        optional=data.get("optional", False),
+        title=data.get("title"),
+        intro=data.get("intro"),
+        notes=data.get("notes"),
+        statements=tuple(
+            _statement(s, lines, (*ptr, "statements", i)) for i, s in enumerate(data["statements"])
+        ),
+        line=lines[ptr],
+        key_lines=_key_lines(data, lines, ptr),
+    )
+
+
+def _policies(data: list[dict[str, Any]] | None, lines: Lines, ptr: Pointer) -> tuple[Policy, ...]:
+    return tuple(_policy(p, lines, (*ptr, i)) for i, p in enumerate(data or []))
+
+
+def db_type_from_data(data: dict[str, Any], lines: Lines, path: str) -> DbType:
+    user = data.get("database_user")
+    return DbType(
+        id=data["id"],
+        title=data["title"],
+        aliases=tuple(data.get("aliases", [])),
+        summary=data["summary"],
+        intro=data.get("intro"),
+        variables=_variables(data.get("variables"), lines, ("variables",)),
+        policies=_policies(data["policies"], lines, ("policies",)),
+        database_user=None
+        if user is None
+        else DatabaseUser(
+            title=user["title"],
+            intro=user.get("intro"),
+            policies=_policies(user.get("policies"), lines, ("database_user", "policies")),
+            assume_role=user.get("assume_role", False),
+            line=lines[("database_user",)],
+            key_lines=_key_lines(user, lines, ("database_user",)),
+        ),
+        path=path,
+        line=lines[()],
+        key_lines=_key_lines(data, lines, ()),
+    )
+
+
+def shared_from_data(data: dict[str, Any], lines: Lines, path: str) -> Shared:
+    steps = data["assume_role"]["steps"]
+    return Shared(
+        variables=_variables(data["variables"], lines, ("variables",)),
+        overview=data["overview"],
+        assume_role_intro=data["assume_role"]["intro"],
+        steps=tuple(
+            Step(
+                title=s["title"],
+                intro=s.get("intro"),
+                policy=_policy(s["policy"], lines, ("assume_role", "steps", i, "policy")),
+                notes=s.get("notes"),
+                line=lines[("assume_role", "steps", i)],
+            )
+            for i, s in enumerate(steps)
+        ),
+        path=path,
+        line=lines[()],
+        key_lines=_key_lines(data, lines, ()),
+    )

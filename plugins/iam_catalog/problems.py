@@ -1,0 +1,57 @@
+"""Problems found in a catalog: where, how bad, and what to do about it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    path: str
+    line: int
+    message: str
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        prefix = "warning: " if self.severity == "warning" else ""
+        where = f"{self.path}:{self.line}" if self.line else self.path  # a folder has no lines
+        return f"{where}: {prefix}{self.message}"
+
+
+@dataclass
+class Problems:
+    """Collects every problem so that a reviewer sees all of them in one run."""
+
+    items: list[Problem] = field(default_factory=list)
+
+    def error(self, path: str, line: int, message: str) -> None:
+        self.items.append(Problem(path, line, message, "error"))
+
+    def warning(self, path: str, line: int, message: str) -> None:
+        self.items.append(Problem(path, line, message, "warning"))
+
+    def extend(self, other: Problems) -> None:
+        self.items.extend(other.items)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.items if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.items if p.severity == "warning"]
+
+    def sorted(self) -> list[Problem]:
+        # A problem can be found twice by independent checks; report it once.
+        return sorted(set(self.items), key=lambda p: (p.path, p.line, p.severity, p.message))
+
+
+class CatalogError(Exception):
+    """The catalog cannot be used; `problems` says every reason, each with its place."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
