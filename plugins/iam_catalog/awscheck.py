@@ -21,8 +21,7 @@ def _check_policy(path: str, policy: Policy, problems: Problems) -> None:
                 problems.error(
                     path,
                     st.at("actions"),
-                    f"unknown service prefix '{service}' in {action}"
-                    + (f" (did you mean '{hint}'?)" if hint else ""),
+                    f"unknown service prefix '{service}' in {action}" + (f" (did you mean '{hint}'?)" if hint else ""),
                 )
                 continue
             names = awsfacts.expand(action)
@@ -43,23 +42,24 @@ def _check_policy(path: str, policy: Policy, problems: Problems) -> None:
         if policy.attach == TRUST:
             continue
         formats = list(dict.fromkeys(accepted))
-        hint = list(dict.fromkeys(hints))
-        shown = " or ".join(hint[:_MAX_HINTS]) + (f" (and {len(hint) - _MAX_HINTS} more)" if len(hint) > _MAX_HINTS else "")
+        unique_hints = list(dict.fromkeys(hints))
+        shown = " or ".join(unique_hints[:_MAX_HINTS]) + (
+            f" (and {len(unique_hints) - _MAX_HINTS} more)" if len(unique_hints) > _MAX_HINTS else ""
+        )
         for resource in st.resources:
             if resource == "*":
                 if scoped and st.sid:
                     problems.warning(
                         path,
                         st.at("resources"),
-                        f'{st.sid}: Resource "*" on {", ".join(dict.fromkeys(scoped))}, which can be '
-                        f"scoped to {shown}",
+                        f'{st.sid}: Resource "*" on {", ".join(dict.fromkeys(scoped))}, which can be scoped to {shown}',
                     )
                 continue
             if not formats:
                 problems.error(
                     path,
                     st.at("resources"),
-                    f"{', '.join(st.actions)} accepts no resource-level permissions: the resource must be \"*\"",
+                    f'{", ".join(st.actions)} accepts no resource-level permissions: the resource must be "*"',
                 )
             elif not any(awsfacts.arn_matches(resource, fmt) for fmt in formats):
                 problems.error(

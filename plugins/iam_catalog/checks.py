@@ -111,9 +111,12 @@ def _check_type(catalog: Catalog, db_type: DbType, problems: Problems) -> None:
     if user:
         _check_prose(path, user.at("intro"), user.intro, declared, problems)
         for step in db_type.steps(catalog.shared):
-            for text in (step.title, step.intro or "", step.notes or "", *(
-                t for st in step.policy.statements for t in _statement_texts(st)
-            )):
+            for text in (
+                step.title,
+                step.intro or "",
+                step.notes or "",
+                *(t for st in step.policy.statements for t in _statement_texts(st)),
+            ):
                 for name in placeholders(text):
                     used.add(name)
                     if name not in declared:

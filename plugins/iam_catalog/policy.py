@@ -27,12 +27,12 @@ def placeholders(text: str) -> list[str]:
 def fill(text: str, values: Values) -> list[str]:
     """Every expansion of `text`; unknown placeholders stay as written."""
     names = [n for n in dict.fromkeys(placeholders(text)) if n in values]
-    choices = [(values[n],) if isinstance(values[n], str) else tuple(values[n]) for n in names]
-    out = []
-    for combo in itertools.product(*choices):
-        chosen = dict(zip(names, combo))
-        out.append(PLACEHOLDER.sub(lambda m: str(chosen.get(m.group(1), m.group(0))), text))
-    return out
+    choices: list[Strings] = [(v,) if isinstance(v := values[n], str) else tuple(v) for n in names]
+    return [_substitute(text, dict(zip(names, combo, strict=True))) for combo in itertools.product(*choices)]
+
+
+def _substitute(text: str, chosen: Mapping[str, str]) -> str:
+    return PLACEHOLDER.sub(lambda m: chosen.get(m.group(1), m.group(0)), text)
 
 
 def fill_one(text: str, values: Values) -> str:

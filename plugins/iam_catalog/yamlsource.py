@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Union
 
 import yaml
 
@@ -46,7 +45,7 @@ class Map:
         return None
 
 
-Node = Union[Scalar, Seq, Map]
+Node = Scalar | Seq | Map
 
 _INT = re.compile(r"[-+]?[0-9]+\Z")
 _NULL = {"", "~", "null", "Null", "NULL"}
@@ -74,9 +73,13 @@ class _Refused(Exception):
         self.message = message
 
 
+def _line(event: yaml.Event) -> int:
+    return event.start_mark.line + 1 if event.start_mark else 1
+
+
 def _compose(events: list[yaml.Event], pos: int) -> tuple[Node, int]:
     event = events[pos]
-    line = event.start_mark.line + 1
+    line = _line(event)
     if isinstance(event, yaml.AliasEvent):
         raise _Refused(line, f"alias '*{event.anchor}' is not allowed: write the value out")
     anchor = getattr(event, "anchor", None)
@@ -110,8 +113,8 @@ def _compose(events: list[yaml.Event], pos: int) -> tuple[Node, int]:
                     "YAML would silently keep only the last one",
                 )
             seen[key.value] = key.line
-            value, pos = _compose(events, pos)
-            pairs.append((key, value))
+            item, pos = _compose(events, pos)
+            pairs.append((key, item))
         return Map(tuple(pairs), line), pos + 1
     raise _Refused(line, f"unexpected YAML event {type(event).__name__}")  # pragma: no cover
 
@@ -145,7 +148,7 @@ def parse(data: bytes, path: str, problems: Problems) -> Node | None:
         return None
     if docs > 1:
         second = [e for e in events if isinstance(e, yaml.DocumentStartEvent)][1]
-        problems.error(path, second.start_mark.line + 1, "more than one YAML document")
+        problems.error(path, _line(second), "more than one YAML document")
         return None
     try:
         root, _ = _compose(events, 2)  # skip StreamStart and DocumentStart

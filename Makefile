@@ -1,0 +1,45 @@
+# Two commands on a fresh clone: `make site` and `make test`. Each sets up .venv on its own.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+BASE   := $(VENV)/.installed
+TESTS  := $(VENV)/.installed-test
+PYTHON ?= python3
+
+# Same commit, same bytes: the sitemap's dates come from the commit, not the clock.
+export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+export NO_MKDOCS_2_WARNING := 1
+
+.PHONY: site serve test lint validate bench clean
+
+site: $(BASE)
+	$(VENV)/bin/mkdocs build --strict
+
+serve: $(BASE)
+	$(VENV)/bin/mkdocs serve
+
+test: $(TESTS)
+	$(PY) -m ruff check plugins tests bench
+	$(PY) -m mypy
+	$(PY) -m pytest
+
+validate: $(BASE)
+	$(VENV)/bin/iam-catalog validate
+
+bench: $(TESTS)
+	$(PY) bench/build_speed.py
+	$(PY) bench/cli_speed.py
+
+clean:
+	rm -rf site $(VENV)
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(BASE): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --editable .
+	touch $@
+
+$(TESTS): $(BASE)
+	$(PY) -m pip install --quiet --editable '.[test]'
+	touch $@

@@ -1,0 +1,5 @@
+"""Command line interface (filled in by later work)."""
+
+
+def main() -> int:
+    return 0

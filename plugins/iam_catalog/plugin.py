@@ -1,0 +1,60 @@
+"""The mkdocs adapter: load the catalog before anything is cleaned, add its files, watch it."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files
+
+from .loader import load_directory
+from .site import site_files
+
+log = logging.getLogger("mkdocs.plugins.iam_catalog")
+
+
+class IamCatalogConfig(base.Config):  # type: ignore[no-untyped-call]
+    catalog = c.Type(str, default="catalog")
+    """Catalog folder, relative to `mkdocs.yml`."""
+
+
+class IamCatalogPlugin(BasePlugin[IamCatalogConfig]):  # type: ignore[no-untyped-call]
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+        self.directory = Path("catalog")
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        # mkdocs cleans the site folder only after this event, so a rejected catalog leaves
+        # an earlier site exactly as it was.
+        self.directory = Path(config.config_file_path).parent / self.config.catalog
+        loaded = load_directory(self.directory)
+        warnings = [p for p in loaded.problems if p.severity == "warning"]
+        if warnings:
+            # Info, not warning: mkdocs' --strict is for broken pages; `validate --strict` is
+            # the gate for these.
+            log.info("the IAM catalog has %d warnings: `iam-catalog validate` lists them", len(warnings))
+        for problem in warnings:
+            log.debug("%s", problem)
+        if loaded.errors:
+            count = len(loaded.errors)
+            raise PluginError(
+                f"the IAM catalog has {count} error{'s' if count > 1 else ''}:\n"
+                + "\n".join(str(p) for p in loaded.errors)
+            )
+        self.files = site_files(loaded.require(), directory_urls=config.use_directory_urls)
+        return config
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        for path, content in self.files.items():
+            files.append(File.generated(config, path, content=content))
+        return files
+
+    def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
+        server.watch(str(self.directory))
+        return server

@@ -1,0 +1,56 @@
+"""AWS's size quotas for policies, measured the way AWS measures them (whitespace is free)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .merge import merged_document
+from .model import TRUST, Catalog
+from .policy import compact_size, policy_document
+from .problems import Problems
+
+MANAGED = 6144
+INLINE_ROLE = 10240
+TRUST_POLICY = 2048
+NEAR = 0.9  # within 10% of a quota: warn before an edit tips it over
+
+
+@dataclass(frozen=True)
+class Quota:
+    name: str
+    limit: int
+
+
+MANAGED_QUOTA = Quota("managed policy", MANAGED)
+INLINE_QUOTA = Quota("role inline policies", INLINE_ROLE)
+TRUST_QUOTA = Quota("trust policy", TRUST_POLICY)
+
+
+def judge(doc: dict[str, Any], quota: Quota) -> tuple[str, str] | None:
+    """(severity, message) when `doc` is over or near `quota`, else None."""
+    size = compact_size(doc)
+    if size > quota.limit:
+        return "error", f"{size} characters, over the {quota.name} quota of {quota.limit}"
+    if size > quota.limit * NEAR:
+        return "warning", f"{size} characters, within 10% of the {quota.name} quota of {quota.limit}"
+    return None
+
+
+def _report(problems: Problems, path: str, line: int, what: str, verdict: tuple[str, str] | None) -> None:
+    if verdict:
+        severity, message = verdict
+        (problems.error if severity == "error" else problems.warning)(path, line, f"{what}: {message}")
+
+
+def check_catalog(catalog: Catalog, problems: Problems) -> None:
+    for db_type in catalog.types:
+        values = catalog.defaults(db_type)
+        for policy in db_type.all_policies(catalog.shared):
+            quota = TRUST_QUOTA if policy.attach == TRUST else MANAGED_QUOTA
+            doc = policy_document(policy, values)
+            _report(problems, db_type.path, policy.line, f"policy {policy.id}", judge(doc, quota))
+    merged = merged_document(catalog, catalog.types, {}, optional=True)
+    where = catalog.shared.path
+    for quota in (MANAGED_QUOTA, INLINE_QUOTA):
+        _report(problems, where, 1, "the merged policy of all types", judge(merged, quota))

@@ -1,0 +1,152 @@
+"""Everything the published site holds that comes from the catalog, as paths and bytes.
+
+Pure: no mkdocs here. The plugin hands these to mkdocs as virtual files; tests and the
+benchmark call the same function.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import cache
+from posixpath import relpath
+from typing import Any
+
+import jinja2
+
+from .model import Catalog, DbType
+from .policy import Values, dumps, fill_one, policy_document
+
+REFERENCE = "reference"
+POLICIES = "policies"
+INDEX_JSON = "catalog.json"
+
+
+@dataclass(frozen=True)
+class Download:
+    name: str  # shown above the block: type/policy.json
+    filename: str  # suggested by the download attribute: type-policy.json
+    href: str  # relative to the page
+    path: str  # in the site
+    json: str
+
+
+def page_path(db_type: DbType) -> str:
+    return f"{REFERENCE}/{db_type.id}.md"
+
+
+def download_path(db_type: DbType, policy_id: str) -> str:
+    return f"{POLICIES}/{db_type.id}/{policy_id}.json"
+
+
+def page_url(src: str, directory_urls: bool) -> str:
+    stem = src.removesuffix(".md")
+    if stem.endswith("index"):
+        return stem.removesuffix("index")
+    return f"{stem}/" if directory_urls else f"{stem}.html"
+
+
+def downloads(catalog: Catalog, db_type: DbType, values: Values | None = None) -> dict[str, Download]:
+    filled = {**catalog.defaults(db_type), **(values or {})}
+    out = {}
+    for policy in db_type.all_policies(catalog.shared):
+        path = download_path(db_type, policy.id)
+        out[policy.id] = Download(
+            name=f"{db_type.id}/{policy.id}.json",
+            filename=f"{db_type.id}-{policy.id}.json",
+            href=relpath(path, REFERENCE),
+            path=path,
+            json=dumps(policy_document(policy, filled)),
+        )
+    return out
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("iam_catalog", "templates"),
+        autoescape=False,  # the output is Markdown; prose is checked for raw HTML when loaded
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["code"] = lambda text: f"`{text}`"
+    return env
+
+
+def _tidy(markdown: str) -> str:
+    # Templates stay readable with blank lines around blocks; the output keeps at most one.
+    lines = markdown.splitlines()
+    out: list[str] = []
+    for line in lines:
+        if line.strip() or (out and out[-1].strip()):
+            out.append(line.rstrip())
+    return "\n".join(out).strip() + "\n"
+
+
+def render_type(catalog: Catalog, db_type: DbType) -> str:
+    defaults = catalog.defaults(db_type)
+    page = (
+        _environment()
+        .get_template("type.md.j2")
+        .render(
+            type=db_type,
+            downloads=downloads(catalog, db_type),
+            steps=db_type.steps(catalog.shared),
+            assume_role_intro=catalog.shared.assume_role_intro,
+            fill=lambda text: fill_one(text, defaults),
+            cell=_cell,
+        )
+    )
+    return _tidy(page)
+
+
+def render_overview(catalog: Catalog) -> str:
+    page = (
+        _environment()
+        .get_template("overview.md.j2")
+        .render(overview=catalog.shared.overview, types=catalog.types, cell=_cell)
+    )
+    return _tidy(page)
+
+
+def _index(catalog: Catalog, files: dict[str, bytes], directory_urls: bool) -> dict[str, Any]:
+    return {
+        "types": [
+            {
+                "id": t.id,
+                "title": t.title,
+                "aliases": list(t.aliases),
+                "page": page_url(page_path(t), directory_urls),
+                "policies": [
+                    {
+                        "id": p.id,
+                        "attach": p.attach,
+                        "optional": p.optional,
+                        "path": download_path(t, p.id),
+                        "sha256": hashlib.sha256(files[download_path(t, p.id)]).hexdigest(),
+                    }
+                    for p in t.all_policies(catalog.shared)
+                ],
+            }
+            for t in catalog.types
+        ]
+    }
+
+
+def site_files(catalog: Catalog, *, directory_urls: bool = True) -> dict[str, bytes]:
+    """Every generated file of the site by its path, in a stable order."""
+    files: dict[str, bytes] = {f"{REFERENCE}/index.md": render_overview(catalog).encode()}
+    for db_type in catalog.types:
+        files[page_path(db_type)] = render_type(catalog, db_type).encode()
+        for download in downloads(catalog, db_type).values():
+            files[download.path] = download.json.encode()
+    index = _index(catalog, files, directory_urls)
+    files[INDEX_JSON] = (json.dumps(index, indent=2) + "\n").encode()
+    return files

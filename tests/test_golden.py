@@ -1,0 +1,33 @@
+"""Rendered Markdown of two types, pinned: any change to a page shows up here as a diff.
+
+Run `UPDATE_GOLDEN=1 make test` to accept an intended change, then review the diff.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from iam_catalog.model import Catalog
+from iam_catalog.site import render_overview, render_type
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def _check(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN"):
+        path.write_text(text)
+    assert text == path.read_text()
+
+
+@pytest.mark.parametrize("type_id", ["redshift-serverless", "elasticache-managed-users"])
+def test_type_page(catalog: Catalog, type_id: str) -> None:
+    db_type = catalog.find(type_id)
+    assert db_type is not None
+    _check(f"{type_id}.md", render_type(catalog, db_type))
+
+
+def test_overview_page(catalog: Catalog) -> None:
+    _check("overview.md", render_overview(catalog))

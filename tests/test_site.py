@@ -1,0 +1,87 @@
+"""The built site: downloads agree with the catalog, builds are reproducible, failures are safe."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+from iam_catalog.model import Catalog
+from iam_catalog.policy import policy_document
+
+from .conftest import copy_project, mkdocs_build, tree
+
+
+def test_every_download_matches_the_model(built_site: Path, catalog: Catalog) -> None:
+    expected = {
+        f"policies/{t.id}/{p.id}.json": policy_document(p, catalog.defaults(t))
+        for t in catalog.types
+        for p in t.all_policies(catalog.shared)
+    }
+    found = {str(p.relative_to(built_site)): json.loads(p.read_text()) for p in built_site.glob("policies/*/*.json")}
+    assert found == expected
+    assert len(found) == 34
+
+
+def test_catalog_json_lists_every_download_with_its_digest(built_site: Path) -> None:
+    index = json.loads((built_site / "catalog.json").read_text())
+    listed = {p["path"]: p["sha256"] for t in index["types"] for p in t["policies"]}
+    on_disk = {str(p.relative_to(built_site)) for p in built_site.glob("policies/*/*.json")}
+    assert set(listed) == on_disk
+    for path, digest in listed.items():
+        assert hashlib.sha256((built_site / path).read_bytes()).hexdigest() == digest
+    for entry in index["types"]:
+        assert (built_site / entry["page"] / "index.html").is_file()
+
+
+def test_every_page_links_its_downloads(built_site: Path, catalog: Catalog) -> None:
+    for t in catalog.types:
+        page = (built_site / "reference" / t.id / "index.html").read_text()
+        for p in t.all_policies(catalog.shared):
+            assert f'href="../../policies/{t.id}/{p.id}.json"' in page
+            assert f'download="{t.id}-{p.id}.json"' in page
+
+
+def test_overview_links_every_type(built_site: Path, catalog: Catalog) -> None:
+    page = (built_site / "reference" / "index.html").read_text()
+    for t in catalog.types:
+        assert f'href="../reference/{t.id}/"' in page or f'href="{t.id}/"' in page
+
+
+def test_no_page_loads_anything_from_another_host(built_site: Path) -> None:
+    loads = re.compile(r"""<(?:script|link|img|iframe|source)\b[^>]*\b(?:src|href)=["'](?:https?:)?//""", re.I)
+    for page in built_site.rglob("*.html"):
+        assert not loads.search(page.read_text()), page
+    for sheet in built_site.rglob("*.css"):
+        assert "fonts.googleapis" not in sheet.read_text(), sheet
+
+
+def test_two_builds_are_byte_identical(built_site: Path, tmp_path: Path) -> None:
+    again = tmp_path / "again"
+    result = mkdocs_build(Path(__file__).resolve().parents[1] / "mkdocs.yml", again)
+    assert result.returncode == 0, result.stderr
+    assert tree(again) == tree(built_site)
+
+
+def test_broken_catalog_fails_the_build_and_keeps_the_old_site(tmp_path: Path) -> None:
+    config = copy_project(tmp_path / "project")
+    site = tmp_path / "site"
+    assert mkdocs_build(config, site).returncode == 0
+    before = tree(site)
+    catalog_dir = tmp_path / "project" / "catalog"
+    rds, proxy = catalog_dir / "rds.yaml", catalog_dir / "rds-proxy.yaml"
+    rds.write_text(rds.read_text().replace("purpose:", "purpos:", 1))
+    proxy.write_text(proxy.read_text().replace("rds-db:connect", "rds-db:conect"))
+    result = mkdocs_build(config, site)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert "the IAM catalog has 2 errors" in result.stderr
+    assert f"{rds}:13: unknown key 'purpos' in statement (did you mean 'purpose'?)" in result.stderr
+    assert f"{proxy}:11: unknown action rds-db:conect (did you mean rds-db:connect?)" in result.stderr
+    assert tree(site) == before
+
+
+def test_plugin_never_writes_into_docs(built_site: Path) -> None:
+    docs = Path(__file__).resolve().parents[1] / "docs"
+    assert sorted(p.name for p in docs.rglob("*") if p.is_file()) == ["adding-a-database-type.md", "index.md"]
