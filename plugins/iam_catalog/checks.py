@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import PurePosixPath
 
+from .documents import placeholders
 from .model import TRUST, Catalog, DbType, Policy, Statement
-from .policy import placeholders
 from .problems import Problems
 
 _CODE_BLOCK = re.compile(r"^( *)(```|~~~).*?^\1\2", re.MULTILINE | re.DOTALL)

@@ -1,5 +1,183 @@
-"""Command line interface (filled in by later work)."""
+"""The `iam-catalog` command: parse arguments, call the core, print. Nothing else lives here.
+
+print-iam and list-types run in scripts, so this module imports only what they need; the
+YAML reader, the model and AWS's data load only for `validate` and on a cache miss.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from .catalog_cache import bundled_dir, load_compiled
+
+# On the CLI start-up path: importing `typing` alone costs more than a cached run.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any, NoReturn, TextIO
+
+    from .problems import Problem
+
+PROG = "iam-catalog"
+
+
+class Usage(Exception):
+    """A mistake in how the command was called: one line, exit 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise Usage(message)
+
+
+def _print_problems(problems: Sequence[Problem], err: TextIO) -> None:
+    for problem in problems:
+        print(problem, file=err)
+
+
+def _compiled(args: argparse.Namespace, err: TextIO) -> dict[str, Any] | None:
+    compiled, problems = load_compiled(args.catalog)
+    _print_problems(problems, err)
+    return compiled
+
+
+def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from pathlib import Path
+
+    from .loader import load_directory
+
+    loaded = load_directory(Path(args.catalog or bundled_dir()))
+    _print_problems(loaded.problems, err)
+    errors = len(loaded.errors)
+    warnings = len(loaded.problems) - errors
+    where = args.catalog or bundled_dir()
+    if loaded.catalog:
+        count = len(loaded.catalog.types)
+        print(f"{where}: {count} types, {errors} errors, {warnings} warnings", file=err)
+    else:
+        print(f"{where}: {errors} errors, {warnings} warnings", file=err)
+    return 1 if errors or (args.strict and warnings) else 0
+
+
+def cmd_list_types(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    compiled = _compiled(args, err)
+    if compiled is None:
+        return 1
+    types = compiled["types"]
+    if args.format == "json":
+        rows = [{k: t[k] for k in ("id", "title", "aliases", "summary")} for t in types]
+        print(json.dumps(rows, indent=2), file=out)
+        return 0
+    width = max(len(t["id"]) for t in types)
+    for t in types:
+        aliases = f"  (also: {', '.join(t['aliases'])})" if t["aliases"] else ""
+        print(f"{t['id']:<{width}}  {t['title']}{aliases}", file=out)
+    return 0
+
+
+def _var(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name or not value:
+        raise argparse.ArgumentTypeError(f"'{text}' is not NAME=VALUE")
+    return name, value
+
+
+def _comma_list(text: str) -> list[str]:
+    return [part for part in (p.strip() for p in text.split(",")) if part]
+
+
+def cmd_print_iam(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .documents import MANAGED_POLICY_LIMIT
+    from .formats import FORMATS
+    from .printiam import Request, RequestError, answer, how_to_fill, left_out_policies, split_document
+
+    compiled = _compiled(args, err)
+    if compiled is None:
+        return 1
+    request = Request(
+        args.types,
+        role=args.role,
+        user=args.user,
+        assumes_roles=args.assumes_roles or (),
+        account=args.account,
+        partition=args.partition,
+        region=args.region,
+        variables=dict(args.var or []),
+        optional=args.optional,
+    )
+    try:
+        result = answer(compiled, request)
+        documents = split_document(result.document) if args.split else [result.document]
+    except RequestError as exc:
+        raise Usage(str(exc)) from None
+    print(FORMATS[args.format](documents, result.identity), end="", file=out)
+
+    # Everything below is for the person at the terminal; stdout stays a clean document.
+    for name in result.unfilled:
+        print(f"{PROG}: note: ${{{name}}} is a placeholder: set it with {how_to_fill(name)}", file=err)
+    left_out = [] if args.optional else left_out_policies(result.types)
+    if left_out:
+        print(f"{PROG}: note: optional policies left out (add --optional): {', '.join(left_out)}", file=err)
+    if result.size > MANAGED_POLICY_LIMIT and not args.split:
+        print(
+            f"{PROG}: warning: the policy is {result.size} characters, over the managed-policy limit of "
+            f"{MANAGED_POLICY_LIMIT}: use --split to print several policies",
+            file=err,
+        )
+    elif args.split:
+        print(f"{PROG}: note: {len(documents)} policies, each within {MANAGED_POLICY_LIMIT} characters", file=err)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = _Parser(prog=PROG, description="The AWS IAM permissions of the Teleport Database Service.")
+    commands = top.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument("--catalog", metavar="DIR", help="catalog folder (default: the one shipped with iam-catalog)")
+        return sub
+
+    validate = command("validate", "Check every catalog file and report each problem as path:line: message.")
+    validate.add_argument("--strict", action="store_true", help="fail on warnings too")
+    validate.set_defaults(run=cmd_validate)
+
+    list_types = command("list-types", "List the database types: id, title and aliases.")
+    list_types.add_argument("--format", choices=["text", "json"], default="text")
+    list_types.set_defaults(run=cmd_list_types)
+
+    print_iam = command("print-iam", "Print one merged IAM policy for the Database Service.")
+    print_iam.add_argument("--types", required=True, type=_comma_list, help="comma-separated ids or aliases")
+    who = print_iam.add_mutually_exclusive_group()
+    who.add_argument("--role", metavar="NAME|ARN", help="the Database Service's IAM role")
+    who.add_argument("--user", metavar="NAME|ARN", help="the Database Service's IAM user")
+    print_iam.add_argument("--assumes-roles", type=_comma_list, metavar="A,B", help="database-user roles to assume")
+    print_iam.add_argument("--account", metavar="ID", help="12-digit AWS account id")
+    print_iam.add_argument("--partition", metavar="P", help="aws, aws-cn or aws-us-gov (default: aws)")
+    print_iam.add_argument("--region", metavar="R", help="AWS region of the databases")
+    print_iam.add_argument("--var", type=_var, action="append", metavar="NAME=VALUE", help="set any variable")
+    print_iam.add_argument("--optional", action="store_true", help="include optional policies")
+    print_iam.add_argument("--split", action="store_true", help="split into policies within the size limit")
+    print_iam.add_argument("--format", choices=["json", "terraform", "cloudformation"], default="json")
+    print_iam.set_defaults(run=cmd_print_iam)
+    return top
+
+
+def run(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
+    try:
+        args = parser().parse_args(argv)
+        code: int = args.run(args, out, err)
+        return code
+    except Usage as exc:
+        print(f"{PROG}: error: {exc}", file=err)
+        return 2
 
 
 def main() -> int:
-    return 0
+    return run(sys.argv[1:], sys.stdout, sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

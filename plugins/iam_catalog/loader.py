@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from . import checks, quotas
+from . import catalog_cache, checks, quotas
 from .model import Catalog, DbType, Shared, db_type_from_data, shared_from_data
 from .problems import CatalogError, Problem, Problems
 from .schema import Checker, load_schema
@@ -20,9 +20,7 @@ SUFFIX = ".yaml"
 
 
 def bundled_dir() -> Path:
-    """The catalog shipped with the package, or the source tree's in a development install."""
-    packaged = Path(__file__).parent / "catalog"
-    return packaged if packaged.is_dir() else Path(__file__).parents[2] / "catalog"
+    return Path(catalog_cache.bundled_dir())
 
 
 @cache
@@ -33,7 +31,7 @@ def schema() -> dict[str, Any]:
 def read_directory(directory: Path) -> dict[str, bytes]:
     """The catalog's files by name. Raises OSError when the folder cannot be read."""
     if not directory.is_dir():
-        raise NotADirectoryError(f"{directory}: not a catalog folder")
+        raise NotADirectoryError("no such folder")
     return {p.name: p.read_bytes() for p in sorted(directory.iterdir()) if p.suffix in (SUFFIX, ".yml")}
 
 

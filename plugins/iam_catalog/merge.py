@@ -3,30 +3,33 @@
 A grant is one (effect, action, resource, condition) tuple. Statements are taken in order; each
 keeps only the grants no earlier statement gave, so a grant two types share appears once, and
 nothing is widened: no wildcard is introduced and no resource is folded into another.
+
+Works on the compiled catalog (plain data), so the CLI needs no model to merge.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
-from typing import Any
 
-from .model import SERVICE, Catalog, DbType, Policy
-from .policy import Values, document, statement_document
+from .documents import as_list, document, fill_statement
 
-Grant = tuple[str, str, str, str]
+# On the CLI start-up path: importing `typing` alone costs more than a cached run.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+    from typing import Any
 
+    from .documents import Values
 
-def _as_list(value: str | list[str]) -> list[str]:
-    return [value] if isinstance(value, str) else list(value)
+    Grant = tuple[str, str, str, str]
 
 
 def grants(statement: dict[str, Any]) -> list[Grant]:
     condition = json.dumps(statement.get("Condition", {}), sort_keys=True)
     return [
         (statement["Effect"], action, resource, condition)
-        for action in _as_list(statement["Action"])
-        for resource in _as_list(statement.get("Resource", []))
+        for action in as_list(statement["Action"])
+        for resource in as_list(statement.get("Resource", []))
     ]
 
 
@@ -75,24 +78,22 @@ def merge_statements(statements: Iterable[dict[str, Any]]) -> list[dict[str, Any
     return merged
 
 
-def service_policies(db_type: DbType, *, optional: bool) -> list[Policy]:
-    return [p for p in db_type.policies if p.attach == SERVICE and (optional or not p.optional)]
+def type_variables(compiled: dict[str, Any], db_type: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {**compiled["variables"], **db_type["variables"]}
+
+
+def service_statements(db_type: dict[str, Any], *, optional: bool) -> list[dict[str, Any]]:
+    return [st for policy in db_type["policies"] if optional or not policy["optional"] for st in policy["statements"]]
 
 
 def merged_document(
-    catalog: Catalog,
-    types: Sequence[DbType],
-    values: Values,
-    *,
-    optional: bool = False,
+    compiled: dict[str, Any], type_ids: Sequence[str], values: Values, *, optional: bool = False
 ) -> dict[str, Any]:
     """One policy for the Database Service's identity, for these types, in catalog order."""
-    chosen = {t.id for t in types}
-    statements = (
-        statement_document(st, {**catalog.defaults(t), **values})
-        for t in catalog.types
-        if t.id in chosen
-        for policy in service_policies(t, optional=optional)
-        for st in policy.statements
-    )
+    statements: list[dict[str, Any]] = []
+    for db_type in compiled["types"]:
+        if db_type["id"] in type_ids:
+            defaults = {name: v["default"] for name, v in type_variables(compiled, db_type).items()}
+            filled = {**defaults, **values}
+            statements.extend(fill_statement(st, filled) for st in service_statements(db_type, optional=optional))
     return document(merge_statements(statements))

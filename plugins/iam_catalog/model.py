@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -33,7 +34,19 @@ class Variable:
     default: str
     description: str
     pattern: str | None
+    choices: Strings
+    example: bool  # the default only illustrates; print-iam leaves it as a placeholder
+    hint: str | None
     line: int
+
+    @property
+    def expected(self) -> str:
+        return self.hint or f"a value matching {self.pattern}"
+
+    def accepts(self, value: str) -> bool:
+        if self.choices and value not in self.choices:
+            return False
+        return self.pattern is None or re.fullmatch(self.pattern, value) is not None
 
 
 @dataclass(frozen=True)
@@ -156,7 +169,16 @@ def _string_map(value: dict[str, Any] | None) -> StringMap:
 
 def _variables(data: dict[str, Any] | None, lines: Lines, ptr: Pointer) -> tuple[Variable, ...]:
     return tuple(
-        Variable(name, v["default"], v["description"], v.get("pattern"), lines[(*ptr, name)])
+        Variable(
+            name=name,
+            default=v["default"],
+            description=v["description"],
+            pattern=v.get("pattern"),
+            choices=tuple(v.get("choices", ())),
+            example=v.get("example", True),
+            hint=v.get("hint"),
+            line=lines[(*ptr, name)],
+        )
         for name, v in (data or {}).items()
     )
 

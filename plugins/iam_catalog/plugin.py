@@ -12,9 +12,11 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.nav import Navigation, Section
+from mkdocs.structure.pages import Page
 
 from .loader import load_directory
-from .site import site_files
+from .site import STYLESHEET, site_files
 
 log = logging.getLogger("mkdocs.plugins.iam_catalog")
 
@@ -48,12 +50,38 @@ class IamCatalogPlugin(BasePlugin[IamCatalogConfig]):  # type: ignore[no-untyped
                 + "\n".join(str(p) for p in loaded.errors)
             )
         self.files = site_files(loaded.require(), directory_urls=config.use_directory_urls)
+        if STYLESHEET not in config.extra_css:
+            config.extra_css.append(STYLESHEET)
         return config
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         for path, content in self.files.items():
             files.append(File.generated(config, path, content=content))
         return files
+
+    def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
+        # mkdocs orders pages by file name ("rds-proxy" before "rds"); readers scan titles, and
+        # the generated files come in the catalog's title order.
+        rank = {path: i for i, path in enumerate(self.files)}
+
+        def key(item: object) -> int:
+            return rank.get(item.file.src_uri, -1) if isinstance(item, Page) else -1
+
+        def walk(items: list[Any]) -> list[Page]:
+            pages: list[Page] = []
+            for item in items:
+                if isinstance(item, Section):
+                    if any(isinstance(c, Page) and c.file.src_uri in rank for c in item.children):
+                        item.children.sort(key=key)
+                    pages.extend(walk(item.children))
+                elif isinstance(item, Page):
+                    pages.append(item)
+            return pages
+
+        nav.pages = walk(nav.items)
+        for before, after in zip(nav.pages, nav.pages[1:], strict=False):
+            before.next_page, after.previous_page = after, before
+        return nav
 
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
         server.watch(str(self.directory))

@@ -5,14 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .compiled import compile_catalog
+from .documents import INLINE_ROLE_LIMIT, MANAGED_POLICY_LIMIT, TRUST_POLICY_LIMIT, compact_size
 from .merge import merged_document
 from .model import TRUST, Catalog
-from .policy import compact_size, policy_document
+from .policy import policy_document
 from .problems import Problems
 
-MANAGED = 6144
-INLINE_ROLE = 10240
-TRUST_POLICY = 2048
 NEAR = 0.9  # within 10% of a quota: warn before an edit tips it over
 
 
@@ -22,9 +21,9 @@ class Quota:
     limit: int
 
 
-MANAGED_QUOTA = Quota("managed policy", MANAGED)
-INLINE_QUOTA = Quota("role inline policies", INLINE_ROLE)
-TRUST_QUOTA = Quota("trust policy", TRUST_POLICY)
+MANAGED_QUOTA = Quota("managed policy", MANAGED_POLICY_LIMIT)
+INLINE_QUOTA = Quota("role inline policies", INLINE_ROLE_LIMIT)
+TRUST_QUOTA = Quota("trust policy", TRUST_POLICY_LIMIT)
 
 
 def judge(doc: dict[str, Any], quota: Quota) -> tuple[str, str] | None:
@@ -50,7 +49,7 @@ def check_catalog(catalog: Catalog, problems: Problems) -> None:
             quota = TRUST_QUOTA if policy.attach == TRUST else MANAGED_QUOTA
             doc = policy_document(policy, values)
             _report(problems, db_type.path, policy.line, f"policy {policy.id}", judge(doc, quota))
-    merged = merged_document(catalog, catalog.types, {}, optional=True)
+    merged = merged_document(compile_catalog(catalog), [t.id for t in catalog.types], {}, optional=True)
     where = catalog.shared.path
     for quota in (MANAGED_QUOTA, INLINE_QUOTA):
         _report(problems, where, 1, "the merged policy of all types", judge(merged, quota))

@@ -10,17 +10,20 @@ import hashlib
 import json
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
 from posixpath import relpath
 from typing import Any
 
 import jinja2
 
+from .documents import dumps, fill_one
 from .model import Catalog, DbType
-from .policy import Values, dumps, fill_one, policy_document
+from .policy import policy_document
 
 REFERENCE = "reference"
 POLICIES = "policies"
 INDEX_JSON = "catalog.json"
+STYLESHEET = "assets/iam-catalog.css"
 
 
 @dataclass(frozen=True)
@@ -47,8 +50,8 @@ def page_url(src: str, directory_urls: bool) -> str:
     return f"{stem}/" if directory_urls else f"{stem}.html"
 
 
-def downloads(catalog: Catalog, db_type: DbType, values: Values | None = None) -> dict[str, Download]:
-    filled = {**catalog.defaults(db_type), **(values or {})}
+def downloads(catalog: Catalog, db_type: DbType) -> dict[str, Download]:
+    filled = catalog.defaults(db_type)
     out = {}
     for policy in db_type.all_policies(catalog.shared):
         path = download_path(db_type, policy.id)
@@ -149,4 +152,5 @@ def site_files(catalog: Catalog, *, directory_urls: bool = True) -> dict[str, by
             files[download.path] = download.json.encode()
     index = _index(catalog, files, directory_urls)
     files[INDEX_JSON] = (json.dumps(index, indent=2) + "\n").encode()
+    files[STYLESHEET] = (resources.files("iam_catalog") / "templates" / "iam-catalog.css").read_bytes()
     return files

@@ -1,0 +1,99 @@
+"""Policy documents as plain JSON data: fill placeholders, fix the form, measure the size.
+
+On the CLI's start-up path: standard library only, and no `typing` at run time.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+
+# On the CLI start-up path: importing `typing` alone costs more than a cached run.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+    from typing import Any
+
+    # A value is one string, or several (print-iam --assumes-roles A,B) that expand the text.
+    Values = Mapping[str, str | Sequence[str]]
+
+IAM_VERSION = "2012-10-17"
+
+# AWS IAM quotas, in characters with whitespace not counted.
+MANAGED_POLICY_LIMIT = 6144
+INLINE_ROLE_LIMIT = 10240
+TRUST_POLICY_LIMIT = 2048
+
+# AWS's ARN-format notation. IAM's own policy variables (`${aws:username}`) hold a colon and
+# so never match: they pass through untouched.
+PLACEHOLDER = re.compile(r"\$\{([A-Za-z][A-Za-z0-9]*)\}")
+
+# Keys whose values IAM reads as sets of strings: an expansion adds items to them.
+_SET_VALUED = ("Action", "NotAction", "Resource", "NotResource")
+
+
+def placeholders(text: str) -> list[str]:
+    return PLACEHOLDER.findall(text)
+
+
+def fill(text: str, values: Values) -> list[str]:
+    """Every expansion of `text`; unknown placeholders stay as written."""
+    names = [n for n in dict.fromkeys(placeholders(text)) if n in values]
+    choices = [(v,) if isinstance(v := values[n], str) else tuple(v) for n in names]
+    return [_substitute(text, dict(zip(names, combo, strict=True))) for combo in itertools.product(*choices)]
+
+
+def _substitute(text: str, chosen: Mapping[str, str]) -> str:
+    return PLACEHOLDER.sub(lambda m: chosen.get(m.group(1), m.group(0)), text)
+
+
+def fill_one(text: str, values: Values) -> str:
+    return fill(text, values)[0]
+
+
+def as_list(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def one_or_many(items: list[str]) -> str | list[str]:
+    return items[0] if len(items) == 1 else items
+
+
+def _fill_values(value: str | list[str], values: Values) -> str | list[str]:
+    return one_or_many(list(dict.fromkeys(x for item in as_list(value) for x in fill(item, values))))
+
+
+def _fill_map(mapping: dict[str, Any], values: Values) -> dict[str, Any]:
+    return {k: _fill_map(v, values) if isinstance(v, dict) else _fill_values(v, values) for k, v in mapping.items()}
+
+
+def fill_statement(statement: dict[str, Any], values: Values) -> dict[str, Any]:
+    """A statement template with its placeholders filled; a list value adds items."""
+    out: dict[str, Any] = {}
+    for key, value in statement.items():
+        if key in _SET_VALUED:
+            out[key] = _fill_values(value, values)
+        elif isinstance(value, dict):
+            out[key] = _fill_map(value, values)
+        else:
+            out[key] = value
+    return out
+
+
+def document(statements: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    return {"Version": IAM_VERSION, "Statement": list(statements)}
+
+
+def dumps(doc: Mapping[str, Any]) -> str:
+    """The one JSON form of every document we write: same document, same bytes."""
+    return json.dumps(doc, indent=4, ensure_ascii=False) + "\n"
+
+
+def compact(doc: Mapping[str, Any]) -> str:
+    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
+
+
+def compact_size(doc: Mapping[str, Any]) -> int:
+    """Characters AWS counts against a policy quota: whitespace outside strings is free."""
+    return len(compact(doc))

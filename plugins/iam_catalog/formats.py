@@ -1,0 +1,88 @@
+"""The policy documents print-iam writes, in the forms pipelines consume."""
+
+from __future__ import annotations
+
+import json
+
+from .documents import as_list, dumps
+
+# On the CLI start-up path: importing `typing` alone costs more than a cached run.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from typing import Any
+
+
+NAME = "teleport_database_service"
+CFN_NAME = "TeleportDatabaseServicePolicy"
+
+
+def _hcl_string(text: str) -> str:
+    # HCL interpolates ${...}; IAM placeholders and policy variables must reach AWS as written.
+    return json.dumps(text.replace("${", "$${").replace("%{", "%%{"))
+
+
+def _hcl_list(values: str | list[str]) -> str:
+    return "[" + ", ".join(_hcl_string(v) for v in as_list(values)) + "]"
+
+
+def _terraform_statement(st: dict[str, Any]) -> list[str]:
+    lines = ["  statement {"]
+    if "Sid" in st:
+        lines.append(f"    sid       = {_hcl_string(st['Sid'])}")
+    lines.append(f"    effect    = {_hcl_string(st['Effect'])}")
+    lines.append(f"    actions   = {_hcl_list(st['Action'])}")
+    if "Resource" in st:
+        lines.append(f"    resources = {_hcl_list(st['Resource'])}")
+    for test, pairs in st.get("Condition", {}).items():
+        for variable, values in pairs.items():
+            lines += [
+                "    condition {",
+                f"      test     = {_hcl_string(test)}",
+                f"      variable = {_hcl_string(variable)}",
+                f"      values   = {_hcl_list(values)}",
+                "    }",
+            ]
+    lines.append("  }")
+    return lines
+
+
+def terraform(documents: Sequence[dict[str, Any]], identity: tuple[str, str] | None) -> str:
+    blocks = []
+    for i, doc in enumerate(documents, start=1):
+        name = NAME if len(documents) == 1 else f"{NAME}_{i}"
+        body = [line for st in doc["Statement"] for line in _terraform_statement(st)]
+        blocks.append("\n".join([f'data "aws_iam_policy_document" "{name}" {{', *body, "}"]))
+    return "\n\n".join(blocks) + "\n"
+
+
+def cloudformation(documents: Sequence[dict[str, Any]], identity: tuple[str, str] | None) -> str:
+    resources: dict[str, Any] = {}
+    for i, doc in enumerate(documents, start=1):
+        properties: dict[str, Any] = {
+            "Description": "IAM permissions of the Teleport Database Service",
+            "PolicyDocument": doc,
+        }
+        if identity:
+            properties["Roles" if identity[0] == "role" else "Users"] = [identity[1]]
+        name = CFN_NAME if len(documents) == 1 else f"{CFN_NAME}{i}"
+        resources[name] = {"Type": "AWS::IAM::ManagedPolicy", "Properties": properties}
+    template = {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": "IAM policy for the Teleport Database Service, from iam-catalog",
+        "Resources": resources,
+    }
+    return dumps(template)
+
+
+def as_json(documents: Sequence[dict[str, Any]], identity: tuple[str, str] | None) -> str:
+    if len(documents) == 1:
+        return dumps(documents[0])
+    return dumps({"Policies": list(documents)})
+
+
+FORMATS: dict[str, Callable[[Sequence[dict[str, Any]], tuple[str, str] | None], str]] = {
+    "json": as_json,
+    "terraform": terraform,
+    "cloudformation": cloudformation,
+}
