@@ -38,7 +38,7 @@ def _check_policy(path: str, policy: Policy, problems: Problems) -> None:
                 if info and info.arn_formats:
                     accepted.extend(info.arn_formats)
                     hints.extend(info.scope_formats)
-                    scoped.append(info.name)
+                    scoped.append(action if len(names) > 1 else info.name)  # a wildcard as written
         if policy.attach == TRUST:
             continue
         formats = list(dict.fromkeys(accepted))

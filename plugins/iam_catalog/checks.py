@@ -25,7 +25,8 @@ def prose_problems(text: str) -> Iterator[str]:
         yield "raw HTML is not allowed in catalog prose: write Markdown, or put code in backticks"
     for target in _LINK_TARGET.findall(bare):
         if target and not _SAFE_TARGET.match(target):
-            yield f"link target '{target}' is not allowed: use an http(s), mailto or relative link"
+            scheme = target.split(":", 1)[0]
+            yield f"link with scheme '{scheme}:' is not allowed: use an http(s), mailto or relative link"
 
 
 def _statements(policies: Iterable[Policy]) -> Iterator[tuple[Policy, Statement]]:
@@ -79,7 +80,7 @@ def _check_prose(path: str, line: int, text: str | None, declared: set[str], pro
 
 def _check_type(catalog: Catalog, db_type: DbType, problems: Problems) -> None:
     path = db_type.path
-    stem = PurePosixPath(path).name.removesuffix(".yaml")
+    stem = _name(path).removesuffix(".yaml")
     if stem != db_type.id:
         problems.error(path, db_type.at("id"), f"id '{db_type.id}' must equal the file name '{stem}'")
     shared_names = {v.name for v in catalog.shared.variables}
@@ -144,29 +145,46 @@ def _check_variables(catalog: Catalog, problems: Problems) -> None:
 
 
 def _check_unique_names(catalog: Catalog, problems: Problems) -> None:
+    # Ids first: an alias is the later, optional name, so a clash is reported on the alias.
     owners: dict[str, DbType] = {}
     for db_type in catalog.types:
-        for name, key in [(db_type.id, "id"), *((a, "aliases") for a in db_type.aliases)]:
-            other = owners.get(name)
-            if other is not None and other is not db_type:
+        if db_type.id in owners:
+            other = owners[db_type.id]
+            problems.error(db_type.path, db_type.at("id"), f"id '{db_type.id}' is also the id of {_name(other.path)}")
+        owners.setdefault(db_type.id, db_type)
+    alias_owners: dict[str, list[DbType]] = {}
+    for db_type in catalog.types:
+        for alias in db_type.aliases:
+            owner = owners.get(alias)
+            if owner is db_type or db_type in alias_owners.get(alias, []):
+                problems.error(db_type.path, db_type.at("aliases"), f"alias '{alias}' repeats a name of this type")
+            elif owner is not None:
+                problems.error(db_type.path, db_type.at("aliases"), f"alias '{alias}' is the id of type '{owner.id}'")
+            alias_owners.setdefault(alias, []).append(db_type)
+    for alias, sharing in alias_owners.items():
+        # Neither file is more right than the other: both are told.
+        for db_type in dict.fromkeys(sharing):
+            others = [t.id for t in dict.fromkeys(sharing) if t is not db_type]
+            if others:
                 problems.error(
-                    db_type.path, db_type.at(key), f"'{name}' already names type '{other.id}' ({other.path})"
+                    db_type.path, db_type.at("aliases"), f"alias '{alias}' is also an alias of {', '.join(others)}"
                 )
-            elif other is db_type:
-                problems.error(db_type.path, db_type.at(key), f"'{name}' is listed twice")
-            owners.setdefault(name, db_type)
     sids: dict[str, str] = {}
     for db_type in catalog.types:
         own = [*db_type.policies, *(db_type.database_user.policies if db_type.database_user else ())]
         for _, st in _statements(own):
             if not st.sid:
                 continue
-            where = f"{db_type.path}:{st.at('sid')}"
+            where = f"{_name(db_type.path)}:{st.at('sid')}"
             if st.sid in sids:
                 problems.error(
-                    db_type.path, st.at("sid"), f"sid {st.sid} is already used at {sids[st.sid]}: sids are unique"
+                    db_type.path, st.at("sid"), f"sid {st.sid} is already used in {sids[st.sid]}: sids are unique"
                 )
             sids.setdefault(st.sid, where)
+
+
+def _name(path: str) -> str:
+    return PurePosixPath(path).name
 
 
 def check_catalog(catalog: Catalog, problems: Problems) -> None:

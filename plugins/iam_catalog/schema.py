@@ -28,6 +28,10 @@ def load_schema(path: Path) -> dict[str, Any]:
     return schema
 
 
+def _quote(where: str) -> str:
+    return where if where.startswith(("the ", "name ")) else f"'{where}'"
+
+
 def _kind(node: Node) -> str:
     if isinstance(node, Map):
         return "a mapping"
@@ -93,20 +97,20 @@ class Checker:
             wanted = " or ".join(_EXPECTED[o["type"]] for o in options)
             if wanted == "a string or a list":
                 wanted = "a string or a list of strings"
-            return self._bad(node, f"{where} must be {wanted}, not {_kind(node)}")
+            return self._bad(node, f"{_quote(where)} must be {wanted}, not {_kind(node)}")
         if "enum" in schema:
             if isinstance(node, Scalar) and node.value in schema["enum"]:
                 return node.value
             shown = node.value if isinstance(node, Scalar) else _kind(node)
-            return self._bad(node, f"{where} must be one of {', '.join(schema['enum'])}, not '{shown}'")
+            return self._bad(node, f"{_quote(where)} must be one of {', '.join(schema['enum'])}, not '{shown}'")
         type_name = schema["type"]
         if not _fits(node, type_name):
-            return self._bad(node, f"{where} must be {_EXPECTED[type_name]}, not {_kind(node)}")
+            return self._bad(node, f"{_quote(where)} must be {_EXPECTED[type_name]}, not {_kind(node)}")
         if isinstance(node, Map):
             return self._object(node, schema, where, ptr)
         if isinstance(node, Seq):
             if len(node.items) < schema.get("minItems", 0):
-                return self._bad(node, f"{where} must not be empty")
+                return self._bad(node, f"{_quote(where)} must not be empty")
             items = schema.get("items", {})
             return [self.check(item, items, f"{where}[{i}]", (*ptr, i)) for i, item in enumerate(node.items)]
         return self._scalar(node, schema, where)
@@ -115,11 +119,11 @@ class Checker:
         value = node.value
         if isinstance(value, str):
             if len(value.strip()) < schema.get("minLength", 0):
-                return self._bad(node, f"{where} must not be empty")
+                return self._bad(node, f"{_quote(where)} must not be empty")
             pattern = schema.get("pattern")
             if pattern and not re.search(pattern, value):
                 hint = schema.get("x-hint", f"the pattern {pattern}")
-                return self._bad(node, f"{where} '{value}' must be {hint}")
+                return self._bad(node, f"{_quote(where)} '{value}' must be {hint}")
         return value
 
     def _object(self, node: Map, schema: dict[str, Any], where: str, ptr: Pointer) -> Any:
@@ -136,9 +140,9 @@ class Checker:
             if names and self._scalar(Scalar(name, key.line), self.resolve(names), f"name in {title}") is None:
                 continue
             if name in props:
-                out[name] = self.check(value, props[name], f"'{name}'", (*ptr, name))
+                out[name] = self.check(value, props[name], name, (*ptr, name))
             elif isinstance(extra, dict):
-                out[name] = self.check(value, extra, f"'{name}'", (*ptr, name))
+                out[name] = self.check(value, extra, name, (*ptr, name))
             elif extra is False:
                 close = difflib.get_close_matches(name, props, n=1)
                 hint = f" (did you mean '{close[0]}'?)" if close else f" (known keys: {', '.join(props)})"
