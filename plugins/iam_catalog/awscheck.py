@@ -2,11 +2,45 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from . import awsfacts
 from .model import TRUST, Catalog, Policy
 from .problems import Problems
+from .schema import Lines, Pointer
 
 _MAX_HINTS = 3
+
+
+def known_actions(path: str, line: int, action: str, problems: Problems) -> list[str]:
+    """AWS's names for `action` (a wildcard may name several); none, after saying why."""
+    service, _ = awsfacts.split(action)
+    if not awsfacts.service_exists(service):
+        hint = awsfacts.suggest_service(service)
+        suggestion = f" (did you mean '{hint}'?)" if hint else ""
+        problems.error(path, line, f"unknown service prefix '{service}' in {action}{suggestion}")
+        return []
+    names = awsfacts.expand(action)
+    if not names:
+        hint = awsfacts.suggest_action(action)
+        problems.error(path, line, f"unknown action {action}" + (f" (did you mean {hint}?)" if hint else ""))
+    return names
+
+
+def check_actions_in(data: Any, lines: Lines, path: str, problems: Problems, ptr: Pointer = ()) -> None:
+    """Check every well-formed `actions` value in schema-checked data, whatever else broke."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            here = (*ptr, key)
+            if key == "actions" and ptr and ptr[-2:-1] == ("statements",):
+                for action in [value] if isinstance(value, str) else value if isinstance(value, list) else []:
+                    if isinstance(action, str):
+                        known_actions(path, lines.get(here, 1), action, problems)
+            else:
+                check_actions_in(value, lines, path, problems, here)
+    elif isinstance(data, list):
+        for i, item in enumerate(data):
+            check_actions_in(item, lines, path, problems, (*ptr, i))
 
 
 def _check_policy(path: str, policy: Policy, problems: Problems) -> None:
@@ -15,24 +49,7 @@ def _check_policy(path: str, policy: Policy, problems: Problems) -> None:
         scoped: list[str] = []  # actions that could be limited to named resources
         hints: list[str] = []
         for action in st.actions:
-            service, _ = awsfacts.split(action)
-            if not awsfacts.service_exists(service):
-                hint = awsfacts.suggest_service(service)
-                problems.error(
-                    path,
-                    st.at("actions"),
-                    f"unknown service prefix '{service}' in {action}" + (f" (did you mean '{hint}'?)" if hint else ""),
-                )
-                continue
-            names = awsfacts.expand(action)
-            if not names:
-                hint = awsfacts.suggest_action(action)
-                problems.error(
-                    path,
-                    st.at("actions"),
-                    f"unknown action {action}" + (f" (did you mean {hint}?)" if hint else ""),
-                )
-                continue
+            names = known_actions(path, st.at("actions"), action, problems)
             for name in names:
                 info = awsfacts.facts(name)
                 if info and info.arn_formats:

@@ -43,6 +43,10 @@ def _compiled(args: argparse.Namespace, err: TextIO) -> dict[str, Any] | None:
     return compiled
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from pathlib import Path
 
@@ -53,11 +57,11 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     errors = len(loaded.errors)
     warnings = len(loaded.problems) - errors
     where = args.catalog or bundled_dir()
+    counts = f"{_count(errors, 'error')}, {_count(warnings, 'warning')}"
     if loaded.catalog:
-        count = len(loaded.catalog.types)
-        print(f"{where}: {count} types, {errors} errors, {warnings} warnings", file=err)
+        print(f"{where}: {_count(len(loaded.catalog.types), 'type')}, {counts}", file=err)
     else:
-        print(f"{where}: {errors} errors, {warnings} warnings", file=err)
+        print(f"{where}: {counts}", file=err)
     return 1 if errors or (args.strict and warnings) else 0
 
 

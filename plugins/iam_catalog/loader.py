@@ -71,7 +71,13 @@ def load_sources(sources: Mapping[str, bytes], where: str, *, aws_facts: bool = 
         before = len(problems.items)
         plain = checker.check(node, file_schema, "the file")
         if len(problems.items) > before:
-            continue  # a half-read file would only add misleading follow-on errors
+            # A half-read file cannot become a model; its action names can still be checked,
+            # so one run shows a misspelt key and a misspelt action together.
+            if aws_facts:
+                from . import awscheck
+
+                awscheck.check_actions_in(plain, checker.lines, path, problems)
+            continue
         if name == SHARED_FILE:
             shared = shared_from_data(plain, checker.lines, path)
         else:

@@ -49,7 +49,15 @@ def check_catalog(catalog: Catalog, problems: Problems) -> None:
             quota = TRUST_QUOTA if policy.attach == TRUST else MANAGED_QUOTA
             doc = policy_document(policy, values)
             _report(problems, db_type.path, policy.line, f"policy {policy.id}", judge(doc, quota))
+    # The merged policy of every type may go inline on the service role; over the managed
+    # limit it still works there, and print-iam --split makes managed policies of it.
     merged = merged_document(compile_catalog(catalog), [t.id for t in catalog.types], {}, optional=True)
-    where = catalog.shared.path
-    for quota in (MANAGED_QUOTA, INLINE_QUOTA):
-        _report(problems, where, 1, "the merged policy of all types", judge(merged, quota))
+    where, what = catalog.shared.path, "the merged policy of all types"
+    _report(problems, where, 1, what, judge(merged, INLINE_QUOTA))
+    if compact_size(merged) > MANAGED_QUOTA.limit:
+        problems.warning(
+            where,
+            1,
+            f"{what}: {compact_size(merged)} characters, over the {MANAGED_QUOTA.name} quota of "
+            f"{MANAGED_QUOTA.limit}: attach it inline, or as several policies from print-iam --split",
+        )

@@ -1,0 +1,99 @@
+"""How much the iam-catalog plugin adds to an mkdocs build, measured side by side.
+
+For the real catalog and for one 20 times larger, it builds (a) this site, the plugin
+generating its pages, and (b) a plain Material site holding the very same pages as
+hand-written Markdown, alternating a and b so that machine noise hits both alike. It prints
+the median of each and their ratio; the budget is 1.5.
+
+    python bench/build_speed.py [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from iam_catalog.loader import load_directory  # noqa: E402
+from iam_catalog.site import STYLESHEET, site_files  # noqa: E402
+
+from tests.synthetic import write_catalog  # noqa: E402
+
+BUDGET = 1.5
+
+
+def prepare(workdir: Path, extra_types: int) -> tuple[Path, Path]:
+    """(plugin site config, plain site config) for the catalog plus `extra_types` types."""
+    plugin_site, plain_site = workdir / "plugin", workdir / "plain"
+    for site in (plugin_site, plain_site):
+        shutil.copytree(ROOT / "docs", site / "docs")
+    write_catalog(plugin_site / "catalog", extra_types)
+    shutil.copy(ROOT / "mkdocs.yml", plugin_site / "mkdocs.yml")
+
+    catalog = load_directory(plugin_site / "catalog").require()
+    for path, content in site_files(catalog).items():
+        target = plain_site / "docs" / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+    text = (ROOT / "mkdocs.yml").read_text()
+    lines = [line for line in text.splitlines() if "iam-catalog" not in line and "catalog: catalog" not in line]
+    lines.append(f"extra_css: [{STYLESHEET}]")
+    (plain_site / "mkdocs.yml").write_text("\n".join(lines) + "\n")
+    return plugin_site / "mkdocs.yml", plain_site / "mkdocs.yml"
+
+
+def build_seconds(config: Path, site: Path) -> float:
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "SOURCE_DATE_EPOCH": "1700000000"}
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "-q", "--strict", "-f", str(config), "-d", str(site)],
+        check=True,
+        env=env,
+    )
+    return time.perf_counter() - start
+
+
+def measure(label: str, extra_types: int, runs: int) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        plugin_config, plain_config = prepare(Path(tmp), extra_types)
+        site = Path(tmp) / "site"
+        build_seconds(plugin_config, site)  # warm both: first runs compile bytecode
+        build_seconds(plain_config, site)
+        plugin_times, plain_times = [], []
+        for i in range(runs):
+            pair = [(plugin_config, plugin_times), (plain_config, plain_times)]
+            for config, times in pair if i % 2 == 0 else reversed(pair):
+                times.append(build_seconds(config, site))
+        pages = len(list((Path(tmp) / "plain" / "docs").rglob("*.md")))
+    plugin, plain = statistics.median(plugin_times), statistics.median(plain_times)
+    ratio = plugin / plain
+    verdict = "within" if ratio <= BUDGET else "OVER"
+    print(
+        f"{label:<22} {pages:4d} pages  plugin {plugin:6.2f} s  plain {plain:6.2f} s  "
+        f"ratio {ratio:4.2f}  ({verdict} the {BUDGET} budget, median of {runs})"
+    )
+    return ratio
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    ratios = [
+        measure("catalog (12 types)", 0, args.runs),
+        measure("20x catalog (240 types)", 228, args.runs),
+    ]
+    return 0 if all(r <= BUDGET for r in ratios) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
