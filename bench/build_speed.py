@@ -13,11 +13,8 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 from iam_catalog.loader import load_directory  # noqa: E402
 from iam_catalog.site import STYLESHEET, site_files  # noqa: E402
 
+from bench.sidebyside import medians, verdict  # noqa: E402
 from tests.synthetic import write_catalog  # noqa: E402
 
 BUDGET = 1.5
@@ -51,36 +49,16 @@ def prepare(workdir: Path, extra_types: int) -> tuple[Path, Path]:
     return plugin_site / "mkdocs.yml", plain_site / "mkdocs.yml"
 
 
-def build_seconds(config: Path, site: Path) -> float:
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "SOURCE_DATE_EPOCH": "1700000000"}
-    start = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "-q", "--strict", "-f", str(config), "-d", str(site)],
-        check=True,
-        env=env,
-    )
-    return time.perf_counter() - start
-
-
 def measure(label: str, extra_types: int, runs: int) -> float:
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "SOURCE_DATE_EPOCH": "1700000000"}
     with tempfile.TemporaryDirectory() as tmp:
         plugin_config, plain_config = prepare(Path(tmp), extra_types)
-        site = Path(tmp) / "site"
-        build_seconds(plugin_config, site)  # warm both: first runs compile bytecode
-        build_seconds(plain_config, site)
-        plugin_times, plain_times = [], []
-        for i in range(runs):
-            pair = [(plugin_config, plugin_times), (plain_config, plain_times)]
-            for config, times in pair if i % 2 == 0 else reversed(pair):
-                times.append(build_seconds(config, site))
+        site = str(Path(tmp) / "site")
+        build = [sys.executable, "-m", "mkdocs", "build", "-q", "--strict", "-d", site, "-f"]
+        plugin, plain = medians([*build, str(plugin_config)], [*build, str(plain_config)], runs, env)
         pages = len(list((Path(tmp) / "plain" / "docs").rglob("*.md")))
-    plugin, plain = statistics.median(plugin_times), statistics.median(plain_times)
     ratio = plugin / plain
-    verdict = "within" if ratio <= BUDGET else "OVER"
-    print(
-        f"{label:<22} {pages:4d} pages  plugin {plugin:6.2f} s  plain {plain:6.2f} s  "
-        f"ratio {ratio:4.2f}  ({verdict} the {BUDGET} budget, median of {runs})"
-    )
+    print(f"{label:<24} {pages:4d} pages  plugin {plugin:6.2f} s  plain {plain:6.2f} s  {verdict(ratio, BUDGET, runs)}")
     return ratio
 
 

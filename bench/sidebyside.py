@@ -1,0 +1,29 @@
+"""Timing two commands side by side: alternated run by run, so noise hits both alike."""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import time
+
+
+def seconds(command: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    return time.perf_counter() - start
+
+
+def medians(first: list[str], second: list[str], runs: int, env: dict[str, str]) -> tuple[float, float]:
+    """Median seconds of each command, after one untimed run of each."""
+    times: dict[int, list[float]] = {0: [], 1: []}
+    commands = {0: first, 1: second}
+    for which in commands:
+        seconds(commands[which], env)
+    for i in range(runs):
+        for which in (0, 1) if i % 2 == 0 else (1, 0):
+            times[which].append(seconds(commands[which], env))
+    return statistics.median(times[0]), statistics.median(times[1])
+
+
+def verdict(ratio: float, budget: float, runs: int) -> str:
+    return f"ratio {ratio:4.2f}  ({'within' if ratio <= budget else 'OVER'} the {budget} budget, median of {runs})"
