@@ -84,4 +84,9 @@ def test_broken_catalog_fails_the_build_and_keeps_the_old_site(tmp_path: Path) -
 
 def test_plugin_never_writes_into_docs(built_site: Path) -> None:
     docs = Path(__file__).resolve().parents[1] / "docs"
-    assert sorted(p.name for p in docs.rglob("*") if p.is_file()) == ["adding-a-database-type.md", "cli.md", "index.md"]
+    assert sorted(p.name for p in docs.rglob("*") if p.is_file()) == [
+        "adding-a-database-type.md",
+        "cli.md",
+        "index.md",
+        "reviewing.md",
+    ]

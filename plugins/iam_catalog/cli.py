@@ -135,6 +135,37 @@ def cmd_print_iam(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+def _side(spec: str, folder: str, err: TextIO) -> Any:
+    """A catalog from a folder or a git revision; None after printing why there is none."""
+    from pathlib import Path
+
+    from .gitsource import RevisionError, read_revision
+    from .loader import load_directory, load_sources
+
+    if Path(spec).is_dir():
+        loaded = load_directory(Path(spec))
+    else:
+        try:
+            sources = read_revision(spec, folder)
+        except RevisionError as exc:
+            raise Usage(str(exc)) from None
+        loaded = load_sources(sources, f"{spec}:{folder}")
+    _print_problems(loaded.errors, err)
+    return None if loaded.errors else loaded.require()
+
+
+def cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .diff import diff
+    from .diffreport import exit_code, to_json, to_markdown
+
+    base, head = _side(args.base, args.folder, err), _side(args.head, args.folder, err)
+    if base is None or head is None:
+        return 2
+    report = diff(base, head, args.base, args.head)
+    print((to_json if args.format == "json" else to_markdown)(report), end="", file=out)
+    return exit_code(report, args.fail_on)
+
+
 def parser() -> argparse.ArgumentParser:
     top = _Parser(prog=PROG, description="The AWS IAM permissions of the Teleport Database Service.")
     commands = top.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -166,6 +197,18 @@ def parser() -> argparse.ArgumentParser:
     print_iam.add_argument("--split", action="store_true", help="split into policies within the size limit")
     print_iam.add_argument("--format", choices=["json", "terraform", "cloudformation"], default="json")
     print_iam.set_defaults(run=cmd_print_iam)
+
+    compare = commands.add_parser(
+        "diff",
+        help="Show which permissions a catalog change grants or takes away.",
+        description="Compare two catalogs, each a folder or a git revision (whose catalog/ is read from git).",
+    )
+    compare.add_argument("base", help="catalog folder or git revision, e.g. origin/main")
+    compare.add_argument("head", help="catalog folder or git revision, e.g. HEAD")
+    compare.add_argument("--format", choices=["markdown", "json"], default="markdown")
+    compare.add_argument("--fail-on", choices=["broadening", "any"], help="exit 1 when the change is of this kind")
+    compare.add_argument("--folder", default="catalog", help="the catalog folder inside a revision (default: catalog)")
+    compare.set_defaults(run=cmd_diff)
     return top
 
 

@@ -1,0 +1,109 @@
+"""iam-catalog diff: golden reports for fixture pairs, the broadening gate, git revisions."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from iam_catalog import cli
+
+DIFF = Path(__file__).parent / "diff"
+CASES = sorted(p.name for p in DIFF.iterdir() if (p / "after").is_dir())
+BROADENING = {"added-action", "widened-to-star", "new-type"}
+
+
+def after_catalog(case: str, tmp_path: Path) -> Path:
+    """The base catalog with the case's files laid over it."""
+    target = tmp_path / "after"
+    shutil.copytree(DIFF / "base", target)
+    for path in (DIFF / case / "after").glob("*.yaml"):
+        shutil.copy(path, target / path.name)
+    return target
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.run(list(argv), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_cases_cover_the_kinds_of_change() -> None:
+    assert set(CASES) == {
+        "added-action", "removed-action", "widened-to-star", "renamed-sid", "new-type", "purpose-only", "no-change"
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("fmt", ["markdown", "json"])
+def test_report_matches_golden(case: str, fmt: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    after = after_catalog(case, tmp_path)
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(DIFF / "base", tmp_path / "before")
+    code, out, err = run("diff", "before", "after", "--format", fmt)
+    assert (code, err) == (0, "")
+    golden = DIFF / case / ("expected.md" if fmt == "markdown" else "expected.json")
+    if os.environ.get("UPDATE_GOLDEN"):
+        golden.write_text(out)
+    assert out == golden.read_text()
+    assert after.is_dir()
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_fail_on_gates(case: str, tmp_path: Path) -> None:
+    before, after = str(DIFF / "base"), str(after_catalog(case, tmp_path))
+    assert run("diff", before, after, "--fail-on", "broadening")[0] == (1 if case in BROADENING else 0)
+    assert run("diff", before, after, "--fail-on", "any")[0] == (0 if case == "no-change" else 1)
+    assert run("diff", before, after)[0] == 0
+
+
+def test_broadening_json_names_the_grant(tmp_path: Path) -> None:
+    _, out, _ = run("diff", str(DIFF / "base"), str(after_catalog("widened-to-star", tmp_path)), "--format", "json")
+    report = json.loads(out)
+    assert report["summary"]["broadening"] == 1
+    (grant,) = report["broadening"]
+    assert (grant["sid"], grant["action"], grant["resource"], grant["reason"]) == (
+        "AlphaConnect", "rds-db:connect", "*", "widened to *"
+    )  # fmt: skip
+
+
+def test_invalid_side_is_exit_2_with_lines(tmp_path: Path) -> None:
+    broken = after_catalog("no-change", tmp_path)
+    alpha = broken / "alpha.yaml"
+    alpha.write_text(alpha.read_text().replace("purpose:", "purpos:", 1))
+    code, out, err = run("diff", str(DIFF / "base"), str(broken))
+    assert code == 2 and out == ""
+    assert f"{alpha}:12: unknown key 'purpos' in statement (did you mean 'purpose'?)" in err
+
+
+def _git(repo: Path, *args: str) -> None:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@t"}  # fmt: skip
+    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, env=env)
+
+
+def test_git_revisions_are_read_without_a_checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(DIFF / "base", repo / "catalog")
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "base")
+    shutil.copy(DIFF / "added-action" / "after" / "alpha.yaml", repo / "catalog" / "alpha.yaml")
+    _git(repo, "commit", "-q", "-am", "add an action")
+    (repo / "catalog" / "alpha.yaml").write_text("not: [valid")  # the work tree must not matter
+    monkeypatch.chdir(repo / "catalog")  # from a subfolder too
+    code, out, _ = run("diff", "HEAD~1", "HEAD", "--fail-on", "broadening")
+    expected = (DIFF / "added-action" / "expected.md").read_text()
+    assert code == 1
+    assert out == expected.replace("`before` → `after`", "`HEAD~1` → `HEAD`")
+    code, _, err = run("diff", "no-such-rev", "HEAD")
+    assert code == 2 and "'no-such-rev' is neither a catalog folder nor a git revision" in err
+
+
+def test_reviewing_page_shows_a_real_report() -> None:
+    page = (Path(__file__).resolve().parents[1] / "docs" / "reviewing.md").read_text()
+    assert "````markdown\n" + (DIFF / "widened-to-star" / "expected.md").read_text() + "````" in page
