@@ -199,8 +199,8 @@ def _type_text(old: DbType, new: DbType) -> list[TextChange]:
         ("aliases", ", ".join(old.aliases), ", ".join(new.aliases)),
         *_variables_text(old.variables, new.variables),
     ]
-    user_old, user_new = old.database_user, new.database_user
-    fields.append(("database user intro", user_old and user_old.intro, user_new and user_new.intro))
+    intros = [t.database_user.intro if t.database_user else None for t in (old, new)]
+    fields.append(("database user intro", intros[0], intros[1]))
     return _text(fields)
 
 
@@ -283,11 +283,7 @@ def summary(report: Report) -> dict[str, Any]:
 
 
 def access_levels(report: Report) -> dict[str, str]:
-    actions = {b.action for b in report.broadening} | {
-        a
-        for t in report.types
-        for p in t.policies
-        for s in p.statements
-        for a in (*s.actions_added, *s.actions_removed)
-    }
+    statements = [s for t in report.types for p in t.policies for s in p.statements]
+    actions = {b.action for b in report.broadening}
+    actions.update(a for s in statements for a in (*s.actions_added, *s.actions_removed))
     return {a: _access_level(a) for a in sorted(actions)}
