@@ -46,8 +46,13 @@ def test_seed_has_34_blocks() -> None:
     assert len(SEED_BLOCKS) == 34
 
 
-def test_catalog_has_exactly_the_seed_blocks(catalog: Catalog) -> None:
-    assert set(_policies(catalog)) == {(p.parent.name, p.stem) for p in SEED_BLOCKS}
+def test_catalog_has_the_seed_blocks_and_the_trust_alternatives(catalog: Catalog) -> None:
+    seed = {(p.parent.name, p.stem) for p in SEED_BLOCKS}
+    extra = set(_policies(catalog)) - seed
+    assert seed <= set(_policies(catalog))
+    # Beyond the seed: the trust policy's other forms, offered as tabs beside the seed's.
+    assert {policy for _, policy in extra} == {"trust-account", "trust-external-id"}
+    assert {t for t, _ in extra} == {t for t, p in seed if p == "trust"}
 
 
 @pytest.mark.parametrize("block", SEED_BLOCKS, ids=lambda p: f"{p.parent.name}/{p.stem}")
@@ -92,7 +97,7 @@ def _purpose_rows(site: Path) -> dict[str, str]:
     for page in (site / "reference").glob("*/index.html"):
         parser = _Cells()
         parser.feed(page.read_text())
-        rows.update({r[0]: r[1] for r in parser.rows if len(r) == 2 and r[0] != "Statement"})
+        rows.update({r[0]: r[1] for r in parser.rows if len(r) >= 2 and r[0] != "Statement"})
     return rows
 
 

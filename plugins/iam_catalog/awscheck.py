@@ -89,7 +89,8 @@ def _check_policy(path: str, policy: Policy, problems: Problems) -> None:
 
 def check_catalog(catalog: Catalog, problems: Problems) -> None:
     for step in catalog.shared.steps:
-        _check_policy(catalog.shared.path, step.policy, problems)
+        for policy in step.policies():
+            _check_policy(catalog.shared.path, policy, problems)
     for db_type in catalog.types:
         for policy in db_type.policies:
             _check_policy(db_type.path, policy, problems)

@@ -90,7 +90,8 @@ def _check_type(catalog: Catalog, db_type: DbType, problems: Problems) -> None:
     declared = set(catalog.variables(db_type))
     used: set[str] = set()
     policies = list(db_type.all_policies(catalog.shared))
-    own = [p for p in policies if p not in {s.policy for s in db_type.steps(catalog.shared)}]
+    shared_policies = {p for s in db_type.steps(catalog.shared) for p in s.policies()}
+    own = [p for p in policies if p not in shared_policies]
     seen_ids: dict[str, int] = {}
     for policy in policies:
         if policy.id in seen_ids:
@@ -116,7 +117,8 @@ def _check_type(catalog: Catalog, db_type: DbType, problems: Problems) -> None:
                 step.title,
                 step.intro or "",
                 step.notes or "",
-                *(t for st in step.policy.statements for t in _statement_texts(st)),
+                *(a.intro or "" for a in step.alternatives),
+                *(t for p in step.policies() for st in p.statements for t in _statement_texts(st)),
             ):
                 for name in placeholders(text):
                     used.add(name)
@@ -190,7 +192,11 @@ def _name(path: str) -> str:
 def check_catalog(catalog: Catalog, problems: Problems) -> None:
     shared = catalog.shared
     for step in shared.steps:
-        _check_policy_shape(shared.path, step.policy, problems)
+        for policy in step.policies():
+            _check_policy_shape(shared.path, policy, problems)
+        for alternative in step.alternatives:
+            for message in prose_problems(alternative.intro or ""):
+                problems.error(shared.path, alternative.policy.line, message)
     for message in prose_problems(shared.overview):
         problems.error(shared.path, shared.at("overview"), message)
     _check_variables(catalog, problems)

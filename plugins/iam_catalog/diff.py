@@ -244,8 +244,8 @@ def diff(base: Catalog, head: Catalog, base_name: str, head_name: str) -> Report
         for policy_id, policy in new_policies.items():
             reason = "new type" if old is None else "new policy"
             broadening.extend(_broadening(type_id, old_policies.get(policy_id), policy, reason))
-    shared_old = {s.policy.id: s.policy for s in base.shared.steps}
-    shared_new = {s.policy.id: s.policy for s in head.shared.steps}
+    shared_old = {p.id: p for s in base.shared.steps for p in s.policies()}
+    shared_new = {p.id: p for s in head.shared.steps for p in s.policies()}
     shared = _compare(SHARED, "Shared assume-role steps", shared_old, shared_new, "changed")
     shared.text = _text(
         [

@@ -76,12 +76,24 @@ class Policy(Located):
 
 
 @dataclass(frozen=True)
+class Alternative:
+    tab: str
+    intro: str | None
+    policy: Policy
+
+
+@dataclass(frozen=True)
 class Step:
     title: str
     intro: str | None
     policy: Policy
+    tab: str | None
+    alternatives: tuple[Alternative, ...]
     notes: str | None
     line: int
+
+    def policies(self) -> tuple[Policy, ...]:
+        return (self.policy, *(a.policy for a in self.alternatives))
 
 
 @dataclass(frozen=True)
@@ -118,7 +130,7 @@ class DbType(Located):
         if self.database_user:
             yield from self.database_user.policies
         for step in self.steps(shared):
-            yield step.policy
+            yield from step.policies()
 
 
 @dataclass(frozen=True)
@@ -252,6 +264,15 @@ def shared_from_data(data: dict[str, Any], lines: Lines, path: str) -> Shared:
                 title=s["title"],
                 intro=s.get("intro"),
                 policy=_policy(s["policy"], lines, ("assume_role", "steps", i, "policy")),
+                tab=s.get("tab"),
+                alternatives=tuple(
+                    Alternative(
+                        tab=a["tab"],
+                        intro=a.get("intro"),
+                        policy=_policy(a["policy"], lines, ("assume_role", "steps", i, "alternatives", j, "policy")),
+                    )
+                    for j, a in enumerate(s.get("alternatives", []))
+                ),
                 notes=s.get("notes"),
                 line=lines[("assume_role", "steps", i)],
             )

@@ -16,8 +16,9 @@ from typing import Any
 
 import jinja2
 
+from .awscontext import action_notes, scope_hint
 from .documents import dumps, fill_one
-from .model import Catalog, DbType
+from .model import Catalog, DbType, Policy, Step
 from .policy import policy_document
 
 REFERENCE = "reference"
@@ -27,7 +28,21 @@ STYLESHEET = "assets/iam-catalog.css"
 
 
 @dataclass(frozen=True)
+class Tab:
+    title: str
+    intro: str | None
+    policy: Policy
+
+
+def tabs(step: Step) -> list[Tab]:
+    return [Tab(step.tab or step.policy.id, None, step.policy)] + [
+        Tab(a.tab, a.intro, a.policy) for a in step.alternatives
+    ]
+
+
+@dataclass(frozen=True)
 class Download:
+    key: str  # type/policy: how the page's script finds the block
     name: str  # shown above the block: type/policy.json
     filename: str  # suggested by the download attribute: type-policy.json
     href: str  # relative to the page
@@ -56,6 +71,7 @@ def downloads(catalog: Catalog, db_type: DbType) -> dict[str, Download]:
     for policy in db_type.all_policies(catalog.shared):
         path = download_path(db_type, policy.id)
         out[policy.id] = Download(
+            key=f"{db_type.id}/{policy.id}",
             name=f"{db_type.id}/{policy.id}.json",
             filename=f"{db_type.id}-{policy.id}.json",
             href=relpath(path, REFERENCE),
@@ -80,6 +96,7 @@ def _environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["code"] = lambda text: f"`{text}`"
+    env.filters["scope_hint"] = scope_hint
     return env
 
 
@@ -105,6 +122,8 @@ def render_type(catalog: Catalog, db_type: DbType) -> str:
             assume_role_intro=catalog.shared.assume_role_intro,
             fill=lambda text: fill_one(text, defaults),
             cell=_cell,
+            notes=action_notes,
+            tabs=tabs,
         )
     )
     return _tidy(page)

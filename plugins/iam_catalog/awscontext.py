@@ -1,0 +1,51 @@
+"""What AWS says about each statement, for the reader: access levels, descriptions, scoping."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import awsfacts
+from .model import Statement
+
+
+@dataclass(frozen=True)
+class ActionNote:
+    action: str
+    access_level: str
+    description: str
+
+
+@dataclass(frozen=True)
+class ScopeHint:
+    sid: str
+    actions: tuple[str, ...]
+    formats: tuple[str, ...]
+
+
+def action_notes(st: Statement) -> list[ActionNote]:
+    notes = []
+    for action in st.actions:
+        names = awsfacts.expand(action)
+        facts = awsfacts.facts(names[0]) if len(names) == 1 else None
+        if facts:
+            notes.append(ActionNote(action, facts.access_level, facts.description))
+        else:
+            notes.append(ActionNote(action, "", f"matches {len(names)} actions"))
+    return notes
+
+
+def scope_hint(st: Statement) -> ScopeHint | None:
+    """For a statement on "*": the ARN formats AWS documents for scoping its actions."""
+    if "*" not in st.resources or not st.sid:
+        return None
+    scoped: list[str] = []
+    formats: list[str] = []
+    for action in st.actions:
+        for name in awsfacts.expand(action):
+            facts = awsfacts.facts(name)
+            if facts and facts.scope_formats:
+                scoped.append(action)
+                formats.extend(facts.scope_formats)
+    if not formats:
+        return None
+    return ScopeHint(st.sid, tuple(dict.fromkeys(scoped)), tuple(dict.fromkeys(formats)))
