@@ -15,7 +15,7 @@ from .policy import statement_template
 FORMAT = 1
 
 
-def _variable(v: Variable) -> dict[str, Any]:
+def variable_data(v: Variable) -> dict[str, Any]:
     out: dict[str, Any] = {"default": v.default, "description": v.description, "example": v.example}
     for key, value in (("pattern", v.pattern), ("hint", v.hint), ("choices", list(v.choices))):
         if value:
@@ -26,14 +26,14 @@ def _variable(v: Variable) -> dict[str, Any]:
 def compile_catalog(catalog: Catalog) -> dict[str, Any]:
     return {
         "format": FORMAT,
-        "variables": {v.name: _variable(v) for v in catalog.shared.variables},
+        "variables": {v.name: variable_data(v) for v in catalog.shared.variables},
         "types": [
             {
                 "id": t.id,
                 "title": t.title,
                 "aliases": list(t.aliases),
                 "summary": t.summary,
-                "variables": {v.name: _variable(v) for v in t.variables},
+                "variables": {v.name: variable_data(v) for v in t.variables},
                 "policies": [
                     {
                         "id": p.id,

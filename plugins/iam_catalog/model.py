@@ -37,6 +37,7 @@ class Variable:
     choices: Strings
     example: bool  # the default only illustrates; print-iam leaves it as a placeholder
     hint: str | None
+    label: str | None
     line: int
 
     @property
@@ -189,6 +190,7 @@ def _variables(data: dict[str, Any] | None, lines: Lines, ptr: Pointer) -> tuple
             choices=tuple(v.get("choices", ())),
             example=v.get("example", True),
             hint=v.get("hint"),
+            label=v.get("label"),
             line=lines[(*ptr, name)],
         )
         for name, v in (data or {}).items()

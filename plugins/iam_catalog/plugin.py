@@ -16,7 +16,7 @@ from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 
 from .loader import load_directory
-from .site import STYLESHEET, site_files
+from .site import SCRIPT, STYLESHEET, site_files
 
 log = logging.getLogger("mkdocs.plugins.iam_catalog")
 
@@ -52,6 +52,8 @@ class IamCatalogPlugin(BasePlugin[IamCatalogConfig]):  # type: ignore[no-untyped
         self.files = site_files(loaded.require(), directory_urls=config.use_directory_urls)
         if STYLESHEET not in config.extra_css:
             config.extra_css.append(STYLESHEET)
+        if SCRIPT not in [str(s) for s in config.extra_javascript]:
+            config.extra_javascript.append(SCRIPT)
         return config
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:

@@ -7,6 +7,7 @@ benchmark call the same function.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 from dataclasses import dataclass
 from functools import cache
@@ -17,14 +18,17 @@ from typing import Any
 import jinja2
 
 from .awscontext import action_notes, scope_hint
-from .documents import dumps, fill_one
+from .compiled import compile_catalog, variable_data
+from .documents import document, dumps, fill_one
 from .model import Catalog, DbType, Policy, Step
-from .policy import policy_document
+from .policy import policy_document, statement_template
 
 REFERENCE = "reference"
 POLICIES = "policies"
 INDEX_JSON = "catalog.json"
 STYLESHEET = "assets/iam-catalog.css"
+SCRIPT = "assets/iam-catalog.js"
+BUILDER = "builder/index.md"
 
 
 @dataclass(frozen=True)
@@ -110,8 +114,27 @@ def _tidy(markdown: str) -> str:
     return "\n".join(out).strip() + "\n"
 
 
+def _attribute_json(data: Any) -> str:
+    # An attribute, not a <script>: Material's instant navigation re-runs the scripts of a
+    # new page as JavaScript, whatever their type.
+    return html.escape(json.dumps(data, separators=(",", ":")), quote=True)
+
+
+def page_data(catalog: Catalog, db_type: DbType) -> dict[str, Any]:
+    """What a type page's script needs to show every policy with the reader's values."""
+    return {
+        "type": db_type.id,
+        "variables": {v.name: variable_data(v) for v in catalog.variables(db_type).values()},
+        "policies": {
+            f"{db_type.id}/{p.id}": document(statement_template(st) for st in p.statements)
+            for p in db_type.all_policies(catalog.shared)
+        },
+    }
+
+
 def render_type(catalog: Catalog, db_type: DbType) -> str:
     defaults = catalog.defaults(db_type)
+    form = _environment().get_template("values-form.html.j2").render(variables=catalog.shared.variables)
     page = (
         _environment()
         .get_template("type.md.j2")
@@ -124,6 +147,8 @@ def render_type(catalog: Catalog, db_type: DbType) -> str:
             cell=_cell,
             notes=action_notes,
             tabs=tabs,
+            values_form=form.strip(),
+            page_data=_attribute_json(page_data(catalog, db_type)),
         )
     )
     return _tidy(page)
@@ -134,6 +159,19 @@ def render_overview(catalog: Catalog) -> str:
         _environment()
         .get_template("overview.md.j2")
         .render(overview=catalog.shared.overview, types=catalog.types, cell=_cell)
+    )
+    return _tidy(page)
+
+
+def render_builder(catalog: Catalog) -> str:
+    page = (
+        _environment()
+        .get_template("builder.md.j2")
+        .render(
+            types=catalog.types,
+            variables={v.name: v for v in catalog.shared.variables},
+            compiled=_attribute_json(compile_catalog(catalog)),
+        )
     )
     return _tidy(page)
 
@@ -171,5 +209,8 @@ def site_files(catalog: Catalog, *, directory_urls: bool = True) -> dict[str, by
             files[download.path] = download.json.encode()
     index = _index(catalog, files, directory_urls)
     files[INDEX_JSON] = (json.dumps(index, indent=2) + "\n").encode()
-    files[STYLESHEET] = (resources.files("iam_catalog") / "templates" / "iam-catalog.css").read_bytes()
+    files[BUILDER] = render_builder(catalog).encode()
+    templates = resources.files("iam_catalog") / "templates"
+    files[STYLESHEET] = (templates / "iam-catalog.css").read_bytes()
+    files[SCRIPT] = (templates / "iam-catalog.js").read_bytes()
     return files

@@ -1,0 +1,225 @@
+"""The site in a real browser: Debian's Chromium, driven by Playwright.
+
+The builder must agree with `iam-catalog print-iam`, the reader's values must reach every
+block and download, and no page may call another host or log an error.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import io
+import json
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from iam_catalog import cli
+from iam_catalog.model import Catalog
+from iam_catalog.policy import policy_document
+
+from .conftest import ROOT, mkdocs_build
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    if os.environ.get("CI"):
+        raise RuntimeError("CI must install Debian's chromium for the browser tests (.ci/run does)")
+    pytest.skip("Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)
+
+from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
+
+ACCOUNT, REGION = "123456789012", "eu-west-1"
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The site, built for and served at a loopback address: instant navigation needs the
+    sitemap's site_url to be where the pages are."""
+    site = tmp_path_factory.mktemp("browser-site")
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
+    origin = f"http://127.0.0.1:{httpd.server_address[1]}"
+    os.environ["SITE_URL"] = origin + "/"
+    try:
+        result = mkdocs_build(ROOT / "mkdocs.yml", site)
+    finally:
+        del os.environ["SITE_URL"]
+    assert result.returncode == 0, result.stderr
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield origin
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run"]  # fmt: skip
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=args)
+        yield chromium
+        chromium.close()
+
+
+class Watched:
+    """A page that records console errors and every request to another origin."""
+
+    def __init__(self, browser: Browser, origin: str, **context: Any) -> None:
+        self.context = browser.new_context(accept_downloads=True, **context)
+        self.page: Page = self.context.new_page()
+        self.errors: list[str] = []
+        self.foreign: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on(
+            "request",
+            lambda r: self.foreign.append(r.url) if not r.url.startswith((origin, "blob:", "data:")) else None,
+        )
+
+    def close(self) -> None:
+        self.context.close()
+        assert self.errors == [], "console errors"
+        assert self.foreign == [], "requests to another host"
+
+
+@pytest.fixture()
+def watched(browser: Browser, server: str) -> Iterator[Watched]:
+    w = Watched(browser, server)
+    yield w
+    w.close()
+
+
+def print_iam(*argv: str) -> dict[str, Any]:
+    out, err = io.StringIO(), io.StringIO()
+    assert cli.run(["print-iam", *argv], out, err) == 0, err.getvalue()
+    result: dict[str, Any] = json.loads(out.getvalue())
+    return result
+
+
+def choose(page: Page, types: list[str], **fields: str) -> dict[str, Any]:
+    for box in page.query_selector_all("input[name=type]"):
+        box.set_checked(box.get_attribute("value") in types)
+    for selector, value in fields.items():
+        if selector == "partition":
+            page.select_option("#partition", value)
+        else:
+            page.fill(f"#{selector}", value)
+    result: dict[str, Any] = json.loads(page.text_content("#policy") or "")
+    return result
+
+
+def combinations(catalog: Catalog) -> list[list[str]]:
+    ids = [t.id for t in catalog.types]
+    return [[i] for i in ids] + [["rds", "rds-proxy"], ["rds", "redshift"], ids[::2], ids[1::2], ids]
+
+
+def test_builder_agrees_with_print_iam(watched: Watched, server: str, catalog: Catalog) -> None:
+    page = watched.page
+    page.goto(f"{server}/builder/")
+    for types in combinations(catalog):
+        shown = choose(page, types, account=ACCOUNT, region=REGION, role="teleport-db-service-role")
+        assert shown == print_iam("--types", ",".join(types), "--account", ACCOUNT, "--region", REGION,
+                                  "--role", "teleport-db-service-role"), types  # fmt: skip
+    for partition in ("aws-cn", "aws-us-gov"):
+        shown = choose(page, ["rds", "elasticache", "documentdb"], partition=partition)
+        assert shown == print_iam("--types", "rds,elasticache,documentdb", "--account", ACCOUNT, "--region", REGION,
+                                  "--partition", partition)  # fmt: skip
+    page.select_option("#partition", "aws")
+    page.fill("#account", "")
+    page.fill("#region", "")
+    shown = choose(page, ["elasticache", "memorydb"])
+    assert shown == print_iam("--types", "elasticache,memorydb")  # placeholders stay, as in the CLI
+    page.check("#optional")
+    assert choose(page, ["elasticache-managed-users"]) == print_iam(
+        "--types", "elasticache-managed-users", "--optional"
+    )
+
+
+def test_bad_account_is_a_field_error_not_json(watched: Watched, server: str) -> None:
+    page = watched.page
+    page.goto(f"{server}/builder/")
+    shown = choose(page, ["documentdb"], account="12345")
+    assert page.text_content("[data-error-for=Account]") == "Expected 12 digits."
+    assert page.get_attribute("#account", "aria-invalid") == "true"
+    assert "12345" not in json.dumps(shown) and "${Account}" in json.dumps(shown)
+
+
+def test_download_saves_exactly_the_shown_policy(watched: Watched, server: str) -> None:
+    page = watched.page
+    page.goto(f"{server}/builder/")
+    choose(page, ["rds", "redshift"], account=ACCOUNT)
+    with page.expect_download() as info:
+        page.click("#download")
+    saved = Path(info.value.path()).read_text()
+    assert saved == page.text_content("#policy")
+
+
+def test_builder_works_after_instant_navigation(watched: Watched, server: str) -> None:
+    page = watched.page
+    page.goto(f"{server}/")
+    page.evaluate("window.__stayed = true")
+    page.click("nav a[href$='builder/']")
+    page.wait_for_selector("#iam-builder:not([hidden])")
+    assert page.evaluate("window.__stayed === true"), "the page reloaded: instant navigation is off"
+    assert choose(page, ["rds"], account=ACCOUNT) == print_iam("--types", "rds", "--account", ACCOUNT)
+
+
+def _block_and_download(page: Page, key: str) -> tuple[str, str]:
+    """The block's text, and what its download link saves (fetched, when in a hidden tab)."""
+    link = page.locator(f"a.iam-download[data-policy='{key}']")
+    block = link.locator("xpath=ancestor::p/preceding-sibling::div[contains(@class,'highlight')][1]//code")
+    if not link.is_visible():
+        return block.text_content() or "", link.evaluate("a => fetch(a.href).then(r => r.text())")
+    with page.expect_download() as info:
+        link.click()
+    return block.text_content() or "", Path(info.value.path()).read_text()
+
+
+def test_reader_values_fill_every_block_and_download(watched: Watched, server: str, catalog: Catalog) -> None:
+    page = watched.page
+    db_type = catalog.find("redshift")
+    assert db_type is not None
+    page.goto(f"{server}/reference/redshift/")
+    page.fill("form.iam-values [data-variable=Account]", ACCOUNT)
+    page.fill("form.iam-values [data-variable=Region]", REGION)
+    page.select_option("form.iam-values [data-variable=Partition]", "aws-us-gov")
+    values = {**catalog.defaults(db_type), "Account": ACCOUNT, "Region": REGION, "Partition": "aws-us-gov"}
+    for policy in db_type.all_policies(catalog.shared):
+        expected = policy_document(policy, values)
+        shown, saved = _block_and_download(page, f"redshift/{policy.id}")
+        assert json.loads(saved) == expected, policy.id
+        assert json.loads(shown) == expected, policy.id
+
+    page.goto(f"{server}/reference/dynamodb/")  # remembered on the next page
+    shown, _ = _block_and_download(page, "dynamodb/database-service")
+    assert f"arn:aws-us-gov:iam::{ACCOUNT}:role/dynamodb-user-role" in shown
+
+    page.click("form.iam-values [data-action=clear]")
+    shown, saved = _block_and_download(page, "dynamodb/database-service")
+    assert "aws-account-id" in shown and "aws-account-id" in saved
+    href = page.locator("a.iam-download[data-policy='dynamodb/database-service']").evaluate("a => a.href")
+    assert href == f"{server}/policies/dynamodb/database-service.json"  # the static file again
+
+
+def test_bad_value_on_a_type_page_keeps_the_default(watched: Watched, server: str) -> None:
+    page = watched.page
+    page.goto(f"{server}/reference/rds-proxy/")
+    page.evaluate("localStorage.clear()")
+    page.reload()
+    page.fill("form.iam-values [data-variable=Region]", "not a region")
+    assert page.text_content("form.iam-values [data-error-for=Region]") == "Expected a region name such as us-east-2."
+
+
+def test_without_javascript_pages_show_the_defaults(browser: Browser, server: str) -> None:
+    w = Watched(browser, server, java_script_enabled=False)
+    w.page.goto(f"{server}/reference/documentdb/")
+    assert w.page.get_attribute("form.iam-values", "hidden") is not None
+    assert "arn:aws:iam::aws-account-id:role/documentdb-user-role" in (w.page.text_content(".highlight code") or "")
+    w.close()
