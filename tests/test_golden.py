@@ -31,3 +31,13 @@ def test_type_page(catalog: Catalog, type_id: str) -> None:
 
 def test_overview_page(catalog: Catalog) -> None:
     _check("overview.md", render_overview(catalog))
+
+
+def test_blank_lines_inside_code_blocks_survive(catalog: Catalog) -> None:
+    import dataclasses
+
+    rds = catalog.find("rds")
+    assert rds is not None
+    policy = dataclasses.replace(rds.policies[0], notes="Example:\n\n```\nfirst\n\n\nthird\n```\n\n\n\nAfter.")
+    page = render_type(catalog, dataclasses.replace(rds, policies=(policy,)))
+    assert "```\nfirst\n\n\nthird\n```\n\nAfter." in page

@@ -61,6 +61,7 @@ FIELDS_OF = {
     "#/$defs/variable": model.Variable,
     "#/$defs/databaseUser": model.DatabaseUser,
     "#/$defs/step": model.Step,
+    "#/$defs/alternative": model.Alternative,
     "#": model.DbType,
 }
 

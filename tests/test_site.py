@@ -94,3 +94,19 @@ def test_plugin_never_writes_into_docs(built_site: Path) -> None:
         "index.md",
         "reviewing.md",
     ]
+
+
+def test_html_in_catalog_prose_never_reaches_a_page(tmp_path: Path) -> None:
+    config = copy_project(tmp_path / "project")
+    rds = tmp_path / "project" / "catalog" / "rds.yaml"
+    rds.write_text(
+        rds.read_text().replace(
+            "purpose: Generate an IAM authentication token to connect to a database.",
+            'purpose: "Connect <img src=x onerror=alert(1)> <script>alert(2)</script>"',
+        )
+    )
+    site = tmp_path / "site"
+    result = mkdocs_build(config, site)
+    assert result.returncode != 0
+    assert f"{rds}:17: raw HTML is not allowed in catalog prose" in result.stderr
+    assert not (site / "reference").exists()

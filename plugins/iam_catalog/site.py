@@ -105,12 +105,17 @@ def _environment() -> jinja2.Environment:
 
 
 def _tidy(markdown: str) -> str:
-    # Templates stay readable with blank lines around blocks; the output keeps at most one.
-    lines = markdown.splitlines()
+    # Templates stay readable with blank lines around blocks; the output keeps at most one
+    # between blocks, and every line of a fenced code block as the author wrote it.
     out: list[str] = []
-    for line in lines:
-        if line.strip() or (out and out[-1].strip()):
-            out.append(line.rstrip())
+    fence: str | None = None
+    for line in markdown.splitlines():
+        marker = line.lstrip()[:3]
+        if marker in ("```", "~~~"):
+            fence = None if fence == marker else fence or marker
+        elif fence is None and not line.strip() and (not out or not out[-1].strip()):
+            continue
+        out.append(line.rstrip())
     return "\n".join(out).strip() + "\n"
 
 

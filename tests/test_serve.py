@@ -1,0 +1,49 @@
+"""`mkdocs serve` rebuilds once when a catalog file changes, and never loops."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .conftest import copy_project
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _wait_for(log: Path, text: str, count: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if log.read_text().count(text) >= count:
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_catalog_edit_rebuilds_once(tmp_path: Path) -> None:
+    config = copy_project(tmp_path / "project")
+    log = tmp_path / "serve.log"
+    address = f"127.0.0.1:{_free_port()}"
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    command = [sys.executable, "-m", "mkdocs", "serve", "-f", str(config), "-a", address]
+    with log.open("w") as out:
+        server = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
+    try:
+        assert _wait_for(log, "Serving on", 1, 60), log.read_text()
+        built = log.read_text().count("Documentation built")
+        rds = tmp_path / "project" / "catalog" / "rds.yaml"
+        rds.write_text(rds.read_text().replace("Generate an IAM", "Generate an AWS IAM"))
+        assert _wait_for(log, "Documentation built", built + 1, 30), log.read_text()
+        time.sleep(4)  # a loop would rebuild again within the watcher's interval
+        assert log.read_text().count("Documentation built") == built + 1, log.read_text()
+    finally:
+        server.terminate()
+        server.wait(10)
