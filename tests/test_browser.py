@@ -142,6 +142,15 @@ def test_builder_agrees_with_print_iam(watched: Watched, server: str, catalog: C
     )
 
 
+def test_role_arn_gives_the_account_as_in_the_cli(watched: Watched, server: str) -> None:
+    page = watched.page
+    page.goto(f"{server}/builder/")
+    arn = "arn:aws:iam::210987654321:role/teleport-db-service-role"
+    assert choose(page, ["documentdb", "rds"], role=arn) == print_iam("--types", "documentdb,rds", "--role", arn)
+    choose(page, ["documentdb"], role="arn:aws-cn:iam::210987654321:role/svc")
+    assert page.text_content("[data-error-for=ServiceRole]") == "The role is in partition aws-cn, not aws."
+
+
 def test_bad_account_is_a_field_error_not_json(watched: Watched, server: str) -> None:
     page = watched.page
     page.goto(f"{server}/builder/")

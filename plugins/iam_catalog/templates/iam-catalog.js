@@ -298,10 +298,16 @@
     var given = readFields(form, Object.assign({}, compiled.variables, declared));
     var role = given.ServiceRole;
     if (role && role.indexOf("arn:") === 0) {
+      // As print-iam --role ARN: the ARN's account fills in a missing one; a clash is an error.
       var match = IAM_ARN.exec(role);
-      if (match && match[3] === "role") {
-        if (!given.Partition || given.Partition === match[1]) given.Partition = match[1];
-        if (!given.Account) given.Account = match[2];
+      var clash = !match || match[3] !== "role" ? "Expected a role name or the ARN of an IAM role."
+        : match[1] !== given.Partition ? "The role is in partition " + match[1] + ", not " + given.Partition + "."
+        : given.Account && match[2] !== given.Account ? "The role is in account " + match[2] + "." : "";
+      var error = form.querySelector('[data-error-for="ServiceRole"]');
+      if (error) error.textContent = clash;
+      delete given.ServiceRole;
+      if (!clash) {
+        given.Account = match[2];
         given.ServiceRole = match[4];
       }
     }
