@@ -22,10 +22,6 @@ class ActionFacts:
     scope_formats: tuple[str, ...]  # the ones AWS marks required: what a policy scopes it to
 
 
-def data_version() -> str:
-    return str(_DATA.data_version())
-
-
 @cache
 def services() -> frozenset[str]:
     return frozenset(_DATA.services.get_service_keys())

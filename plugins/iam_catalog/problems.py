@@ -33,16 +33,9 @@ class Problems:
     def warning(self, path: str, line: int, message: str) -> None:
         self.items.append(Problem(path, line, message, "warning"))
 
-    def extend(self, other: Problems) -> None:
-        self.items.extend(other.items)
-
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.items if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.items if p.severity == "warning"]
 
     def sorted(self) -> list[Problem]:
         # A problem can be found twice by independent checks; report it once.

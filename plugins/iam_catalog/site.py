@@ -137,7 +137,7 @@ def page_data(catalog: Catalog, db_type: DbType) -> dict[str, Any]:
     }
 
 
-def render_type(catalog: Catalog, db_type: DbType) -> str:
+def render_type(catalog: Catalog, db_type: DbType, rendered: dict[str, Download] | None = None) -> str:
     defaults = catalog.defaults(db_type)
     form = _environment().get_template("values-form.html.j2").render(variables=catalog.shared.variables)
     page = (
@@ -145,7 +145,7 @@ def render_type(catalog: Catalog, db_type: DbType) -> str:
         .get_template("type.md.j2")
         .render(
             type=db_type,
-            downloads=downloads(catalog, db_type),
+            downloads=rendered if rendered is not None else downloads(catalog, db_type),
             steps=db_type.steps(catalog.shared),
             assume_role_intro=catalog.shared.assume_role_intro,
             fill=lambda text: fill_one(text, defaults),
@@ -209,8 +209,9 @@ def site_files(catalog: Catalog, *, directory_urls: bool = True) -> dict[str, by
     """Every generated file of the site by its path, in a stable order."""
     files: dict[str, bytes] = {f"{REFERENCE}/index.md": render_overview(catalog).encode()}
     for db_type in catalog.types:
-        files[page_path(db_type)] = render_type(catalog, db_type).encode()
-        for download in downloads(catalog, db_type).values():
+        own = downloads(catalog, db_type)
+        files[page_path(db_type)] = render_type(catalog, db_type, own).encode()
+        for download in own.values():
             files[download.path] = download.json.encode()
     index = _index(catalog, files, directory_urls)
     files[INDEX_JSON] = (json.dumps(index, indent=2) + "\n").encode()
