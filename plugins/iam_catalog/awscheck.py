@@ -92,8 +92,5 @@ def check_catalog(catalog: Catalog, problems: Problems) -> None:
         for policy in step.policies():
             _check_policy(catalog.shared.path, policy, problems)
     for db_type in catalog.types:
-        for policy in db_type.policies:
+        for policy in db_type.own_policies():
             _check_policy(db_type.path, policy, problems)
-        if db_type.database_user:
-            for policy in db_type.database_user.policies:
-                _check_policy(db_type.path, policy, problems)

@@ -89,15 +89,12 @@ def _check_type(catalog: Catalog, db_type: DbType, problems: Problems) -> None:
             problems.error(path, var.line, f"variable {var.name} is already declared in {catalog.shared.path}")
     declared = set(catalog.variables(db_type))
     used: set[str] = set()
-    policies = list(db_type.all_policies(catalog.shared))
-    shared_policies = {p for s in db_type.steps(catalog.shared) for p in s.policies()}
-    own = [p for p in policies if p not in shared_policies]
     seen_ids: dict[str, int] = {}
-    for policy in policies:
+    for policy in db_type.all_policies(catalog.shared):
         if policy.id in seen_ids:
             problems.error(path, policy.at("id"), f"policy id '{policy.id}' is used twice in this type")
         seen_ids.setdefault(policy.id, policy.line)
-    for policy in own:
+    for policy in db_type.own_policies():
         _check_policy_shape(path, policy, problems)
         for field in ("intro", "notes"):
             _check_prose(path, policy.at(field), getattr(policy, field), declared, problems)
@@ -173,8 +170,7 @@ def _check_unique_names(catalog: Catalog, problems: Problems) -> None:
                 )
     sids: dict[str, str] = {}
     for db_type in catalog.types:
-        own = [*db_type.policies, *(db_type.database_user.policies if db_type.database_user else ())]
-        for _, st in _statements(own):
+        for _, st in _statements(db_type.own_policies()):
             if not st.sid:
                 continue
             where = f"{_name(db_type.path)}:{st.at('sid')}"

@@ -179,10 +179,7 @@ def _broadening(type_id: str, old: Policy | None, new: Policy, reason_new: str) 
 
 
 def _own_policies(db_type: DbType | None) -> dict[str, Policy]:
-    if db_type is None:
-        return {}
-    user = db_type.database_user.policies if db_type.database_user else ()
-    return {p.id: p for p in (*db_type.policies, *user)}
+    return {p.id: p for p in db_type.own_policies()} if db_type else {}
 
 
 def _variables_text(old: Iterable[Variable], new: Iterable[Variable]) -> list[tuple[str, str | None, str | None]]:

