@@ -46,6 +46,13 @@ def _statement_texts(st: Statement) -> Iterator[str]:
             yield from values
 
 
+def _undeclared(texts: Iterable[str], declared: set[str], used: set[str]) -> list[str]:
+    """Placeholders in `texts` that are not declared; every one seen is added to `used`."""
+    names = [name for text in texts for name in placeholders(text)]
+    used.update(names)
+    return [name for name in names if name not in declared]
+
+
 def _check_policy_shape(path: str, policy: Policy, problems: Problems) -> None:
     for st in policy.statements:
         if policy.attach == TRUST:
@@ -100,31 +107,23 @@ def _check_type(catalog: Catalog, db_type: DbType, problems: Problems) -> None:
             _check_prose(path, policy.at(field), getattr(policy, field), declared, problems)
         for st in policy.statements:
             _check_prose(path, st.at("purpose"), st.purpose, declared, problems)
-            for text in _statement_texts(st):
-                for name in placeholders(text):
-                    used.add(name)
-                    if name not in declared:
-                        problems.error(path, st.line, f"placeholder ${{{name}}} is not a declared variable")
+            for name in _undeclared(_statement_texts(st), declared, used):
+                problems.error(path, st.line, f"placeholder ${{{name}}} is not a declared variable")
     _check_prose(path, db_type.at("intro"), db_type.intro, declared, problems)
     user = db_type.database_user
     if user:
         _check_prose(path, user.at("intro"), user.intro, declared, problems)
         for step in db_type.steps(catalog.shared):
-            for text in (
+            texts = (
                 step.title,
                 step.intro or "",
                 step.notes or "",
                 *(a.intro or "" for a in step.alternatives),
                 *(t for p in step.policies() for st in p.statements for t in _statement_texts(st)),
-            ):
-                for name in placeholders(text):
-                    used.add(name)
-                    if name not in declared:
-                        problems.error(
-                            path,
-                            user.at("assume_role"),
-                            f"the shared assume-role steps use ${{{name}}}: declare it in variables",
-                        )
+            )
+            for name in _undeclared(texts, declared, used):
+                message = f"the shared assume-role steps use ${{{name}}}: declare it in variables"
+                problems.error(path, user.at("assume_role"), message)
     for var in db_type.variables:
         if var.name not in used:
             problems.warning(path, var.line, f"variable {var.name} is declared but not used")
