@@ -182,23 +182,48 @@
     return variable.hint || "a value matching " + variable.pattern;
   }
 
+  function showError(root, field, name, message) {
+    var error = root.querySelector('[data-error-for="' + name + '"]');
+    if (error) error.textContent = message;
+    field.setAttribute("aria-invalid", message ? "true" : "false");
+  }
+
+  /* As print-iam --role ARN: the ARN's partition and account fill in missing values; a clash
+     with a value given is an error. Returns the error, or "" after setting the values. */
+  function fromArn(kind, name, value, values) {
+    var match = IAM_ARN.exec(value);
+    if (!match || match[3] !== kind) return "Expected a " + kind + " name or the ARN of an IAM " + kind + ".";
+    if (values.Partition && match[1] !== values.Partition) {
+      return "The " + kind + " is in partition " + match[1] + ", not " + values.Partition + ".";
+    }
+    if (values.Account && match[2] !== values.Account) return "The " + kind + " is in account " + match[2] + ".";
+    values.Partition = match[1];
+    values.Account = match[2];
+    values[name] = match[4];
+    return "";
+  }
+
   /* Read every [data-variable] field of `root`; show an error beside each bad one. Returns
-     the valid values by variable name; a bad value is left out, never baked into a policy. */
+     the valid values by variable name; a bad value is left out, never baked into a policy.
+     A field marked data-arn also takes an ARN, read once every other field is known. */
   function readFields(root, variables) {
     var values = {};
+    var arns = [];
     root.querySelectorAll("[data-variable]").forEach(function (field) {
       var name = field.getAttribute("data-variable");
       var value = field.value.trim();
-      var error = root.querySelector('[data-error-for="' + name + '"]');
       var variable = variables[name];
       var message = "";
-      if (value && variable && !accepts(variable, value) && !(name === "ServiceRole" && IAM_ARN.test(value))) {
-        message = "Expected " + expected(variable) + ".";
-      } else if (value) {
-        values[name] = value;
+      if (value && field.hasAttribute("data-arn") && value.indexOf("arn:") === 0) {
+        arns.push({ field: field, name: name, value: value });
+        return;
       }
-      if (error) error.textContent = message;
-      field.setAttribute("aria-invalid", message ? "true" : "false");
+      if (value && variable && !accepts(variable, value)) message = "Expected " + expected(variable) + ".";
+      else if (value) values[name] = value;
+      showError(root, field, name, message);
+    });
+    arns.forEach(function (a) {
+      showError(root, a.field, a.name, fromArn(a.field.getAttribute("data-arn"), a.name, a.value, values));
     });
     return values;
   }
@@ -295,23 +320,7 @@
     compiled.types.forEach(function (t) {
       if (typeIds.indexOf(t.id) >= 0) Object.assign(declared, typeVariables(compiled, t));
     });
-    var given = readFields(form, Object.assign({}, compiled.variables, declared));
-    var role = given.ServiceRole;
-    if (role && role.indexOf("arn:") === 0) {
-      // As print-iam --role ARN: the ARN's account fills in a missing one; a clash is an error.
-      var match = IAM_ARN.exec(role);
-      var clash = !match || match[3] !== "role" ? "Expected a role name or the ARN of an IAM role."
-        : match[1] !== given.Partition ? "The role is in partition " + match[1] + ", not " + given.Partition + "."
-        : given.Account && match[2] !== given.Account ? "The role is in account " + match[2] + "." : "";
-      var error = form.querySelector('[data-error-for="ServiceRole"]');
-      if (error) error.textContent = clash;
-      delete given.ServiceRole;
-      if (!clash) {
-        given.Account = match[2];
-        given.ServiceRole = match[4];
-      }
-    }
-    var values = Object.assign({}, given);
+    var values = readFields(form, Object.assign({}, compiled.variables, declared));
     Object.keys(declared).forEach(function (name) {
       if (!(name in values)) values[name] = declared[name].example ? "${" + name + "}" : declared[name].default;
     });
