@@ -173,6 +173,7 @@ def test_download_saves_exactly_the_shown_policy(watched: Watched, server: str) 
 def test_builder_works_after_instant_navigation(watched: Watched, server: str) -> None:
     page = watched.page
     page.goto(f"{server}/")
+    page.wait_for_load_state("networkidle")  # Material intercepts links once it has the sitemap
     page.evaluate("window.__stayed = true")
     page.click("nav a[href$='builder/']")
     page.wait_for_selector("#iam-builder:not([hidden])")

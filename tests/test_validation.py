@@ -38,7 +38,8 @@ def found(tmp_path: Path, case: Path) -> tuple[list[Problem], float]:
 
 
 def shown(problems: list[Problem]) -> set[str]:
-    return {f"{Path(p.path).name}:{str(p).split(':', 2)[1]}:{str(p).split(':', 2)[2]}" for p in problems}
+    """Each problem as printed, with the file's name in place of its temporary path."""
+    return {str(p).replace(p.path, Path(p.path).name, 1) for p in problems}
 
 
 def test_there_are_cases() -> None:
