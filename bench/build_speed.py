@@ -20,8 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from iam_catalog.loader import load_directory  # noqa: E402
-from iam_catalog.site import STYLESHEET, site_files  # noqa: E402
+from iam_catalog.checks.loader import load_directory  # noqa: E402
+from iam_catalog.site.render import STYLESHEET, site_files  # noqa: E402
 
 from bench.sidebyside import medians, verdict  # noqa: E402
 from tests.synthetic import write_catalog  # noqa: E402

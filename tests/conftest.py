@@ -9,8 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from iam_catalog.loader import bundled_dir, load_directory
-from iam_catalog.model import Catalog
+from iam_catalog.catalog.location import bundled_dir
+from iam_catalog.catalog.model import Catalog
+from iam_catalog.checks.loader import load_directory
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -18,7 +19,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 @pytest.fixture(scope="session")
 def catalog() -> Catalog:
-    return load_directory(bundled_dir()).require()
+    return load_directory(Path(bundled_dir())).require()
 
 
 def mkdocs_build(config: Path, site: Path) -> subprocess.CompletedProcess[str]:

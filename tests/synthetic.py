@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from iam_catalog.loader import bundled_dir
+from iam_catalog.catalog.location import bundled_dir
 
 # Grants every synthetic type shares: the merged policy stays small however many types there are.
 _SHARED_STATEMENTS = [
@@ -48,7 +48,7 @@ policies:
 
 def write_catalog(target: Path, extra_types: int, *, own_grants: bool = False) -> Path:
     """The project's catalog plus `extra_types` generated ones, in `target`."""
-    shutil.copytree(bundled_dir(), target)
+    shutil.copytree(Path(bundled_dir()), target)
     for n in range(extra_types):
         (target / f"synthetic-{n:03d}.yaml").write_text(synthetic_type(n, own_grants=own_grants))
     return target

@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 from iam_catalog import cli
-from iam_catalog.model import Catalog
-from iam_catalog.policy import policy_document
+from iam_catalog.catalog.model import Catalog
+from iam_catalog.catalog.policy import policy_document
 
 from .conftest import ROOT, mkdocs_build
 

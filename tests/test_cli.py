@@ -13,7 +13,7 @@ from typing import Any
 import hcl2
 import pytest
 from iam_catalog import cli
-from iam_catalog.merge import grants
+from iam_catalog.iam.merge import grants
 from parliament import analyze_policy_string
 
 from .synthetic import write_catalog

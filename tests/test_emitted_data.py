@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from iam_catalog.compiled import compile_catalog
-from iam_catalog.documents import document, fill_statement
-from iam_catalog.model import Catalog
-from iam_catalog.policy import policy_document
-from iam_catalog.site import page_data
+from iam_catalog.catalog.compiled import compile_catalog
+from iam_catalog.catalog.model import Catalog
+from iam_catalog.catalog.policy import policy_document
+from iam_catalog.iam.documents import document, fill_statement
+from iam_catalog.site.render import page_data
 
 
 def _embedded(page: Path, element_id: str) -> Any:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from iam_catalog.loader import bundled_dir, load_sources
-from iam_catalog.problems import CatalogError
+from iam_catalog.catalog.location import bundled_dir
+from iam_catalog.catalog.problems import CatalogError
+from iam_catalog.checks.loader import load_sources
 
-REAL = {p.name: p.read_bytes() for p in sorted(bundled_dir().glob("*.yaml"))}
+REAL = {p.name: p.read_bytes() for p in sorted(Path(bundled_dir()).glob("*.yaml"))}
 NAMES = sorted(REAL)
 
 

@@ -9,8 +9,8 @@ import os
 from pathlib import Path
 
 import pytest
-from iam_catalog.model import Catalog
-from iam_catalog.site import render_overview, render_type
+from iam_catalog.catalog.model import Catalog
+from iam_catalog.site.render import render_overview, render_type
 
 GOLDEN = Path(__file__).parent / "golden"
 

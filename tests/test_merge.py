@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from iam_catalog.compiled import compile_catalog
-from iam_catalog.loader import bundled_dir, load_directory
-from iam_catalog.merge import grants, merge_statements, merged_document
-from iam_catalog.model import SERVICE
-from iam_catalog.policy import policy_document
+from iam_catalog.catalog.compiled import compile_catalog
+from iam_catalog.catalog.location import bundled_dir
+from iam_catalog.catalog.model import SERVICE
+from iam_catalog.catalog.policy import policy_document
+from iam_catalog.checks.loader import load_directory
+from iam_catalog.iam.merge import grants, merge_statements, merged_document
 
-CATALOG = load_directory(bundled_dir()).require()
+CATALOG = load_directory(Path(bundled_dir())).require()
 COMPILED = compile_catalog(CATALOG)
 IDS = [t.id for t in CATALOG.types]
 

@@ -10,15 +10,15 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-from iam_catalog import model
-from iam_catalog.loader import bundled_dir
-from iam_catalog.problems import Problems
-from iam_catalog.schema import Checker
-from iam_catalog.yamlsource import parse
+from iam_catalog.catalog import model
+from iam_catalog.catalog.location import bundled_dir
+from iam_catalog.catalog.problems import Problems
+from iam_catalog.catalog.schema import Checker
+from iam_catalog.catalog.yamlsource import parse
 
-SCHEMA: dict[str, Any] = json.loads((bundled_dir() / "schema.json").read_text())
+SCHEMA: dict[str, Any] = json.loads((Path(bundled_dir()) / "schema.json").read_text())
 CASES = sorted((Path(__file__).parent / "cases").glob("*/*.yaml"))
-FILES = sorted(bundled_dir().glob("*.yaml"))
+FILES = sorted(Path(bundled_dir()).glob("*.yaml"))
 
 
 def _schema_for(name: str) -> dict[str, Any]:

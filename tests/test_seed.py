@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from iam_catalog.model import Catalog
-from iam_catalog.policy import policy_document
+from iam_catalog.catalog.model import Catalog
+from iam_catalog.catalog.policy import policy_document
 
 from .conftest import FIXTURES
 from .iamequal import iam_equal

@@ -7,8 +7,8 @@ import json
 import re
 from pathlib import Path
 
-from iam_catalog.model import Catalog
-from iam_catalog.policy import policy_document
+from iam_catalog.catalog.model import Catalog
+from iam_catalog.catalog.policy import policy_document
 
 from .conftest import copy_project, mkdocs_build, tree
 

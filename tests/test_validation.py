@@ -7,8 +7,9 @@ import time
 from pathlib import Path
 
 import pytest
-from iam_catalog.loader import bundled_dir, load_directory
-from iam_catalog.problems import Problem
+from iam_catalog.catalog.location import bundled_dir
+from iam_catalog.catalog.problems import Problem
+from iam_catalog.checks.loader import load_directory
 
 CASES = Path(__file__).parent / "cases"
 VALID = sorted((CASES / "valid").glob("*.yaml"))
@@ -30,7 +31,7 @@ def expectations(case: Path) -> set[str]:
 
 def found(tmp_path: Path, case: Path) -> tuple[list[Problem], float]:
     catalog = tmp_path / "catalog"
-    shutil.copytree(bundled_dir(), catalog)
+    shutil.copytree(Path(bundled_dir()), catalog)
     shutil.copy(case, catalog / case.name)
     start = time.perf_counter()
     problems = load_directory(catalog).problems
@@ -69,13 +70,13 @@ def test_every_problem_is_reported_once(tmp_path: Path) -> None:
 
 
 def test_project_catalog_has_no_errors() -> None:
-    loaded = load_directory(bundled_dir())
+    loaded = load_directory(Path(bundled_dir()))
     assert not loaded.errors
     assert loaded.catalog is not None and len(loaded.catalog.types) == 12
 
 
 def test_every_catalog_file_starts_with_the_schema_modeline() -> None:
-    for path in sorted(bundled_dir().glob("*.yaml")):
+    for path in sorted(Path(bundled_dir()).glob("*.yaml")):
         first = path.read_text().splitlines()[0]
         assert first.startswith("# yaml-language-server: $schema=schema.json"), path
 

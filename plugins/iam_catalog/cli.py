@@ -10,15 +10,16 @@ import argparse
 import json
 import sys
 
-from .catalog_cache import bundled_dir, load_compiled
+from iam_catalog.cache import load_compiled
+from iam_catalog.catalog.location import bundled_dir
 
-# On the CLI start-up path: importing `typing` alone costs more than a cached run.
+# No `typing` at run time: it costs more than a cached print-iam (tests/test_startup.py).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from typing import Any, NoReturn, TextIO
 
-    from .problems import Problem
+    from iam_catalog.catalog.problems import Problem
 
 PROG = "iam-catalog"
 
@@ -50,7 +51,7 @@ def _count(n: int, noun: str) -> str:
 def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from pathlib import Path
 
-    from .loader import load_directory
+    from iam_catalog.checks.loader import load_directory
 
     loaded = load_directory(Path(args.catalog or bundled_dir()))
     _print_problems(loaded.problems, err)
@@ -93,9 +94,16 @@ def _comma_list(text: str) -> list[str]:
 
 
 def cmd_print_iam(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .documents import MANAGED_POLICY_LIMIT
-    from .formats import FORMATS
-    from .printiam import Request, RequestError, answer, how_to_fill, left_out_policies, split_document
+    from iam_catalog.iam.documents import MANAGED_POLICY_LIMIT
+    from iam_catalog.printiam.formats import FORMATS
+    from iam_catalog.printiam.request import (
+        Request,
+        RequestError,
+        answer,
+        how_to_fill,
+        left_out_policies,
+        split_document,
+    )
 
     compiled = _compiled(args, err)
     if compiled is None:
@@ -139,8 +147,8 @@ def _side(spec: str, folder: str, err: TextIO) -> Any:
     """A catalog from a folder or a git revision; None after printing why there is none."""
     from pathlib import Path
 
-    from .gitsource import RevisionError, read_revision
-    from .loader import load_directory, load_sources
+    from iam_catalog.checks.loader import load_directory, load_sources
+    from iam_catalog.review.gitsource import RevisionError, read_revision
 
     if Path(spec).is_dir():
         loaded = load_directory(Path(spec))
@@ -155,8 +163,8 @@ def _side(spec: str, folder: str, err: TextIO) -> Any:
 
 
 def cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .diff import diff
-    from .diffreport import exit_code, to_json, to_markdown
+    from iam_catalog.review.diff import diff
+    from iam_catalog.review.report import exit_code, to_json, to_markdown
 
     base, head = _side(args.base, args.folder, err), _side(args.head, args.folder, err)
     if base is None or head is None:

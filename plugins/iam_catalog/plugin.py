@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -10,20 +9,20 @@ from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 
-from .loader import load_directory
-from .site import SCRIPT, STYLESHEET, site_files
+from iam_catalog.checks.loader import load_directory
+from iam_catalog.site.render import SCRIPT, STYLESHEET, site_files
 
-log = logging.getLogger("mkdocs.plugins.iam_catalog")
+log = get_plugin_logger(__name__)
 
 
 class IamCatalogConfig(base.Config):  # type: ignore[no-untyped-call]
-    catalog = c.Type(str, default="catalog")
-    """Catalog folder, relative to `mkdocs.yml`."""
+    catalog = c.Dir(exists=True, default="catalog")
+    """Catalog folder, relative to `mkdocs.yml`; mkdocs makes it absolute and checks it exists."""
 
 
 class IamCatalogPlugin(BasePlugin[IamCatalogConfig]):  # type: ignore[no-untyped-call]
@@ -34,7 +33,7 @@ class IamCatalogPlugin(BasePlugin[IamCatalogConfig]):  # type: ignore[no-untyped
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         # mkdocs cleans the site folder only after this event, so a rejected catalog leaves
         # an earlier site exactly as it was.
-        self.directory = Path(config.config_file_path).parent / self.config.catalog
+        self.directory = Path(self.config.catalog)
         loaded = load_directory(self.directory)
         warnings = [p for p in loaded.problems if p.severity == "warning"]
         if warnings:

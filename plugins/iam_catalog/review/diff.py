@@ -11,16 +11,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .merge import grants
-from .model import Catalog, DbType, Policy, Statement, Variable
-from .policy import statement_template
+from iam_catalog.catalog.model import Catalog, DbType, Policy, Statement, Variable
+from iam_catalog.catalog.policy import statement_template
+from iam_catalog.iam.merge import grants
 
 Grant = tuple[str, str, str]  # effect, action, resource
 SHARED = "_shared"  # the assume-role steps every type with a database user shows
 
 
 def _access_level(action: str) -> str:
-    from . import awsfacts  # AWS's data only when there is an action to describe
+    from iam_catalog.aws import facts as awsfacts  # AWS's data only when there is an action to describe
 
     info = awsfacts.facts(action)
     if info is None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import awsfacts
-from .model import TRUST, Catalog, Policy
-from .problems import Problems
-from .schema import Lines, Pointer
+from iam_catalog.aws import facts as awsfacts
+from iam_catalog.catalog.model import TRUST, Catalog, Policy
+from iam_catalog.catalog.problems import Problems
+from iam_catalog.catalog.schema import Lines, Pointer
 
 _MAX_HINTS = 3
 

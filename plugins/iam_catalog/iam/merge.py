@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import json
 
-from .documents import as_list, document, fill_statement
+from iam_catalog.iam.documents import as_list, document, fill_statement
 
-# On the CLI start-up path: importing `typing` alone costs more than a cached run.
+# No `typing` at run time: it costs more than a cached print-iam (tests/test_startup.py).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
     from typing import Any
 
-    from .documents import Values
+    from iam_catalog.iam.documents import Values
 
     Grant = tuple[str, str, str, str]
 

@@ -17,11 +17,11 @@ from typing import Any
 
 import jinja2
 
-from .awscontext import action_notes, scope_hint
-from .compiled import compile_catalog, variable_data
-from .documents import document, dumps, fill_one
-from .model import Catalog, DbType, Policy, Step
-from .policy import policy_document, statement_template
+from iam_catalog.aws.context import action_notes, scope_hint
+from iam_catalog.catalog.compiled import compile_catalog, variable_data
+from iam_catalog.iam.documents import document, dumps, fill_one
+from iam_catalog.catalog.model import Catalog, DbType, Policy, Step
+from iam_catalog.catalog.policy import policy_document, statement_template
 
 REFERENCE = "reference"
 POLICIES = "policies"
@@ -92,7 +92,7 @@ def _cell(text: str) -> str:
 @cache
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("iam_catalog", "templates"),
+        loader=jinja2.PackageLoader("iam_catalog.site", "templates"),
         autoescape=False,  # the output is Markdown; prose is checked for raw HTML when loaded
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -216,7 +216,7 @@ def site_files(catalog: Catalog, *, directory_urls: bool = True) -> dict[str, by
     index = _index(catalog, files, directory_urls)
     files[INDEX_JSON] = (json.dumps(index, indent=2) + "\n").encode()
     files[BUILDER] = render_builder(catalog).encode()
-    templates = resources.files("iam_catalog") / "templates"
+    templates = resources.files("iam_catalog.site") / "templates"
     files[STYLESHEET] = (templates / "iam-catalog.css").read_bytes()
     files[SCRIPT] = (templates / "iam-catalog.js").read_bytes()
     return files

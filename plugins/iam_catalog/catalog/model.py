@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .schema import Lines, Pointer
+from iam_catalog.catalog.schema import Lines, Pointer
 
 Strings = tuple[str, ...]
 KeyLines = tuple[tuple[str, int], ...]

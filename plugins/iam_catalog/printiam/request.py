@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import re
 
-from .documents import MANAGED_POLICY_LIMIT, compact, compact_size, placeholders
-from .merge import merged_document, type_variables
+from iam_catalog.iam.documents import MANAGED_POLICY_LIMIT, compact, compact_size, placeholders
+from iam_catalog.iam.merge import merged_document, type_variables
 
-# On the CLI start-up path: importing `typing` alone costs more than a cached run.
+# No `typing` at run time: it costs more than a cached print-iam (tests/test_startup.py).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import awsfacts
-from .model import Statement
+from iam_catalog.aws import facts as awsfacts
+from iam_catalog.catalog.model import Statement
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,8 @@
 """The CLI's fast path: a compiled catalog, cached by the content that produced it.
 
 A catalog is read, checked and compiled once; later runs read every source file, hash it
-together with this package's code, and load the compiled JSON stored under that hash. Any
+together with the schema and this package's code, and load the compiled JSON stored under that hash. Any
 edit to a catalog file or to the code gives a new hash, so a stale answer cannot be served.
-Standard library only: this runs before anything heavy is imported.
 """
 
 from __future__ import annotations
@@ -12,20 +11,15 @@ import hashlib
 import json
 import os
 
-# On the CLI start-up path: importing `typing` alone costs more than a cached run.
+from iam_catalog.catalog.location import PACKAGE, bundled_dir, schema_path, source_names
+
+# `typing` is not imported at run time: a cached run must cost little more than Python's
+# start (tests/test_startup.py holds the line).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from .problems import Problem
-
-_PACKAGE = os.path.dirname(os.path.abspath(__file__))
-
-
-def bundled_dir() -> str:
-    """The catalog shipped with the package, or the source tree's in a development install."""
-    packaged = os.path.join(_PACKAGE, "catalog")
-    return packaged if os.path.isdir(packaged) else os.path.join(os.path.dirname(os.path.dirname(_PACKAGE)), "catalog")
+    from iam_catalog.catalog.problems import Problem
 
 
 def cache_dir() -> str:
@@ -36,15 +30,21 @@ def cache_dir() -> str:
     return os.path.join(base, "iam-catalog")
 
 
+def _inputs(directory: str) -> list[str]:
+    """Every file the loader reads for `directory`, and the code that checks and compiles it."""
+    code = [
+        os.path.join(folder, name) for folder, _, names in os.walk(PACKAGE) for name in names if name.endswith(".py")
+    ]
+    return [*(os.path.join(directory, n) for n in source_names(directory)), schema_path(), *sorted(code)]
+
+
 def _fingerprint(directory: str) -> str:
     digest = hashlib.sha256()
-    for folder, suffixes in ((directory, (".yaml", ".yml", ".json")), (_PACKAGE, (".py",))):
-        for name in sorted(os.listdir(folder)):
-            if name.endswith(suffixes):
-                with open(os.path.join(folder, name), "rb") as f:
-                    data = f.read()
-                digest.update(f"{folder}/{name}\0{len(data)}\0".encode())
-                digest.update(data)
+    for path in _inputs(directory):
+        with open(path, "rb") as f:
+            data = f.read()
+        digest.update(f"{path}\0{len(data)}\0".encode())
+        digest.update(data)
     return digest.hexdigest()
 
 
@@ -77,8 +77,8 @@ def load_compiled(directory: str | None) -> tuple[dict[str, Any] | None, list[Pr
             pass
     from pathlib import Path
 
-    from .compiled import compile_catalog
-    from .loader import load_directory
+    from iam_catalog.catalog.compiled import compile_catalog
+    from iam_catalog.checks.loader import load_directory
 
     loaded = load_directory(Path(directory))
     if loaded.errors or loaded.catalog is None:

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .problems import Problems
-from .yamlsource import Map, Node, Scalar, Seq
+from iam_catalog.catalog.problems import Problems
+from iam_catalog.catalog.yamlsource import Map, Node, Scalar, Seq
 
 Pointer = tuple[str | int, ...]
 Lines = dict[Pointer, int]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 
-from .diff import Report, StatementChange, TextChange, access_levels, summary
+from iam_catalog.review.diff import Report, StatementChange, TextChange, access_levels, summary
 
 FORMAT_VERSION = 1
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import yaml
 
-from .problems import Problems
+from iam_catalog.catalog.problems import Problems
 
 try:  # libyaml's parser is several times faster; the pure one gives the same events.
     from yaml import CSafeLoader as _Loader

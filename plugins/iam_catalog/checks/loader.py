@@ -8,31 +8,24 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from . import awscheck, catalog_cache, checks, quotas
-from .model import Catalog, DbType, Shared, db_type_from_data, shared_from_data
-from .problems import CatalogError, Problem, Problems
-from .schema import Checker, load_schema
-from .yamlsource import parse
-
-SHARED_FILE = "_shared.yaml"
-SCHEMA_FILE = "schema.json"
-SUFFIX = ".yaml"
-
-
-def bundled_dir() -> Path:
-    return Path(catalog_cache.bundled_dir())
+from iam_catalog.catalog.location import SHARED_FILE, SUFFIX, schema_path, source_names
+from iam_catalog.catalog.model import Catalog, DbType, Shared, db_type_from_data, shared_from_data
+from iam_catalog.catalog.problems import CatalogError, Problem, Problems
+from iam_catalog.catalog.schema import Checker, load_schema
+from iam_catalog.catalog.yamlsource import parse
+from iam_catalog.checks import actions, quotas, rules
 
 
 @cache
 def schema() -> dict[str, Any]:
-    return load_schema(bundled_dir() / SCHEMA_FILE)
+    return load_schema(Path(schema_path()))
 
 
 def read_directory(directory: Path) -> dict[str, bytes]:
     """The catalog's files by name. Raises OSError when the folder cannot be read."""
     if not directory.is_dir():
         raise NotADirectoryError("no such folder")
-    return {p.name: p.read_bytes() for p in sorted(directory.iterdir()) if p.suffix in (SUFFIX, ".yml")}
+    return {name: (directory / name).read_bytes() for name in source_names(str(directory))}
 
 
 @dataclass(frozen=True)
@@ -73,7 +66,7 @@ def load_sources(sources: Mapping[str, bytes], where: str) -> Loaded:
         if len(problems.items) > before:
             # A half-read file cannot become a model; its action names can still be checked,
             # so one run shows a misspelt key and a misspelt action together.
-            awscheck.check_actions_in(plain, checker.lines, path, problems)
+            actions.check_actions_in(plain, checker.lines, path, problems)
             continue
         if name == SHARED_FILE:
             shared = shared_from_data(plain, checker.lines, path)
@@ -82,10 +75,10 @@ def load_sources(sources: Mapping[str, bytes], where: str) -> Loaded:
     if shared is None:
         return Loaded(None, problems.sorted())
     catalog = Catalog(shared, tuple(sorted(types, key=lambda t: (t.title.casefold(), t.id))))
-    checks.check_catalog(catalog, problems)
+    rules.check_catalog(catalog, problems)
     if not problems.errors:  # sizes of a broken catalog would mean nothing
         quotas.check_catalog(catalog, problems)
-    awscheck.check_catalog(catalog, problems)
+    actions.check_catalog(catalog, problems)
     result = problems.sorted()
     has_errors = any(p.severity == "error" for p in result)
     return Loaded(None if has_errors else catalog, result)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from .documents import as_list, dumps
+from iam_catalog.iam.documents import as_list, dumps
 
-# On the CLI start-up path: importing `typing` alone costs more than a cached run.
+# No `typing` at run time: it costs more than a cached print-iam (tests/test_startup.py).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence

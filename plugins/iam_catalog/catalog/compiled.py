@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .model import SERVICE, Catalog, Variable
-from .policy import statement_template
+from iam_catalog.catalog.model import SERVICE, Catalog, Variable
+from iam_catalog.catalog.policy import statement_template
 
 FORMAT = 1
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .documents import document, fill_statement, one_or_many
-from .model import Policy, Statement, StringMap
+from iam_catalog.catalog.model import Policy, Statement, StringMap
+from iam_catalog.iam.documents import document, fill_statement, one_or_many
 
 if TYPE_CHECKING:
-    from .documents import Values
+    from iam_catalog.iam.documents import Values
 
 
 def _string_map(pairs: StringMap) -> dict[str, str | list[str]]:

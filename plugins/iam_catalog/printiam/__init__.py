@@ -1,0 +1,1 @@
+"""print-iam: a reader's request answered from the compiled catalog, in the formats pipelines read."""
