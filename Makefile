@@ -20,6 +20,7 @@ serve: $(BASE)
 test: $(TESTS)
 	$(PY) -m ruff check plugins tests bench
 	$(PY) -m mypy
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
 validate: $(BASE)

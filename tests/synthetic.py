@@ -1,4 +1,9 @@
-"""A synthetic catalog N times the size of the real one, for benchmarks and size-limit tests."""
+"""A synthetic catalog N times the size of the real one, for benchmarks and size-limit tests.
+
+Each generated type looks like a real one: statements of its own (so the merged policy grows
+with every type, as it would), a scoping ARN with literal names, and every other type a
+database-user role with the shared assume-role steps, as DynamoDB or Keyspaces have.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +12,26 @@ from pathlib import Path
 
 from iam_catalog.catalog.location import bundled_dir
 
-# Grants every synthetic type shares: the merged policy stays small however many types there are.
-_SHARED_STATEMENTS = [
-    ("Describe", "rds:DescribeDBInstances", "*"),
-    ("Proxies", "rds:DescribeDBProxies", "*"),
-]
-# Grants of its own: each type makes the merged policy longer.
 _STATEMENTS = [
     ("Connect", "rds-db:connect", "arn:${{Partition}}:rds-db:${{Region}}:${{Account}}:dbuser:db-{n}/user-{n}"),
-    ("Describe", "rds:DescribeDBInstances", "arn:${{Partition}}:rds:${{Region}}:${{Account}}:db:database-{n}"),
-    ("Assume", "sts:AssumeRole", "arn:${{Partition}}:iam::${{Account}}:role/synthetic-role-{n}"),
+    ("FetchMetadata", "rds:DescribeDBInstances", "arn:${{Partition}}:rds:${{Region}}:${{Account}}:db:database-{n}"),
+    ("ConnectAsIAMRole", "sts:AssumeRole", "arn:${{Partition}}:iam::${{Account}}:role/synthetic-role-{n}"),
 ]
 
+_DATABASE_USER = """variables:
+  DatabaseUserRole:
+    default: synthetic-user-role-{n}
+    description: IAM role the Database Service assumes for synthetic type {n}.
+    pattern: "[A-Za-z0-9+=,.@_/-]{{1,512}}"
+database_user:
+  title: IAM role as a synthetic database user
+  intro: |
+    The Database Service assumes a user-specified IAM role for synthetic type {n}.
+  assume_role: true
+"""
 
-def synthetic_type(n: int, *, own_grants: bool = False) -> str:
+
+def synthetic_type(n: int) -> str:
     type_id = f"synthetic-{n:03d}"
     sid = f"Synthetic{n:03d}"
     statements = "".join(
@@ -29,8 +40,9 @@ def synthetic_type(n: int, *, own_grants: bool = False) -> str:
         resources: "{resource.format(n=n)}"
         purpose: Synthetic statement {name.lower()} number {n} for measuring scale.
 """
-        for name, action, resource in (_STATEMENTS if own_grants else _SHARED_STATEMENTS)
+        for name, action, resource in _STATEMENTS
     )
+    user = _DATABASE_USER.format(n=n) if n % 2 else ""
     return f"""# yaml-language-server: $schema=schema.json
 id: {type_id}
 title: Synthetic {n:03d}
@@ -43,12 +55,12 @@ policies:
     statements:
 {statements}    notes: |
       Generated notes with `code`, **bold** text and a [link](https://example.com/{n}).
-"""
+{user}"""
 
 
-def write_catalog(target: Path, extra_types: int, *, own_grants: bool = False) -> Path:
+def write_catalog(target: Path, extra_types: int) -> Path:
     """The project's catalog plus `extra_types` generated ones, in `target`."""
     shutil.copytree(Path(bundled_dir()), target)
     for n in range(extra_types):
-        (target / f"synthetic-{n:03d}.yaml").write_text(synthetic_type(n, own_grants=own_grants))
+        (target / f"synthetic-{n:03d}.yaml").write_text(synthetic_type(n))
     return target

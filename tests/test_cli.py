@@ -159,7 +159,7 @@ def test_cloudformation_output_lints_and_matches(tmp_path: Path) -> None:
 
 
 def test_large_catalog_warns_and_splits_exactly(tmp_path: Path) -> None:
-    catalog = str(write_catalog(tmp_path / "catalog", 12, own_grants=True))
+    catalog = str(write_catalog(tmp_path / "catalog", 12))
     types = ALL + "," + ",".join(f"synthetic-{n:03d}" for n in range(12))
     code, out, err = run("print-iam", "--catalog", catalog, "--types", types, "--account", "123456789012")
     assert code == 0 and "over the managed-policy limit of 6144" in err and "--split" in err

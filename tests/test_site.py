@@ -110,3 +110,24 @@ def test_html_in_catalog_prose_never_reaches_a_page(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert f"{rds}:17: raw HTML is not allowed in catalog prose" in result.stderr
     assert not (site / "reference").exists()
+
+
+def test_a_catalog_of_any_size_builds(tmp_path: Path) -> None:
+    """228 more types, each Keyspaces under a new name with its own Sid and role: the merged
+    policy of all of them is far over every quota, which only warns; no one attaches them all."""
+    config = copy_project(tmp_path)
+    keyspaces = (tmp_path / "catalog" / "keyspaces.yaml").read_text()
+    for n in range(228):
+        copy = (
+            keyspaces.replace("id: keyspaces", f"id: keyspaces-{n:03d}")
+            .replace("title: Keyspaces", f"title: Keyspaces {n:03d}")
+            .replace("aliases: [keyspace]", "aliases: []")
+            .replace("sid: Keyspaces", f"sid: Keyspaces{n:03d}")
+            .replace("keyspaces-user-role", f"keyspaces-user-role-{n:03d}")
+        )
+        (tmp_path / "catalog" / f"keyspaces-{n:03d}.yaml").write_text(copy)
+    result = mkdocs_build(config, tmp_path / "site")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "site" / "reference" / "keyspaces-227" / "index.html").is_file()
+    listed = json.loads((tmp_path / "site" / "catalog.json").read_text())
+    assert len(listed["types"]) == 240

@@ -19,9 +19,9 @@ import jinja2
 
 from iam_catalog.aws.context import action_notes, scope_hint
 from iam_catalog.catalog.compiled import compile_catalog, variable_data
-from iam_catalog.iam.documents import document, dumps, fill_one
 from iam_catalog.catalog.model import Catalog, DbType, Policy, Step
 from iam_catalog.catalog.policy import policy_document, statement_template
+from iam_catalog.iam.documents import document, dumps, fill_one
 
 REFERENCE = "reference"
 POLICIES = "policies"
