@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import functools
+import http.server
 import os
 import shutil
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from iam_catalog.catalog.location import bundled_dir
 from iam_catalog.catalog.model import Catalog
 from iam_catalog.checks.loader import load_directory
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
 ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
@@ -52,3 +61,44 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def tree(directory: Path) -> dict[str, bytes]:
     return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The site, built for and served at a loopback address: instant navigation needs the
+    sitemap's site_url to be where the pages are."""
+    site = tmp_path_factory.mktemp("browser-site")
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
+    origin = f"http://127.0.0.1:{httpd.server_address[1]}"
+    os.environ["SITE_URL"] = origin + "/"
+    try:
+        result = mkdocs_build(ROOT / "mkdocs.yml", site)
+    finally:
+        del os.environ["SITE_URL"]
+    assert result.returncode == 0, result.stderr
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield origin
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, driven by Playwright (whose own browser download does not work here)."""
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            raise RuntimeError("CI must install Debian's chromium for the browser tests (.ci/run does)")
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run"]  # fmt: skip
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=args)
+        yield chromium
+        chromium.close()

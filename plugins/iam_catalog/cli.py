@@ -128,7 +128,7 @@ def cmd_print_iam(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     # Everything below is for the person at the terminal; stdout stays a clean document.
     for name in result.unfilled:
-        print(f"{PROG}: note: ${{{name}}} is a placeholder: set it with {how_to_fill(name)}", file=err)
+        print(f"{PROG}: note: ${{{name}}} is a placeholder: set it with {how_to_fill(result, name)}", file=err)
     left_out = [] if args.optional else left_out_policies(result.types)
     if left_out:
         print(f"{PROG}: note: optional policies left out (add --optional): {', '.join(left_out)}", file=err)

@@ -11,13 +11,14 @@ from typing import Any
 
 from iam_catalog.catalog.model import SERVICE, Catalog, Variable
 from iam_catalog.catalog.policy import statement_template
+from iam_catalog.iam.documents import IDENTITY_ARN
 
-FORMAT = 1
+FORMAT = 2
 
 
 def variable_data(v: Variable) -> dict[str, Any]:
     out: dict[str, Any] = {"default": v.default, "description": v.description, "example": v.example}
-    for key, value in (("pattern", v.pattern), ("hint", v.hint), ("choices", list(v.choices))):
+    for key, value in (("pattern", v.pattern), ("hint", v.hint), ("choices", list(v.choices)), ("option", v.option)):
         if value:
             out[key] = value
     return out
@@ -26,6 +27,7 @@ def variable_data(v: Variable) -> dict[str, Any]:
 def compile_catalog(catalog: Catalog) -> dict[str, Any]:
     return {
         "format": FORMAT,
+        "identity_arn": IDENTITY_ARN,
         "variables": {v.name: variable_data(v) for v in catalog.shared.variables},
         "types": [
             {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -38,16 +37,8 @@ class Variable:
     example: bool  # the default only illustrates; print-iam leaves it as a placeholder
     hint: str | None
     label: str | None
+    option: str | None  # the print-iam option that sets it
     line: int
-
-    @property
-    def expected(self) -> str:
-        return self.hint or f"a value matching {self.pattern}"
-
-    def accepts(self, value: str) -> bool:
-        if self.choices and value not in self.choices:
-            return False
-        return self.pattern is None or re.fullmatch(self.pattern, value) is not None
 
 
 @dataclass(frozen=True)
@@ -193,6 +184,7 @@ def _variables(data: dict[str, Any] | None, lines: Lines, ptr: Pointer) -> tuple
             example=v.get("example", True),
             hint=v.get("hint"),
             label=v.get("label"),
+            option=v.get("option"),
             line=lines[(*ptr, name)],
         )
         for name, v in (data or {}).items()

@@ -130,10 +130,15 @@ def _check_type(catalog: Catalog, db_type: DbType, problems: Problems) -> None:
 
 
 def _check_variables(catalog: Catalog, problems: Problems) -> None:
+    # One option sets one variable, whichever types a reader chooses.
+    setters: dict[str, str] = {}
     for owner_path, variables in [(catalog.shared.path, catalog.shared.variables)] + [
         (t.path, t.variables) for t in catalog.types
     ]:
         for var in variables:
+            if var.option and setters.setdefault(var.option, var.name) != var.name:
+                message = f"option {var.option} already sets variable {setters[var.option]}, not {var.name}"
+                problems.error(owner_path, var.line, message)
             if var.pattern is None:
                 continue
             try:

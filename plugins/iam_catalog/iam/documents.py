@@ -26,8 +26,17 @@ TRUST_POLICY_LIMIT = 2048
 # so never match: they pass through untouched.
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z][A-Za-z0-9]*)\}")
 
+# An IAM role's or user's ARN: partition, account, kind, name. Written so that Python's
+# re.fullmatch and JavaScript's ^(?:...)$ read it alike; the browser gets it with the catalog.
+IDENTITY_ARN = r"arn:([^:\n]+):iam::([0-9]{12}):(role|user)/([^\n]+)"
+
 # Keys whose values IAM reads as sets of strings: an expansion adds items to them.
 _SET_VALUED = ("Action", "NotAction", "Resource", "NotResource")
+
+
+def full_match(pattern: str, value: str) -> bool:
+    """Whether `value` matches `pattern` as a whole: the one way a catalog pattern is applied."""
+    return re.fullmatch(pattern, value) is not None
 
 
 def placeholders(text: str) -> list[str]:

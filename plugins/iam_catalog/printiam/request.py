@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from iam_catalog.iam.documents import MANAGED_POLICY_LIMIT, compact, compact_size, placeholders
+from iam_catalog.iam.documents import MANAGED_POLICY_LIMIT, compact, compact_size, full_match, placeholders
 from iam_catalog.iam.merge import merged_document, type_variables
 
 # No `typing` at run time: it costs more than a cached print-iam (tests/test_startup.py).
@@ -16,21 +16,18 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from typing import Any
 
-# The catalog names these variables; print-iam gives them their own options, like Teleport's.
-ACCOUNT, PARTITION, REGION, SERVICE_ROLE, USER_ROLE = (
-    "Account",
-    "Partition",
-    "Region",
-    "ServiceRole",
-    "DatabaseUserRole",
-)
-OPTION_OF = {ACCOUNT: "--account", PARTITION: "--partition", REGION: "--region", USER_ROLE: "--assumes-roles"}
-
-_IAM_ARN = re.compile(r"arn:(?P<partition>[^:]+):iam::(?P<account>[0-9]{12}):(?P<kind>role|user)/(?P<name>.+)\Z")
+# The options that take an IAM identity's ARN, and the options whose variables its parts fill.
+ARN_OPTIONS = {"role": "role", "user": "user", "assumes-roles": "role"}
+ARN_PARTS = (("partition", 1), ("account", 2))
 
 
 class RequestError(Exception):
-    """A request that cannot be answered; the message is one line for the reader."""
+    """A request that cannot be answered; the message is one line for the reader, and `option`
+    names the option at fault, where one is."""
+
+    def __init__(self, message: str, option: str | None = None) -> None:
+        super().__init__(message)
+        self.option = option
 
 
 class Request:
@@ -61,11 +58,13 @@ class Answer:
         document: dict[str, Any],
         unfilled: list[str],
         identity: tuple[str, str] | None,
+        options: dict[str, str],
     ) -> None:
         self.types = types
         self.document = document
         self.unfilled = unfilled  # placeholders left in the document
         self.identity = identity  # ("role" or "user", name)
+        self.options = options  # variable name to the option that sets it
 
     @property
     def size(self) -> int:
@@ -78,42 +77,49 @@ def resolve_types(compiled: dict[str, Any], names: Sequence[str]) -> list[dict[s
     for name in names:
         db_type = by_name.get(name.strip())
         if db_type is None:
-            raise RequestError(f"unknown database type '{name.strip()}'; valid types: {', '.join(by_name)}")
+            raise RequestError(f"unknown database type '{name.strip()}'; valid types: {', '.join(by_name)}", "types")
         if db_type not in chosen:
             chosen.append(db_type)
     if not chosen:
-        raise RequestError("--types needs at least one database type")
+        raise RequestError("--types needs at least one database type", "types")
     return chosen
 
 
-def _accepts(variable: dict[str, Any], value: str) -> bool:
+def accepts(variable: dict[str, Any], value: str) -> bool:
     if "choices" in variable:
         return value in variable["choices"]
-    return "pattern" not in variable or re.fullmatch(variable["pattern"], value) is not None
+    return "pattern" not in variable or full_match(variable["pattern"], value)
 
 
-def _check(variable: dict[str, Any] | None, value: str, option: str) -> None:
-    if variable is None or _accepts(variable, value):
+def _check(variable: dict[str, Any] | None, value: str, option: str, shown: str) -> None:
+    if variable is None or accepts(variable, value):
         return
     if "choices" in variable:
         expected = "one of " + ", ".join(variable["choices"])
     else:
         expected = variable.get("hint") or f"a value matching {variable['pattern']}"
-    raise RequestError(f"{option} '{value}' is not valid: expected {expected}")
+    raise RequestError(f"{shown} '{value}' is not valid: expected {expected}", option)
 
 
-def _identity(kind: str, value: str, found: dict[str, str]) -> str:
-    """The name in an identity given as a name or ARN; an ARN's partition and account are kept."""
+def _name_in(
+    compiled: dict[str, Any], option: str, value: str, given: dict[str, str], by_option: dict[str, str]
+) -> str:
+    """The name in an identity given as a name or ARN; an ARN's partition and account are kept
+    as the values of their options, and must agree with those already given."""
     if not value.startswith("arn:"):
         return value
-    match = _IAM_ARN.match(value)
-    if not match or match["kind"] != kind:
-        raise RequestError(f"'{value}' is not the ARN of an IAM {kind}")
-    for key, part in ((PARTITION, "partition"), (ACCOUNT, "account")):
-        seen = found.setdefault(key, match[part])
-        if seen != match[part]:
-            raise RequestError(f"'{value}' is in {part} {match[part]}, not {seen}")
-    return match["name"]
+    kind = ARN_OPTIONS[option]
+    match = re.fullmatch(compiled["identity_arn"], value)
+    if not match or match[3] != kind:
+        raise RequestError(f"'{value}' is not the ARN of an IAM {kind}", option)
+    for part, group in ARN_PARTS:
+        name = by_option.get(part)
+        if name is None:
+            continue
+        seen = given.setdefault(name, match[group])
+        if seen != match[group]:
+            raise RequestError(f"'{value}' is in {part} {match[group]}, not {seen}", option)
+    return match[4]
 
 
 def answer(compiled: dict[str, Any], request: Request) -> Answer:
@@ -121,48 +127,52 @@ def answer(compiled: dict[str, Any], request: Request) -> Answer:
     declared: dict[str, dict[str, Any]] = {}
     for db_type in types:
         declared.update(type_variables(compiled, db_type))
+    by_option = {v["option"]: name for name, v in declared.items() if "option" in v}
     if request.role and request.user:
-        raise RequestError("give --role or --user, not both")
+        raise RequestError("give --role or --user, not both", "user")
 
     given: dict[str, str] = {}
-    for key, value in ((ACCOUNT, request.account), (PARTITION, request.partition), (REGION, request.region)):
-        if value is not None:
-            _check(declared.get(key), value, OPTION_OF[key])
-            given[key] = value
+    for option, value in (("account", request.account), ("partition", request.partition), ("region", request.region)):
+        name = by_option.get(option)
+        if value is not None and name is not None:
+            _check(declared[name], value, option, f"--{option}")
+            given[name] = value
     for name, value in request.variables.items():
         if name not in declared:
-            raise RequestError(f"--var {name}: no such variable for these types; known: {', '.join(sorted(declared))}")
-        _check(declared[name], value, f"--var {name}")
+            message = f"--var {name}: no such variable for these types; known: {', '.join(sorted(declared))}"
+            raise RequestError(message, "var")
+        _check(declared[name], value, "var", f"--var {name}")
         given[name] = value
 
-    from_arns: dict[str, str] = {}
     identity = None
-    if request.role or request.user:
-        kind = "role" if request.role else "user"
-        identity = (kind, _identity(kind, request.role or request.user or "", from_arns))
-        if kind == "role":
-            _check(declared.get(SERVICE_ROLE), identity[1], "--role")
-            given[SERVICE_ROLE] = identity[1]
-    roles = [_identity("role", r.strip(), from_arns) for r in request.assumes_roles if r.strip()]
-    for role in roles:
-        _check(declared.get(USER_ROLE), role, "--assumes-roles")
-    for key, value in from_arns.items():
-        if given.setdefault(key, value) != value:
-            raise RequestError(f"{OPTION_OF[key]} {given[key]} contradicts the ARNs given ({value})")
-
+    for option, value in (("role", request.role), ("user", request.user)):
+        if value:
+            identity = (option, _name_in(compiled, option, value, given, by_option))
+            name = by_option.get(option)
+            if name is not None:
+                _check(declared[name], identity[1], option, f"--{option}")
+                given[name] = identity[1]
+    roles = [
+        _name_in(compiled, "assumes-roles", r.strip(), given, by_option) for r in request.assumes_roles if r.strip()
+    ]
+    user_role = by_option.get("assumes-roles")
     values: dict[str, str | list[str]] = {**given}
-    if roles:
-        values[USER_ROLE] = roles
+    if roles and user_role is not None:
+        for role in roles:
+            _check(declared[user_role], role, "assumes-roles", "--assumes-roles")
+        values[user_role] = roles
     for name, variable in declared.items():
         # An example default must never reach a real account: it stays a placeholder.
         values.setdefault(name, f"${{{name}}}" if variable["example"] else variable["default"])
     document = merged_document(compiled, [t["id"] for t in types], values, optional=request.optional)
     left = set(placeholders(compact(document)))
-    return Answer(types, document, [n for n in declared if n in left], identity)
+    options = {name: option for option, name in by_option.items()}
+    return Answer(types, document, [n for n in declared if n in left], identity, options)
 
 
-def how_to_fill(name: str) -> str:
-    return OPTION_OF.get(name, f"--var {name}=...")
+def how_to_fill(result: Answer, name: str) -> str:
+    option = result.options.get(name)
+    return f"--{option}" if option else f"--var {name}=..."
 
 
 def left_out_policies(types: Sequence[dict[str, Any]]) -> list[str]:

@@ -174,7 +174,7 @@ def render_builder(catalog: Catalog) -> str:
         .get_template("builder.md.j2")
         .render(
             types=catalog.types,
-            variables={v.name: v for v in catalog.shared.variables},
+            variables=catalog.shared.variables,
             compiled=_attribute_json(compile_catalog(catalog)),
         )
     )

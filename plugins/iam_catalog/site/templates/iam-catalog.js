@@ -1,8 +1,10 @@
 /*
  * iam-catalog in the browser: the policy builder, and the reader's own values in every policy
- * block. The merge below is a line-by-line twin of plugins/iam_catalog/merge.py and
- * documents.py; the data it reads is what the build compiled from the catalog, and a test in
- * a real browser proves that both give the same policy.
+ * block. `answer` and the merge below are line-by-line twins of plugins/iam_catalog/printiam/
+ * request.py, iam/merge.py and iam/documents.py. The rules they apply (variable patterns and
+ * choices, which option sets which variable, the shape of an IAM identity's ARN) are data the
+ * build compiled from the catalog, and tests/test_twin.py runs thousands of random requests
+ * through both and requires the same bytes and the same refusals.
  */
 (function () {
   "use strict";
@@ -11,7 +13,6 @@
   var SET_VALUED = ["Action", "NotAction", "Resource", "NotResource"];
   var IAM_VERSION = "2012-10-17";
   var STORAGE_KEY = "iam-catalog.values";
-  var IAM_ARN = /^arn:([^:]+):iam::([0-9]{12}):(role|user)\/(.+)$/;
 
   // --- documents.py ---------------------------------------------------------------------
 
@@ -25,8 +26,7 @@
   }
 
   function fill(text, values) {
-    var names = unique(Array.from(text.matchAll(PLACEHOLDER), function (m) { return m[1]; }))
-      .filter(function (n) { return Object.prototype.hasOwnProperty.call(values, n); });
+    var names = unique(placeholders(text)).filter(function (n) { return has(values, n); });
     var combos = [{}];
     names.forEach(function (name) {
       var choices = typeof values[name] === "string" ? [values[name]] : values[name];
@@ -42,7 +42,7 @@
     });
     return combos.map(function (chosen) {
       return text.replace(PLACEHOLDER, function (whole, name) {
-        return Object.prototype.hasOwnProperty.call(chosen, name) ? chosen[name] : whole;
+        return has(chosen, name) ? chosen[name] : whole;
       });
     });
   }
@@ -75,6 +75,12 @@
     });
     return out;
   }
+
+  function has(object, key) { return Object.prototype.hasOwnProperty.call(object, key); }
+
+  function fullMatch(pattern, value) { return new RegExp("^(?:" + pattern + ")$").test(value); }
+
+  function placeholders(text) { return Array.from(text.matchAll(PLACEHOLDER), function (m) { return m[1]; }); }
 
   function documentOf(statements) { return { Version: IAM_VERSION, Statement: statements }; }
   function dumps(doc) { return JSON.stringify(doc, null, 4) + "\n"; }
@@ -170,60 +176,150 @@
     return documentOf(mergeStatements(statements));
   }
 
-  // --- reader's values ------------------------------------------------------------------
+  // --- printiam/request.py -------------------------------------------------------------
+
+  var ARN_OPTIONS = { role: "role", user: "user", "assumes-roles": "role" };
+  var ARN_PARTS = [["partition", 1], ["account", 2]];
+  // Python's str.strip() removes exactly the characters str.isspace() calls white space.
+  var SPACE = "\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000";
+  var STRIP = new RegExp("^[" + SPACE + "]+|[" + SPACE + "]+$", "g");
+
+  function strip(text) { return text.replace(STRIP, ""); }
+
+  function RequestError(message, option) {
+    this.message = message;
+    this.option = option || null;
+  }
+
+  function resolveTypes(compiled, names) {
+    var byName = new Map();
+    compiled.types.forEach(function (t) {
+      [t.id].concat(t.aliases).forEach(function (n) { byName.set(n, t); });
+    });
+    var chosen = [];
+    names.forEach(function (name) {
+      var type = byName.get(strip(name));
+      if (type === undefined) {
+        var valid = Array.from(byName.keys()).join(", ");
+        throw new RequestError("unknown database type '" + strip(name) + "'; valid types: " + valid, "types");
+      }
+      if (chosen.indexOf(type) < 0) chosen.push(type);
+    });
+    if (!chosen.length) throw new RequestError("--types needs at least one database type", "types");
+    return chosen;
+  }
 
   function accepts(variable, value) {
-    if (variable.choices) return variable.choices.indexOf(value) >= 0;
-    return !variable.pattern || new RegExp("^(?:" + variable.pattern + ")$").test(value);
+    if (has(variable, "choices")) return variable.choices.indexOf(value) >= 0;
+    return !has(variable, "pattern") || fullMatch(variable.pattern, value);
   }
 
   function expected(variable) {
-    if (variable.choices) return "one of " + variable.choices.join(", ");
+    if (has(variable, "choices")) return "one of " + variable.choices.join(", ");
     return variable.hint || "a value matching " + variable.pattern;
   }
 
-  function showError(root, field, name, message) {
-    var error = root.querySelector('[data-error-for="' + name + '"]');
+  function check(variable, value, option, shown) {
+    if (!variable || accepts(variable, value)) return;
+    throw new RequestError(shown + " '" + value + "' is not valid: expected " + expected(variable), option);
+  }
+
+  function nameIn(compiled, option, value, given, byOption) {
+    if (value.indexOf("arn:") !== 0) return value;
+    var kind = ARN_OPTIONS[option];
+    var match = new RegExp("^(?:" + compiled.identity_arn + ")$").exec(value);
+    if (!match || match[3] !== kind) throw new RequestError("'" + value + "' is not the ARN of an IAM " + kind, option);
+    ARN_PARTS.forEach(function (part) {
+      if (!has(byOption, part[0])) return;
+      var name = byOption[part[0]];
+      if (!has(given, name)) given[name] = match[part[1]];
+      if (given[name] !== match[part[1]]) {
+        throw new RequestError("'" + value + "' is in " + part[0] + " " + match[part[1]] + ", not " + given[name], option);
+      }
+    });
+    return match[4];
+  }
+
+  /* request: {types, role, user, assumes_roles, account, partition, region, variables: [[name,
+     value], ...], optional}; absent values are null or missing. Throws RequestError. */
+  function answer(compiled, request) {
+    var types = resolveTypes(compiled, request.types);
+    var declared = {};
+    types.forEach(function (t) { Object.assign(declared, typeVariables(compiled, t)); });
+    var byOption = {};
+    Object.keys(declared).forEach(function (name) {
+      if (has(declared[name], "option")) byOption[declared[name].option] = name;
+    });
+    if (request.role && request.user) throw new RequestError("give --role or --user, not both", "user");
+
+    var given = {};
+    [["account", request.account], ["partition", request.partition], ["region", request.region]].forEach(function (o) {
+      if (o[1] === null || o[1] === undefined || !has(byOption, o[0])) return;
+      check(declared[byOption[o[0]]], o[1], o[0], "--" + o[0]);
+      given[byOption[o[0]]] = o[1];
+    });
+    (request.variables || []).forEach(function (pair) {
+      var name = pair[0];
+      if (!has(declared, name)) {
+        var known = Object.keys(declared).sort().join(", ");
+        throw new RequestError("--var " + name + ": no such variable for these types; known: " + known, "var");
+      }
+      check(declared[name], pair[1], "var", "--var " + name);
+      given[name] = pair[1];
+    });
+
+    var identity = null;
+    [["role", request.role], ["user", request.user]].forEach(function (o) {
+      if (!o[1]) return;
+      identity = [o[0], nameIn(compiled, o[0], o[1], given, byOption)];
+      if (!has(byOption, o[0])) return;
+      check(declared[byOption[o[0]]], identity[1], o[0], "--" + o[0]);
+      given[byOption[o[0]]] = identity[1];
+    });
+    var roles = (request.assumes_roles || [])
+      .filter(function (r) { return strip(r); })
+      .map(function (r) { return nameIn(compiled, "assumes-roles", strip(r), given, byOption); });
+    var values = Object.assign({}, given);
+    if (roles.length && has(byOption, "assumes-roles")) {
+      var userRole = byOption["assumes-roles"];
+      roles.forEach(function (role) { check(declared[userRole], role, "assumes-roles", "--assumes-roles"); });
+      values[userRole] = roles;
+    }
+    Object.keys(declared).forEach(function (name) {
+      // An example default must never reach a real account: it stays a placeholder.
+      if (!has(values, name)) values[name] = declared[name].example ? "${" + name + "}" : declared[name].default;
+    });
+    var doc = mergedDocument(compiled, types.map(function (t) { return t.id; }), values, request.optional);
+    var left = new Set(placeholders(JSON.stringify(doc)));
+    return {
+      document: doc,
+      unfilled: Object.keys(declared).filter(function (n) { return left.has(n); }),
+      identity: identity,
+    };
+  }
+
+  // --- reader's values ------------------------------------------------------------------
+
+  function showError(root, field, key, message) {
+    var error = root.querySelector('[data-error-for="' + key + '"]');
     if (error) error.textContent = message;
     field.setAttribute("aria-invalid", message ? "true" : "false");
   }
 
-  /* As print-iam --role ARN: the ARN's partition and account fill in missing values; a clash
-     with a value given is an error. Returns the error, or "" after setting the values. */
-  function fromArn(kind, name, value, values) {
-    var match = IAM_ARN.exec(value);
-    if (!match || match[3] !== kind) return "Expected a " + kind + " name or the ARN of an IAM " + kind + ".";
-    if (values.Partition && match[1] !== values.Partition) {
-      return "The " + kind + " is in partition " + match[1] + ", not " + values.Partition + ".";
-    }
-    if (values.Account && match[2] !== values.Account) return "The " + kind + " is in account " + match[2] + ".";
-    values.Partition = match[1];
-    values.Account = match[2];
-    values[name] = match[4];
-    return "";
-  }
-
   /* Read every [data-variable] field of `root`; show an error beside each bad one. Returns
-     the valid values by variable name; a bad value is left out, never baked into a policy.
-     A field marked data-arn also takes an ARN, read once every other field is known. */
+     the valid values by variable name; a bad value is left out, never baked into a policy. */
   function readFields(root, variables) {
     var values = {};
-    var arns = [];
     root.querySelectorAll("[data-variable]").forEach(function (field) {
       var name = field.getAttribute("data-variable");
-      var value = field.value.trim();
-      var variable = variables[name];
+      var value = strip(field.value);
       var message = "";
-      if (value && field.hasAttribute("data-arn") && value.indexOf("arn:") === 0) {
-        arns.push({ field: field, name: name, value: value });
-        return;
+      if (value && has(variables, name) && !accepts(variables[name], value)) {
+        message = "Expected " + expected(variables[name]) + ".";
+      } else if (value) {
+        values[name] = value;
       }
-      if (value && variable && !accepts(variable, value)) message = "Expected " + expected(variable) + ".";
-      else if (value) values[name] = value;
       showError(root, field, name, message);
-    });
-    arns.forEach(function (a) {
-      showError(root, a.field, a.name, fromArn(a.field.getAttribute("data-arn"), a.name, a.value, values));
     });
     return values;
   }
@@ -315,27 +411,33 @@
 
   // --- the policy builder ---------------------------------------------------------------
 
-  function builderValues(form, compiled, typeIds) {
-    var declared = {};
-    compiled.types.forEach(function (t) {
-      if (typeIds.indexOf(t.id) >= 0) Object.assign(declared, typeVariables(compiled, t));
-    });
-    var values = readFields(form, Object.assign({}, compiled.variables, declared));
-    Object.keys(declared).forEach(function (name) {
-      if (!(name in values)) values[name] = declared[name].example ? "${" + name + "}" : declared[name].default;
-    });
-    return values;
-  }
-
   function initBuilder(root, compiled) {
     var output = root.querySelector("#policy");
     var status = root.querySelector("#builder-status");
+    var fields = Array.from(root.querySelectorAll("[data-option]"));
 
+    /* The policy for the form as filled in, as print-iam prints it for the same options. A
+       field whose value print-iam would refuse shows why, and is left out. */
     function current() {
-      var typeIds = Array.from(root.querySelectorAll("input[name=type]:checked"), function (b) { return b.value; });
-      if (!typeIds.length) return null;
-      var optional = root.querySelector("#optional");
-      return dumps(mergedDocument(compiled, typeIds, builderValues(root, compiled, typeIds), optional && optional.checked));
+      var request = {
+        types: Array.from(root.querySelectorAll("input[name=type]:checked"), function (b) { return b.value; }),
+        optional: root.querySelector("#optional").checked,
+      };
+      fields.forEach(function (field) {
+        var value = strip(field.value);
+        if (value) request[field.getAttribute("data-option")] = value;
+        showError(root, field, field.getAttribute("data-option"), "");
+      });
+      if (!request.types.length) return null;
+      for (;;) {
+        try {
+          return dumps(answer(compiled, request).document);
+        } catch (e) {
+          if (!(e instanceof RequestError) || !has(request, e.option)) throw e;
+          showError(root, root.querySelector('[data-option="' + e.option + '"]'), e.option, e.message);
+          delete request[e.option];
+        }
+      }
     }
 
     function update() {
@@ -389,5 +491,5 @@
     init();
   }
 
-  window.iamCatalog = { mergedDocument: mergedDocument, fillStatement: fillStatement, dumps: dumps };
+  window.iamCatalog = { answer: answer, RequestError: RequestError, dumps: dumps };
 })();

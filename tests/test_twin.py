@@ -1,0 +1,153 @@
+"""The JavaScript twin answers every request exactly as print-iam does, byte for byte.
+
+Hypothesis draws thousands of requests (real and unknown types, aliases, valid and invalid
+accounts, regions and partitions, names and ARNs of roles and users, per-type variables,
+optional policies, stray white space and any Unicode text) and runs each through
+`printiam.request.answer` in Python and through `iamCatalog.answer` in the builder page in
+Chromium. Both must print the same policy, leave the same placeholders, name the same
+identity, or refuse with the same message and blame the same option.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from iam_catalog.catalog.compiled import compile_catalog
+from iam_catalog.catalog.location import bundled_dir
+from iam_catalog.checks.loader import load_directory
+from iam_catalog.iam.documents import dumps
+from iam_catalog.printiam.request import Request, RequestError, answer
+from playwright.sync_api import Browser, Page
+
+COMPILED = compile_catalog(load_directory(Path(bundled_dir())).require())
+NAMES = [n for t in COMPILED["types"] for n in (t["id"], *t["aliases"])]
+VARIABLES = sorted({*COMPILED["variables"], *(n for t in COMPILED["types"] for n in t["variables"])})
+PARTITIONS = COMPILED["variables"]["Partition"]["choices"]
+BATCH = 25
+
+# Any text but lone surrogates, which neither a form nor a shell can hold.
+TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)
+SPACE = st.sampled_from(["", " ", "\t", "\u00a0", "\u2003", "\x1c", "\ufeff"])
+
+
+def padded(value: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    return st.builds(lambda a, v, b: a + v + b, SPACE, value, SPACE)
+
+
+VALID_ACCOUNT = st.from_regex(r"[0-9]{12}", fullmatch=True)
+ACCOUNTS = st.one_of(VALID_ACCOUNT, st.sampled_from(["12345", "1234567890123"]), TEXT)
+REGIONS = st.one_of(st.sampled_from(["eu-west-1", "us-gov-west-1", "cn-north-1", "EU-WEST-1"]), TEXT)
+VALID_NAME = st.from_regex(r"[A-Za-z0-9+=,.@_/-]{1,20}", fullmatch=True)
+ROLE_NAMES = st.one_of(VALID_NAME, st.just("bad name!"), TEXT)
+
+
+def mostly(valid: st.SearchStrategy[Any], other: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """Valid values three times in four, so that later checks are reached as often as early ones."""
+    return st.one_of(valid, valid, valid, other)
+
+
+@st.composite
+def arns(draw: st.DrawFn) -> str:
+    partition = draw(mostly(st.sampled_from(PARTITIONS), TEXT))
+    account = draw(mostly(VALID_ACCOUNT, ACCOUNTS))
+    kind = draw(mostly(st.just("role"), st.sampled_from(["user", "group"])))
+    return f"arn:{partition}:iam::{account}:{kind}/{draw(mostly(VALID_NAME, ROLE_NAMES))}"
+
+
+IDENTITIES = st.one_of(st.none(), st.just(""), ROLE_NAMES, arns())
+
+
+@st.composite
+def requests(draw: st.DrawFn) -> dict[str, Any]:
+    types = draw(st.lists(mostly(padded(st.sampled_from(NAMES)), TEXT), max_size=4))
+    pairs = st.tuples(mostly(st.sampled_from(VARIABLES), TEXT), st.one_of(ROLE_NAMES, ACCOUNTS))
+    variables = draw(mostly(st.just([]), st.lists(pairs, max_size=2, unique_by=lambda pair: pair[0])))
+    return {
+        "types": types,
+        "account": draw(st.one_of(st.none(), ACCOUNTS)),
+        "partition": draw(st.one_of(st.none(), mostly(st.sampled_from(PARTITIONS), TEXT))),
+        "region": draw(st.one_of(st.none(), REGIONS)),
+        "role": draw(IDENTITIES),
+        "user": draw(st.one_of(st.none(), st.none(), IDENTITIES)),
+        "assumes_roles": draw(st.lists(st.one_of(padded(ROLE_NAMES), arns()), max_size=2)),
+        "variables": [list(pair) for pair in variables],
+        "optional": draw(st.booleans()),
+    }
+
+
+def python_answer(r: dict[str, Any]) -> dict[str, Any]:
+    request = Request(
+        r["types"],
+        role=r["role"],
+        user=r["user"],
+        assumes_roles=r["assumes_roles"],
+        account=r["account"],
+        partition=r["partition"],
+        region=r["region"],
+        variables=dict(r["variables"]),
+        optional=r["optional"],
+    )
+    try:
+        result = answer(COMPILED, request)
+    except RequestError as exc:
+        return {"error": str(exc), "option": exc.option}
+    identity = list(result.identity) if result.identity else None
+    return {"policy": dumps(result.document), "unfilled": result.unfilled, "identity": identity}
+
+
+JS_ANSWERS = """([compiled, requests]) => requests.map((r) => {
+  try {
+    const a = iamCatalog.answer(compiled, r);
+    return {policy: iamCatalog.dumps(a.document), unfilled: a.unfilled, identity: a.identity};
+  } catch (e) {
+    if (!(e instanceof iamCatalog.RequestError)) throw e;
+    return {error: e.message, option: e.option};
+  }
+})"""
+
+
+@pytest.fixture(scope="module")
+def page(browser: Browser, server: str) -> Iterator[Page]:
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{server}/builder/")
+    yield page
+    context.close()
+
+
+def test_the_page_embeds_the_compiled_catalog(page: Page) -> None:
+    embedded = page.evaluate("JSON.parse(document.getElementById('iam-catalog-compiled').dataset.json)")
+    assert embedded == json.loads(json.dumps(COMPILED))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(requests(), min_size=BATCH, max_size=BATCH))
+def test_javascript_answers_every_request_as_print_iam_does(page: Page, batch: list[dict[str, Any]]) -> None:
+    in_browser = page.evaluate(JS_ANSWERS, [COMPILED, batch])
+    for request, js in zip(batch, in_browser, strict=True):
+        assert js == python_answer(request), request
+
+
+def test_the_requests_reach_every_outcome() -> None:
+    """The strategy is worth something only if it makes policies and every kind of refusal."""
+    seen: set[str] = set()
+
+    @settings(max_examples=2000, database=None, deadline=None, derandomize=True)
+    @given(requests())
+    def collect(r: dict[str, Any]) -> None:
+        result = python_answer(r)
+        if "policy" in result:
+            seen.add("identity" if result["identity"] else "policy")
+            seen.update(["several types"] if len({n.strip() for n in r["types"]}) > 1 else [])
+        else:
+            seen.add(result["option"])
+
+    collect()
+    outcomes = {"policy", "identity", "several types", "types", "account", "partition", "region", "role", "user"}
+    assert seen >= outcomes | {"assumes-roles", "var"}
