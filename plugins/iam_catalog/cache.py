@@ -1,15 +1,20 @@
-"""The CLI's fast path: a compiled catalog, cached by the content that produced it.
+"""The CLI's fast path: a compiled catalog, cached until anything that produced it changes.
 
-A catalog is read, checked and compiled once; later runs read every source file, hash it
-together with the schema and this package's code, and load the compiled JSON stored under that hash. Any
-edit to a catalog file or to the code gives a new hash, so a stale answer cannot be served.
+A catalog is read, checked and compiled once, and stored with the list of its inputs: the
+catalog's files, the bundled schema and this package's code. A later run trusts an entry only
+when the same inputs exist and each is unchanged. As git does for its index, "unchanged" is
+read from `stat` (size, modification and change times, inode), except for a file that was
+modified within RACY_NS of the entry being written: timestamps are coarse, so a second edit
+within the same tick could keep them all, and such a file's content checksum is compared
+instead. One entry per catalog folder, replaced when it goes stale.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
+import time
+import zlib
 
 from iam_catalog.catalog.location import PACKAGE, bundled_dir, schema_path, source_names
 
@@ -20,6 +25,9 @@ if TYPE_CHECKING:
     from typing import Any
 
     from iam_catalog.catalog.problems import Problem
+
+FORMAT = 2
+RACY_NS = 2_000_000_000  # FAT's timestamps are 2 s apart; every other filesystem's are finer
 
 
 def cache_dir() -> str:
@@ -32,31 +40,58 @@ def cache_dir() -> str:
 
 def _inputs(directory: str) -> list[str]:
     """Every file the loader reads for `directory`, and the code that checks and compiles it."""
-    code = [
-        os.path.join(folder, name) for folder, _, names in os.walk(PACKAGE) for name in names if name.endswith(".py")
-    ]
+    code = [os.path.join(folder, n) for folder, _, names in os.walk(PACKAGE) for n in names if n.endswith(".py")]
     return [*(os.path.join(directory, n) for n in source_names(directory)), schema_path(), *sorted(code)]
 
 
-def _fingerprint(directory: str) -> str:
-    digest = hashlib.sha256()
-    for path in _inputs(directory):
-        with open(path, "rb") as f:
-            data = f.read()
-        digest.update(f"{path}\0{len(data)}\0".encode())
-        digest.update(data)
-    return digest.hexdigest()
+def _checksum(path: str) -> str:
+    with open(path, "rb") as f:
+        data = f.read()
+    return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}"
 
 
-def _store(path: str, compiled: dict[str, Any]) -> None:
-    import tempfile  # only on a miss: it costs more to import than a hit takes
+def _signature(path: str) -> list[int]:
+    st = os.stat(path)
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+
+
+def _entry_path(directory: str) -> str:
+    where = os.path.abspath(directory).encode()
+    return os.path.join(cache_dir(), f"{zlib.crc32(where):08x}{zlib.adler32(where):08x}.json")
+
+
+def _racy(signature: list[int], now: int) -> bool:
+    return max(signature[1], signature[2]) >= now - RACY_NS
+
+
+def _record(inputs: list[str], now: int) -> list[list[Any]]:
+    signatures = [_signature(name) for name in inputs]
+    return [
+        [name, sig, _checksum(name) if _racy(sig, now) else None] for name, sig in zip(inputs, signatures, strict=True)
+    ]
+
+
+def _unchanged(entry: dict[str, Any], directory: str, inputs: list[str]) -> bool:
+    if entry.get("format") != FORMAT or entry.get("directory") != os.path.abspath(directory):
+        return False
+    recorded = entry["inputs"]
+    if [item[0] for item in recorded] != inputs:
+        return False
+    for path, signature, checksum in recorded:
+        if _signature(path) != signature or (checksum is not None and _checksum(path) != checksum):
+            return False
+    return True
+
+
+def _write(path: str, entry: dict[str, Any]) -> None:
+    import tempfile  # only when writing: it costs more to import than a hit takes
 
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(compiled, f)
-        os.replace(tmp, path)  # readers see the old file or the whole new one
+            json.dump(entry, f)
+        os.replace(tmp, path)  # readers see the old entry or the whole new one
     except OSError:
         pass  # a read-only home only costs speed
 
@@ -64,26 +99,39 @@ def _store(path: str, compiled: dict[str, Any]) -> None:
 def load_compiled(directory: str | None) -> tuple[dict[str, Any] | None, list[Problem]]:
     """The compiled catalog, or None and every problem that stops it."""
     directory = directory or bundled_dir()
+    now = time.time_ns()
     try:
-        path = os.path.join(cache_dir(), _fingerprint(directory) + ".json")
+        inputs = _inputs(directory)
+        path: str | None = _entry_path(directory)
     except OSError:
-        path = None  # unreadable: the full load below reports it properly
+        inputs, path = [], None  # unreadable: the full load below reports it properly
     if path:
         try:
             with open(path, encoding="utf-8") as f:
-                cached: dict[str, Any] = json.load(f)
-            return cached, []
-        except (OSError, ValueError):
+                entry: dict[str, Any] = json.load(f)
+            if _unchanged(entry, directory, inputs):
+                aged = [item for item in entry["inputs"] if item[2] is not None and not _racy(item[1], now)]
+                for item in aged:  # verified just now, and old enough for its stat to be trusted
+                    item[2] = None
+                if aged:
+                    _write(path, entry)
+                compiled: dict[str, Any] = entry["compiled"]
+                return compiled, []
+        except (OSError, ValueError, KeyError, TypeError):
             pass
     from pathlib import Path
 
     from iam_catalog.catalog.compiled import compile_catalog
     from iam_catalog.checks.loader import load_directory
 
+    # Recorded before the load: an edit during it makes the entry stale, never wrong.
+    recorded = _record(inputs, now) if path else []
     loaded = load_directory(Path(directory))
     if loaded.errors or loaded.catalog is None:
         return None, loaded.errors
     compiled = compile_catalog(loaded.catalog)
     if path:
-        _store(path, compiled)
+        _write(
+            path, {"format": FORMAT, "directory": os.path.abspath(directory), "inputs": recorded, "compiled": compiled}
+        )
     return compiled, []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from iam_catalog.cache import load_compiled
@@ -28,7 +29,31 @@ class Usage(Exception):
     """A mistake in how the command was called: one line, exit 2."""
 
 
+def _terminal_width() -> int:
+    """As shutil.get_terminal_size() finds it: $COLUMNS, the terminal, or 80."""
+    try:
+        return int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's own formatter, sized as argparse sizes it but without importing shutil (and
+    with it bz2 and lzma): argparse makes one for every option it adds, help or no help."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None):
+        super().__init__(prog, indent_increment, max_help_position, _terminal_width() - 2 if width is None else width)
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> NoReturn:
         raise Usage(message)
 

@@ -45,7 +45,11 @@ def placeholders(text: str) -> list[str]:
 
 def fill(text: str, values: Values) -> list[str]:
     """Every expansion of `text`; unknown placeholders stay as written."""
+    if "${" not in text:
+        return [text]
     names = [n for n in dict.fromkeys(placeholders(text)) if n in values]
+    if all(isinstance(values[n], str) for n in names):
+        return [_substitute(text, values)]  # type: ignore[arg-type]  # every name used is one string
     choices = [(v,) if isinstance(v := values[n], str) else tuple(v) for n in names]
     return [_substitute(text, dict(zip(names, combo, strict=True))) for combo in itertools.product(*choices)]
 
@@ -67,6 +71,8 @@ def one_or_many(items: list[str]) -> str | list[str]:
 
 
 def _fill_values(value: str | list[str], values: Values) -> str | list[str]:
+    if isinstance(value, str) and len(filled := fill(value, values)) == 1:
+        return filled[0]
     return one_or_many(list(dict.fromkeys(x for item in as_list(value) for x in fill(item, values))))
 
 

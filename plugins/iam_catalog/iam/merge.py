@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 
 
 def grants(statement: dict[str, Any]) -> list[Grant]:
-    condition = json.dumps(statement.get("Condition", {}), sort_keys=True)
+    # Most statements have no condition: skip the encoder for them (print-iam merges hundreds).
+    condition = json.dumps(statement["Condition"], sort_keys=True) if "Condition" in statement else "{}"
     return [
         (statement["Effect"], action, resource, condition)
         for action in as_list(statement["Action"])
@@ -61,8 +62,9 @@ def merge_statements(statements: Iterable[dict[str, Any]]) -> list[dict[str, Any
     merged: list[dict[str, Any]] = []
     for statement in statements:
         own = grants(statement)
-        remaining = [g for g in own if _key(g) not in seen]
-        seen.update(_key(g) for g in own)
+        keys = [_key(g) for g in own]
+        remaining = [g for g, key in zip(own, keys, strict=True) if key not in seen]
+        seen.update(keys)
         if not remaining:
             continue
         parts = [statement] if len(remaining) == len(own) else _regroup(statement, remaining)
@@ -91,8 +93,9 @@ def merged_document(
 ) -> dict[str, Any]:
     """One policy for the Database Service's identity, for these types, in catalog order."""
     statements: list[dict[str, Any]] = []
+    chosen = set(type_ids)
     for db_type in compiled["types"]:
-        if db_type["id"] in type_ids:
+        if db_type["id"] in chosen:
             defaults = {name: v["default"] for name, v in type_variables(compiled, db_type).items()}
             filled = {**defaults, **values}
             statements.extend(fill_statement(st, filled) for st in service_statements(db_type, optional=optional))
