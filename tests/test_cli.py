@@ -13,18 +13,18 @@ from typing import Any
 import hcl2
 import pytest
 from iam_catalog import cli
+from iam_catalog.catalog.location import bundled_dir
+from iam_catalog.catalog.model import DbType
+from iam_catalog.checks.loader import load_directory
 from iam_catalog.iam.merge import grants
 from parliament import analyze_policy_string
 
 from .synthetic import write_catalog
 
-ALL = (
-    "documentdb,dynamodb,elasticache,elasticache-managed-users,keyspaces,memorydb,"
-    "memorydb-managed-users,opensearch,rds,rds-proxy,redshift,redshift-serverless"
-)
+CATALOG = load_directory(Path(bundled_dir())).require()
+ALL = ",".join(t.id for t in CATALOG.types)
 FILLED = [
     "--account", "123456789012", "--region", "us-west-2", "--assumes-roles", "db-user",
-    "--var", "ReplicationGroupId=rg1", "--var", "ClusterName=c1",
     "--var", "KmsKeyId=1234abcd-12ab-34cd-56ef-1234567890ab", "--var", "WorkgroupId=wg",
 ]  # fmt: skip
 
@@ -44,7 +44,7 @@ def test_list_types_text_and_json() -> None:
     code, out, _ = run("list-types")
     assert code == 0
     lines = out.splitlines()
-    assert len(lines) == 12
+    assert len(lines) == len(CATALOG.types)
     assert lines[0].split()[0] == "documentdb" and "(also: docdb)" in lines[0]
     code, out, _ = run("list-types", "--format", "json")
     rows = json.loads(out)
@@ -82,6 +82,16 @@ def test_filled_all_types_policy_passes_parliament() -> None:
     assert "placeholder" not in err
     issues = {f.issue for f in analyze_policy_string(out).findings}
     assert issues <= {"RESOURCE_STAR"}
+
+
+@pytest.mark.parametrize("db_type", CATALOG.types, ids=lambda t: t.id)
+def test_each_type_passes_parliament(db_type: DbType) -> None:
+    own = [arg for v in db_type.variables if not v.option for arg in ("--var", f"{v.name}={v.default}")]
+    argv = ["--types", db_type.id, "--optional", "--account", "123456789012", "--region", "us-west-2", *own]
+    code, out, err = run("print-iam", *argv, "--assumes-roles", "db-user")
+    assert code == 0, err
+    assert "placeholder" not in err
+    assert {f.issue for f in analyze_policy_string(out).findings} <= {"RESOURCE_STAR"}
 
 
 @pytest.mark.parametrize("partition", ["aws", "aws-cn", "aws-us-gov"])
@@ -140,7 +150,7 @@ def test_terraform_output_parses_and_matches() -> None:
     code, tf_out, _ = run("print-iam", "--types", ALL, "--account", "123456789012", "--format", "terraform")
     assert code == 0
     assert _normal(_statements_from_terraform(tf_out)) == _normal(json.loads(json_out)["Statement"])
-    assert "$${Region}" in tf_out  # HCL would interpolate a bare ${Region}
+    assert "$${DatabaseUserRole}" in tf_out  # HCL would interpolate a bare ${DatabaseUserRole}
 
 
 def test_cloudformation_output_lints_and_matches(tmp_path: Path) -> None:
@@ -214,7 +224,8 @@ def test_cache_follows_catalog_edits(tmp_path: Path) -> None:
 
 def test_validate_reports_and_exits(tmp_path: Path) -> None:
     code, _, err = run("validate")
-    assert code == 0 and err.splitlines()[-1].endswith("12 types, 0 errors, 16 warnings")
+    warnings = len(load_directory(Path(bundled_dir())).problems)
+    assert code == 0 and err.splitlines()[-1].endswith(f"{len(CATALOG.types)} types, 0 errors, {warnings} warnings")
     code, _, _ = run("validate", "--strict")
     assert code == 1
     catalog = tmp_path / "catalog"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import html.parser
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -13,24 +14,50 @@ from iam_catalog.catalog.model import Catalog
 from iam_catalog.catalog.policy import policy_document
 
 from .conftest import FIXTURES
-from .iamequal import iam_equal
+from .iamequal import iam_equal, normal_statement
 
 SEED = FIXTURES / "seed"
 SEED_BLOCKS = sorted(SEED.glob("*/*.json"))
 
-# Where the catalog deliberately differs from the seed, and why. Each entry rewrites the seed's
-# statement to what the catalog says; the block must then be IAM-equal, so nothing else differs.
-CORRECTIONS: dict[tuple[str, str], dict[str, dict[str, Any]]] = {
-    # AWS documents MemoryDB ARNs as cluster/${ClusterName} and user/${UserName}; the seed's
-    # replicationgroup: and user: forms are ElastiCache's and match no MemoryDB resource.
-    ("memorydb", "database-service"): {
-        "MemoryDBConnect": {
-            "Resource": [
-                "arn:aws:memorydb:us-east-2:aws-account-id:cluster/cluster-name",
-                "arn:aws:memorydb:us-east-2:aws-account-id:user/*",
-            ]
-        }
-    },
+
+@dataclass(frozen=True)
+class Correction:
+    """A deliberate difference from a seed block: statements rewritten or added, and why."""
+
+    reason: str
+    rewritten: dict[str, dict[str, Any]] = field(default_factory=dict)  # by Sid: keys to replace
+    added: tuple[dict[str, Any], ...] = ()
+
+
+CORRECTIONS: dict[tuple[str, str], Correction] = {
+    ("elasticache", "database-service"): Correction(
+        "Teleport's current reference grants elasticache:Connect on * and gives the replication "
+        "group and user ARNs as the way to scope it; the Database Service also reads replication "
+        "groups' metadata now.",
+        rewritten={"ElastiCacheConnect": {"Resource": "*"}},
+        added=(
+            {
+                "Sid": "ElastiCacheFetchMetadata",
+                "Effect": "Allow",
+                "Action": "elasticache:DescribeReplicationGroups",
+                "Resource": "*",
+            },
+        ),
+    ),
+    ("memorydb", "database-service"): Correction(
+        "Teleport grants memorydb:Connect on * and gives AWS's cluster/ and user/ ARNs as the scope "
+        "(the seed's replicationgroup: and user: forms are ElastiCache's and match no MemoryDB "
+        "resource); the Database Service also reads clusters' metadata now.",
+        rewritten={"MemoryDBConnect": {"Resource": "*"}},
+        added=(
+            {"Sid": "MemoryDBFetchMetadata", "Effect": "Allow", "Action": "memorydb:DescribeClusters", "Resource": "*"},
+        ),
+    ),
+}
+
+# Purposes that deliberately say something else than the seed's table, and why.
+PURPOSE_CORRECTIONS = {
+    "RDSConnect": "Teleport's reference now says the permission is for connecting, not for generating a token.",
 }
 
 
@@ -48,9 +75,10 @@ def test_seed_has_34_blocks() -> None:
 
 def test_catalog_has_the_seed_blocks_and_the_trust_alternatives(catalog: Catalog) -> None:
     seed = {(p.parent.name, p.stem) for p in SEED_BLOCKS}
-    extra = set(_policies(catalog)) - seed
+    new_types = {t.id for t in catalog.types if t.change and t.change.kind == "added"}
+    extra = {(t, p) for t, p in set(_policies(catalog)) - seed if t not in new_types}
     assert seed <= set(_policies(catalog))
-    # Beyond the seed: the trust policy's other forms, offered as tabs beside the seed's.
+    # Beyond the seed: new types, and the trust policy's other forms, offered as tabs beside the seed's.
     assert {policy for _, policy in extra} == {"trust-account", "trust-external-id"}
     assert {t for t, _ in extra} == {t for t, p in seed if p == "trust"}
 
@@ -59,13 +87,50 @@ def test_catalog_has_the_seed_blocks_and_the_trust_alternatives(catalog: Catalog
 def test_seed_block_comes_out_of_the_catalog(catalog: Catalog, block: Path) -> None:
     key = (block.parent.name, block.stem)
     expected = json.loads(block.read_text())
-    corrections = CORRECTIONS.get(key, {})
-    if corrections:
+    correction = CORRECTIONS.get(key)
+    if correction:
+        assert correction.reason
         assert not iam_equal(_policies(catalog)[key], expected), "a correction that no longer differs"
         expected = copy.deepcopy(expected)
         for statement in expected["Statement"]:
-            statement.update(corrections.get(statement.get("Sid", ""), {}))
+            statement.update(correction.rewritten.get(statement.get("Sid", ""), {}))
+        expected["Statement"].extend(correction.added)
     assert iam_equal(_policies(catalog)[key], expected)
+
+
+def _seed_statements() -> dict[str, dict[str, Any]]:
+    return {s["Sid"]: s for block in SEED_BLOCKS for s in json.loads(block.read_text())["Statement"] if "Sid" in s}
+
+
+def test_the_changes_section_agrees_with_the_seed(catalog: Catalog) -> None:
+    """A statement is marked added exactly when the seed lacks it, and changed exactly when its
+    grants or purpose differ from the seed's: the overview's list of changes cannot drift."""
+    seed = _seed_statements()
+    unnamed = {
+        (block.parent.name, block.stem): [
+            normal_statement(s, False) for s in json.loads(block.read_text())["Statement"] if "Sid" not in s
+        ]
+        for block in SEED_BLOCKS
+    }
+    seen: set[str] = set()
+    for db_type in catalog.types:
+        values = catalog.defaults(db_type)
+        for policy in db_type.own_policies():
+            for statement, st in zip(policy_document(policy, values)["Statement"], policy.statements, strict=True):
+                if not st.sid:
+                    continue
+                kind = st.change.kind if st.change else (db_type.change.kind if db_type.change else None)
+                if st.sid not in seed:
+                    if normal_statement(statement, False) in unnamed.get((db_type.id, policy.id), []):
+                        continue  # the seed has it without a Sid: the catalog only named it
+                    assert kind == "added", f"{st.sid} is not in the seed: mark it added"
+                    continue
+                seen.add(st.sid)
+                differs = normal_statement(statement, True) != normal_statement(seed[st.sid], True)
+                shown = " ".join((st.purpose or "").replace("`", "").split())  # as the page's table shows it
+                differs |= st.sid in SEED_PURPOSES and shown != SEED_PURPOSES[st.sid]
+                assert (kind == "changed") == differs, st.sid
+    assert seen == set(seed), "every seed statement was compared"
 
 
 class _Cells(html.parser.HTMLParser):
@@ -106,14 +171,19 @@ SEED_PURPOSES: dict[str, str] = json.loads((SEED / "purposes.json").read_text())
 
 @pytest.mark.parametrize("sid", sorted(SEED_PURPOSES))
 def test_seed_purpose_row_is_on_its_page(built_site: Path, sid: str) -> None:
-    assert _purpose_rows(built_site)[sid] == SEED_PURPOSES[sid]
+    if sid in PURPOSE_CORRECTIONS:
+        assert _purpose_rows(built_site)[sid] != SEED_PURPOSES[sid], "a correction that no longer differs"
+    else:
+        assert _purpose_rows(built_site)[sid] == SEED_PURPOSES[sid]
 
 
 def test_every_named_statement_has_a_purpose_row(built_site: Path, catalog: Catalog) -> None:
     rows = _purpose_rows(built_site)
     sids = {st.sid for t in catalog.types for p in t.all_policies(catalog.shared) for st in p.statements if st.sid}
-    # The seed left four managed-user statements and the KMS additions without a purpose.
-    written = sids - set(SEED_PURPOSES)
+    # The seed left four managed-user statements and the KMS additions without a purpose; the
+    # statements added since have purposes of their own.
+    added = {st.sid for t in catalog.types for p in t.own_policies() for st in p.statements if t.change or st.change}
+    written = sids - set(SEED_PURPOSES) - added
     assert written == {
         "ElastiCacheManageUsers",
         "ElastiCacheManagePasswords",
@@ -124,3 +194,29 @@ def test_every_named_statement_has_a_purpose_row(built_site: Path, catalog: Cata
     }
     assert all(rows[sid] for sid in sids)
     assert all(len(rows[sid].split()) >= 8 for sid in written), "a purpose that says too little"
+
+
+UPSTREAM = json.loads((FIXTURES / "upstream" / "database-service-2026.json").read_text())
+
+
+@pytest.mark.parametrize("fact", UPSTREAM["statements"], ids=lambda f: f["sid"])
+def test_every_statement_of_the_current_reference_is_in_the_catalog(catalog: Catalog, fact: dict[str, Any]) -> None:
+    db_type = catalog.find(fact["type"])
+    assert db_type is not None, fact["type"]
+    found = [
+        (policy, st)
+        for policy in db_type.policies
+        for st in policy_document(policy, catalog.defaults(db_type))["Statement"]
+        if st.get("Sid") == fact["sid"]
+    ]
+    assert len(found) == 1, fact["sid"]
+    policy, statement = found[0]
+    assert policy.attach == "service" and not policy.optional
+    expected = {"Sid": fact["sid"], "Effect": "Allow", "Action": fact["actions"], "Resource": fact["resources"]}
+    assert normal_statement(statement, True) == normal_statement(expected, True)
+
+
+def test_titles_follow_the_current_reference(catalog: Catalog) -> None:
+    for type_id, title in UPSTREAM["titles"].items():
+        db_type = catalog.find(type_id)
+        assert db_type is not None and db_type.title == title

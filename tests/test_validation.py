@@ -72,7 +72,7 @@ def test_every_problem_is_reported_once(tmp_path: Path) -> None:
 def test_project_catalog_has_no_errors() -> None:
     loaded = load_directory(Path(bundled_dir()))
     assert not loaded.errors
-    assert loaded.catalog is not None and len(loaded.catalog.types) == 12
+    assert loaded.catalog is not None and len(loaded.catalog.types) == 13
 
 
 def test_every_catalog_file_starts_with_the_schema_modeline() -> None:

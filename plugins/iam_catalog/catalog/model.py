@@ -42,6 +42,14 @@ class Variable:
 
 
 @dataclass(frozen=True)
+class Change:
+    """How a type or statement differs from the original reference."""
+
+    kind: str  # added or changed
+    note: str
+
+
+@dataclass(frozen=True)
 class Statement(Located):
     sid: str | None
     effect: str
@@ -50,6 +58,7 @@ class Statement(Located):
     resources: Strings
     conditions: tuple[tuple[str, StringMap], ...]
     purpose: str | None
+    change: Change | None
     line: int
     key_lines: KeyLines
 
@@ -105,6 +114,7 @@ class DbType(Located):
     aliases: Strings
     summary: str
     intro: str | None
+    change: Change | None
     variables: tuple[Variable, ...]
     policies: tuple[Policy, ...]
     database_user: DatabaseUser | None
@@ -191,6 +201,10 @@ def _variables(data: dict[str, Any] | None, lines: Lines, ptr: Pointer) -> tuple
     )
 
 
+def _change(data: dict[str, str] | None) -> Change | None:
+    return Change(data["kind"], data["note"]) if data else None
+
+
 def _statement(data: dict[str, Any], lines: Lines, ptr: Pointer) -> Statement:
     return Statement(
         sid=data.get("sid"),
@@ -200,6 +214,7 @@ def _statement(data: dict[str, Any], lines: Lines, ptr: Pointer) -> Statement:
         resources=_strings(data.get("resources")),
         conditions=tuple((op, _string_map(m)) for op, m in data.get("conditions", {}).items()),
         purpose=data.get("purpose"),
+        change=_change(data.get("change")),
         line=lines[ptr],
         key_lines=_key_lines(data, lines, ptr),
     )
@@ -231,6 +246,7 @@ def db_type_from_data(data: dict[str, Any], lines: Lines, path: str) -> DbType:
         aliases=tuple(data.get("aliases", [])),
         summary=data["summary"],
         intro=data.get("intro"),
+        change=_change(data.get("change")),
         variables=_variables(data.get("variables"), lines, ("variables",)),
         policies=_policies(data["policies"], lines, ("policies",)),
         database_user=None

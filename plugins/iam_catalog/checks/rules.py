@@ -69,6 +69,8 @@ def _check_policy_shape(path: str, policy: Policy, problems: Problems) -> None:
             problems.error(path, st.at("sid"), f"statement {st.sid} needs a purpose: say why it is needed")
         if st.purpose and not st.sid:
             problems.error(path, st.at("purpose"), "a statement with a purpose needs a sid to name it in the table")
+        if st.change and not st.sid:
+            problems.error(path, st.at("change"), "a statement with a change needs a sid to name it in the list")
         for key, items in (("actions", st.actions), ("resources", st.resources)):
             repeated = sorted({x for x in items if items.count(x) > 1})
             if repeated:
@@ -107,9 +109,11 @@ def _check_type(catalog: Catalog, db_type: DbType, problems: Problems) -> None:
             _check_prose(path, policy.at(field), getattr(policy, field), declared, problems)
         for st in policy.statements:
             _check_prose(path, st.at("purpose"), st.purpose, declared, problems)
+            _check_prose(path, st.at("change"), st.change.note if st.change else None, declared, problems)
             for name in _undeclared(_statement_texts(st), declared, used):
                 problems.error(path, st.line, f"placeholder ${{{name}}} is not a declared variable")
     _check_prose(path, db_type.at("intro"), db_type.intro, declared, problems)
+    _check_prose(path, db_type.at("change"), db_type.change.note if db_type.change else None, declared, problems)
     user = db_type.database_user
     if user:
         _check_prose(path, user.at("intro"), user.intro, declared, problems)

@@ -19,7 +19,7 @@ import jinja2
 
 from iam_catalog.aws.context import action_notes, scope_hint
 from iam_catalog.catalog.compiled import compile_catalog, variable_data
-from iam_catalog.catalog.model import Catalog, DbType, Policy, Step
+from iam_catalog.catalog.model import Catalog, Change, DbType, Policy, Step
 from iam_catalog.catalog.policy import policy_document, statement_template
 from iam_catalog.iam.documents import document, dumps, fill_one
 
@@ -159,11 +159,30 @@ def render_type(catalog: Catalog, db_type: DbType, rendered: dict[str, Download]
     return _tidy(page)
 
 
+@dataclass(frozen=True)
+class ChangeRow:
+    type: DbType
+    sid: str | None  # None: the whole type
+    change: Change
+
+
+def changes(catalog: Catalog) -> list[ChangeRow]:
+    """What differs from the original reference, from the `change` notes in the catalog."""
+    rows = []
+    for db_type in catalog.types:
+        if db_type.change:
+            rows.append(ChangeRow(db_type, None, db_type.change))
+        rows += [
+            ChangeRow(db_type, st.sid, st.change) for p in db_type.own_policies() for st in p.statements if st.change
+        ]
+    return rows
+
+
 def render_overview(catalog: Catalog) -> str:
     page = (
         _environment()
         .get_template("overview.md.j2")
-        .render(overview=catalog.shared.overview, types=catalog.types, cell=_cell)
+        .render(overview=catalog.shared.overview, types=catalog.types, changes=changes(catalog), cell=_cell)
     )
     return _tidy(page)
 
