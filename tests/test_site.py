@@ -147,3 +147,11 @@ def test_overview_lists_every_change_and_rds_warns(built_site: Path, catalog: Ca
     rds = (built_site / "reference" / "rds" / "index.html").read_text()
     warning = rds.split('class="admonition warning"', 1)[1].split("</div>", 1)[0]
     assert "RDSAutoEnableIAMAuth" in warning and "pending" in warning
+
+
+def test_a_missing_catalog_folder_is_a_config_error(tmp_path: Path) -> None:
+    config = copy_project(tmp_path / "project")
+    config.write_text(config.read_text().replace("catalog: catalog", "catalog: no-such-folder"))
+    result = mkdocs_build(config, tmp_path / "site")
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "option 'catalog'" in result.stderr and "no-such-folder' isn't an existing directory" in result.stderr
