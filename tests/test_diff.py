@@ -14,7 +14,7 @@ from iam_catalog import cli
 
 DIFF = Path(__file__).parent / "diff"
 CASES = sorted(p.name for p in DIFF.iterdir() if (p / "after").is_dir())
-BROADENING = {"added-action", "widened-to-star", "new-type"}
+BROADENING = {"added-action", "widened-to-star", "new-type", "trust-to-anyone"}
 
 
 def after_catalog(case: str, tmp_path: Path) -> Path:
@@ -34,7 +34,8 @@ def run(*argv: str) -> tuple[int, str, str]:
 
 def test_cases_cover_the_kinds_of_change() -> None:
     assert set(CASES) == {
-        "added-action", "removed-action", "widened-to-star", "renamed-sid", "new-type", "purpose-only", "no-change"
+        "added-action", "removed-action", "widened-to-star", "renamed-sid", "new-type", "purpose-only", "no-change",
+        "trust-to-anyone", "narrowed-from-star", "condition-added",
     }  # fmt: skip
 
 
@@ -61,14 +62,24 @@ def test_fail_on_gates(case: str, tmp_path: Path) -> None:
     assert run("diff", before, after)[0] == 0
 
 
-def test_broadening_json_names_the_grant(tmp_path: Path) -> None:
+def test_broadening_json_names_the_witness(tmp_path: Path) -> None:
     _, out, _ = run("diff", str(DIFF / "base"), str(after_catalog("widened-to-star", tmp_path)), "--format", "json")
     report = json.loads(out)
     assert report["summary"]["broadening"] == 1
-    (grant,) = report["broadening"]
-    assert (grant["sid"], grant["action"], grant["resource"], grant["reason"]) == (
-        "AlphaConnect", "rds-db:connect", "*", "widened to *"
+    (change,) = report["broadening"]
+    assert (change["type"], change["policy"], change["action"], change["statements"], change["unproven"]) == (
+        "alpha", "database-service", "rds-db:connect", ["AlphaConnect"], None
     )  # fmt: skip
+    assert change["resource"] != "arn:${Partition}:rds-db:us-east-1:${Account}:dbuser:db-ABC/alice"
+
+
+def test_no_python_reprs_in_any_report(tmp_path: Path) -> None:
+    for case in CASES:
+        for fmt in ("markdown", "json"):
+            _, out, _ = run(
+                "diff", str(DIFF / "base"), str(after_catalog(case, tmp_path / case / fmt)), "--format", fmt
+            )
+            assert "(('" not in out and "('" not in out, case
 
 
 def test_invalid_side_is_exit_2_with_lines(tmp_path: Path) -> None:

@@ -1,18 +1,25 @@
-"""What a catalog change grants or takes away, keyed by type, policy and Sid, action by action.
+"""What a catalog change grants or takes away: by IAM's meaning, and by text.
 
-A modified statement is one statement with its added and removed actions and resources, not a
-removed and an added one. Broadening is judged on grants, (effect, action, resource) tuples per
-policy, so moving an action between two statements of a policy is not mistaken for one.
+Access is judged by the IAM-semantics engine (`iam.access`), policy by policy: a broadening is
+a request that the new policy allows and the old one did not, shown as a witness (principal,
+action, resource, conditions) with the statements that allow it; a narrowing is the reverse. A
+rewrite that changes no request's outcome (a Sid renamed, statements split, merged or
+reordered, letter case, duplicates) is no change in access. The text changes (statements
+added, removed or edited, prose) are listed beside it for the reviewer, keyed by type, policy
+and Sid.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from iam_catalog.catalog.model import Catalog, DbType, Policy, Statement, Variable
+from iam_catalog.catalog.model import Catalog, DbType, Policy, Statement, StringMap, Variable
 from iam_catalog.catalog.policy import statement_template
+from iam_catalog.iam.access import Undecidable, compare, iter_witnesses
+from iam_catalog.iam.documents import document
 from iam_catalog.iam.merge import grants
 
 Grant = tuple[str, str, str]  # effect, action, resource
@@ -57,13 +64,18 @@ class PolicyChange:
 
 
 @dataclass
-class Broadening:
+class AccessChange:
+    """One class of request whose outcome the change flips, with a concrete witness."""
+
     type: str
     policy: str
-    sid: str
+    direction: str  # broadening: allowed now, not before; narrowing: the reverse
     action: str
-    resource: str
-    reason: str  # new type, new grant, widened to *
+    resource: str | None  # None in a trust policy
+    principal: str | None  # only in a trust policy
+    conditions: dict[str, str | None]  # condition key: value, or None when the request has none
+    statements: list[str]  # that allow it: the new policy's for a broadening, the old one's else
+    unproven: str | None = None  # why the engine cannot be sure, when it cannot
 
 
 @dataclass
@@ -80,7 +92,8 @@ class Report:
     base: str
     head: str
     types: list[TypeChange]
-    broadening: list[Broadening]
+    broadening: list[AccessChange]
+    narrowing: list[AccessChange]
 
     @property
     def changed(self) -> bool:
@@ -93,6 +106,13 @@ def _key(st: Statement, index: int) -> str:
 
 def _grants(st: Statement) -> list[Grant]:
     return [(e, a, r) for e, a, r, _ in grants(statement_template(st))]
+
+
+def _json(pairs: StringMap | tuple[tuple[str, StringMap], ...]) -> str | None:
+    """A principal or condition block as the JSON a reviewer reads in the policy."""
+    if not pairs:
+        return None
+    return json.dumps({k: v if isinstance(v[0], str) else {kk: list(vv) for kk, vv in v} for k, v in pairs})
 
 
 def _text(fields: Iterable[tuple[str, str | None, str | None]]) -> list[TextChange]:
@@ -109,8 +129,8 @@ def _statement_change(sid: str, old: Statement, new: Statement) -> StatementChan
         [
             ("effect", old.effect, new.effect),
             ("purpose", old.purpose, new.purpose),
-            ("principal", repr(old.principal), repr(new.principal)),
-            ("conditions", repr(old.conditions), repr(new.conditions)),
+            ("principal", _json(old.principal), _json(new.principal)),
+            ("conditions", _json(old.conditions), _json(new.conditions)),
         ]
     )
     change = StatementChange(
@@ -159,23 +179,49 @@ def _policy_statements(old: Policy | None, new: Policy | None) -> list[Statement
     return changes
 
 
-def _broadening(type_id: str, old: Policy | None, new: Policy, reason_new: str) -> Iterator[Broadening]:
-    before = {g for st in (old.statements if old else ()) for g in _grants(st)}
-    before_allow = {(a.lower(), r) for e, a, r in before if e == "Allow"}
-    for i, st in enumerate(new.statements):
-        for grant in _grants(st):
-            effect, action, resource = grant
-            if effect != "Allow" or (action.lower(), resource) in before_allow:
-                continue
-            widened = resource == "*" and any(a.lower() == action.lower() for a, _ in before_allow)
-            reason = reason_new if old is None else "widened to *" if widened else "new grant"
-            yield Broadening(type_id, new.id, _key(st, i), action, resource, reason)
-    # Taking away a Deny lets through what it stopped.
-    after = {g for st in new.statements for g in _grants(st)}
-    for i, st in enumerate(old.statements if old else ()):
-        for grant in _grants(st):
-            if grant[0] == "Deny" and grant not in after:
-                yield Broadening(type_id, new.id, _key(st, i), grant[1], grant[2], "deny removed")
+def _document(policy: Policy | None) -> dict[str, Any]:
+    return document(statement_template(st) for st in (policy.statements if policy else ()))
+
+
+def _access(type_id: str, policy_id: str, old: Policy | None, new: Policy | None) -> list[AccessChange]:
+    before, after = _document(old), _document(new)
+    return [] if before == after else policy_access(type_id, policy_id, before, after)
+
+
+def policy_access(type_id: str, policy_id: str, before: dict[str, Any], after: dict[str, Any]) -> list[AccessChange]:
+    """Every change in what one policy allows, each with a witness request."""
+    from iam_catalog.aws import facts as awsfacts  # AWS's action list, only when comparing
+
+    try:
+        comparison = compare(before, after, awsfacts.expand)
+    except Undecidable as exc:
+        return [AccessChange(type_id, policy_id, "broadening", "*", None, None, {}, [], f"cannot compare: {exc}")]
+    changes = []
+    for direction, witness in iter_witnesses(comparison):
+        w = witness.as_dict()
+        changes.append(
+            AccessChange(
+                type_id,
+                policy_id,
+                direction,
+                w["action"],
+                w.get("resource"),
+                w.get("principal"),
+                w["conditions"],
+                w["statements"],
+                w.get("unproven"),
+            )
+        )
+    return changes
+
+
+def verdict(changes: Iterable[AccessChange]) -> str:
+    """broadening, cannot prove no new access, narrowing, or no change in access."""
+    found = list(changes)
+    wider = [c for c in found if c.direction == "broadening"]
+    if wider:
+        return "broadening" if any(c.unproven is None for c in wider) else "cannot prove no new access"
+    return "narrowing" if found else "no change in access"
 
 
 def _own_policies(db_type: DbType | None) -> dict[str, Policy]:
@@ -228,7 +274,7 @@ def diff(base: Catalog, head: Catalog, base_name: str, head_name: str) -> Report
     old_types = {t.id: t for t in base.types}
     new_types = {t.id: t for t in head.types}
     types: list[TypeChange] = []
-    broadening: list[Broadening] = []
+    access: list[AccessChange] = []
     for type_id in dict.fromkeys([*new_types, *old_types]):
         old, new = old_types.get(type_id), new_types.get(type_id)
         status = "added" if old is None else "removed" if new is None else "changed"
@@ -238,9 +284,8 @@ def diff(base: Catalog, head: Catalog, base_name: str, head_name: str) -> Report
         change.text = _type_text(old, new) if old and new else []
         if change.policies or change.text or status != "changed":
             types.append(change)
-        for policy_id, policy in new_policies.items():
-            reason = "new type" if old is None else "new policy"
-            broadening.extend(_broadening(type_id, old_policies.get(policy_id), policy, reason))
+        for policy_id in dict.fromkeys([*new_policies, *old_policies]):
+            access.extend(_access(type_id, policy_id, old_policies.get(policy_id), new_policies.get(policy_id)))
     shared_old = {p.id: p for s in base.shared.steps for p in s.policies()}
     shared_new = {p.id: p for s in head.shared.steps for p in s.policies()}
     shared = _compare(SHARED, "Shared assume-role steps", shared_old, shared_new, "changed")
@@ -253,9 +298,11 @@ def diff(base: Catalog, head: Catalog, base_name: str, head_name: str) -> Report
     )
     if shared.policies or shared.text:
         types.append(shared)
-    for policy_id, policy in shared_new.items():
-        broadening.extend(_broadening(SHARED, shared_old.get(policy_id), policy, "new policy"))
-    return Report(base_name, head_name, types, broadening)
+    for policy_id in dict.fromkeys([*shared_new, *shared_old]):
+        access.extend(_access(SHARED, policy_id, shared_old.get(policy_id), shared_new.get(policy_id)))
+    broadening = [c for c in access if c.direction == "broadening"]
+    narrowing = [c for c in access if c.direction == "narrowing"]
+    return Report(base_name, head_name, types, broadening, narrowing)
 
 
 def summary(report: Report) -> dict[str, Any]:
@@ -276,11 +323,17 @@ def summary(report: Report) -> dict[str, Any]:
             for t in report.types
         ),
         "broadening": len(report.broadening),
+        "unproven": sum(c.unproven is not None for c in report.broadening),
+        "narrowing": len(report.narrowing),
     }
 
 
 def access_levels(report: Report) -> dict[str, str]:
     statements = [s for t in report.types for p in t.policies for s in p.statements]
-    actions = {b.action for b in report.broadening}
+    actions = {c.action for c in (*report.broadening, *report.narrowing)}
     actions.update(a for s in statements for a in (*s.actions_added, *s.actions_removed))
-    return {a: _access_level(a) for a in sorted(actions)}
+    return action_levels(actions)
+
+
+def action_levels(actions: Iterable[str]) -> dict[str, str]:
+    return {a: _access_level(a) for a in sorted(set(actions))}

@@ -5,9 +5,9 @@ from __future__ import annotations
 import dataclasses
 import json
 
-from iam_catalog.review.diff import Report, StatementChange, TextChange, access_levels, summary
+from iam_catalog.review.diff import AccessChange, Report, StatementChange, TextChange, access_levels, summary
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 def to_json(report: Report) -> str:
@@ -17,7 +17,8 @@ def to_json(report: Report) -> str:
         "base": report.base,
         "head": report.head,
         "summary": summary(report),
-        "broadening": [{**dataclasses.asdict(b), "access_level": levels.get(b.action, "")} for b in report.broadening],
+        "broadening": [{**dataclasses.asdict(c), "access_level": levels.get(c.action, "")} for c in report.broadening],
+        "narrowing": [{**dataclasses.asdict(c), "access_level": levels.get(c.action, "")} for c in report.narrowing],
         "access_levels": levels,
         "types": [dataclasses.asdict(t) for t in report.types],
     }
@@ -64,30 +65,62 @@ def _detail(where: str, change: TextChange) -> list[str]:
     return [f"- **{where}{change.field}**", f"  - before: {show(change.before)}", f"  - after: {show(change.after)}"]
 
 
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _conditions(conditions: dict[str, str | None]) -> str:
+    return _code(json.dumps(conditions)) if conditions else ""
+
+
+def _access_table(changes: list[AccessChange], levels: dict[str, str], allowed_by: str) -> list[str]:
+    trust = any(c.principal is not None for c in changes)
+    conditional = any(c.conditions for c in changes)
+    head = ["Type", "Policy", *(["Principal"] if trust else []), "Action", "Access level", "Resource"]
+    head += [*(["Conditions"] if conditional else []), allowed_by]
+    lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+    for c in changes:
+        by = ", ".join(_code(s) for s in c.statements)
+        if c.unproven:
+            doubt = "cannot prove no new access" if c.direction == "broadening" else "cannot prove"
+            by = f"{by} ({doubt}: {c.unproven})".lstrip()
+        cells = [_code(c.type), _code(c.policy), *([c.principal or ""] if trust else []), _code(c.action),
+                 levels.get(c.action, ""), _code(c.resource or "")]  # fmt: skip
+        cells += [*([_conditions(c.conditions)] if conditional else []), by]
+        lines.append("| " + " | ".join(cells) + " |")
+    return [*lines, ""]
+
+
+def access_sections(broadening: list[AccessChange], narrowing: list[AccessChange], levels: dict[str, str]) -> list[str]:
+    """The tables of witnesses: what is allowed now and was not, and the reverse."""
+    lines = []
+    if broadening:
+        lines += ["#### Broadening: allowed now, not before", ""]
+        lines += _access_table(broadening, levels, "Allowed by")
+    if narrowing:
+        lines += ["#### Narrowing: allowed before, not now", ""]
+        lines += _access_table(narrowing, levels, "Allowed before by")
+    return lines
+
+
 def to_markdown(report: Report) -> str:
     levels = access_levels(report)
     lines = [f"### IAM catalog changes: {_code(report.base)} → {_code(report.head)}", ""]
     if not report.changed:
         return "\n".join([*lines, "No changes to the catalog.", ""])
+    unproven = sum(c.unproven is not None for c in report.broadening)
     if report.broadening:
-        count = len(report.broadening)
-        lines.append(f"> [!WARNING]\n> **Broadening: {count} new grant{'s' if count != 1 else ''}.** {_counts(report)}")
+        doubt = f" ({unproven} of them cannot be proven safe)" if unproven else ""
+        headline = f"**Broadening: {_plural(len(report.broadening), 'kind')} of request newly allowed{doubt}.**"
+        lines.append(f"> [!WARNING]\n> {headline} {_counts(report)}")
+    elif report.narrowing:
+        lines.append(
+            f"No new access; {_plural(len(report.narrowing), 'kind')} of request no longer allowed. {_counts(report)}"
+        )
     else:
-        lines.append(f"No new grants. {_counts(report)}")
+        lines.append(f"No change in access. {_counts(report)}")
     lines.append("")
-    if report.broadening:
-        lines += [
-            "#### Broadening",
-            "",
-            "| Type | Policy | Statement | Action | Access level | Resource | Why |",
-            "| --- | --- | --- | --- | --- | --- | --- |",
-        ]
-        lines += [
-            f"| {_code(b.type)} | {_code(b.policy)} | {_code(b.sid)} | {_code(b.action)} | "
-            f"{levels.get(b.action, '')} | {_code(b.resource)} | {b.reason} |"
-            for b in report.broadening
-        ]
-        lines.append("")
+    lines += access_sections(report.broadening, report.narrowing, levels)
     details: list[str] = []
     for t in report.types:
         lines += [f"#### {_code(t.id)} {t.title}: {t.status}", ""]
