@@ -1,8 +1,9 @@
 """A synthetic catalog N times the size of the real one, for benchmarks and size-limit tests.
 
-Each generated type looks like a real one: statements of its own (so the merged policy grows
-with every type, as it would), a scoping ARN with literal names, and every other type a
-database-user role with the shared assume-role steps, as DynamoDB or Keyspaces have.
+Each generated type looks like a real one: statements of its own, which no other type's grant
+covers (so the merged policy grows with every type, as it would), ARNs with literal names, and
+every other type a database-user role with the shared assume-role steps, as DynamoDB or
+Keyspaces have.
 """
 
 from __future__ import annotations
@@ -12,9 +13,14 @@ from pathlib import Path
 
 from iam_catalog.catalog.location import bundled_dir
 
+# Actions that no real type grants on "*", so that no real grant covers these in a merge.
 _STATEMENTS = [
-    ("Connect", "rds-db:connect", "arn:${{Partition}}:rds-db:${{Region}}:${{Account}}:dbuser:db-{n}/user-{n}"),
-    ("FetchMetadata", "rds:DescribeDBInstances", "arn:${{Partition}}:rds:${{Region}}:${{Account}}:db:database-{n}"),
+    ("ReadTable", "dynamodb:GetItem", "arn:${{Partition}}:dynamodb:${{Region}}:${{Account}}:table/table-{n}"),
+    (
+        "ReadSecret",
+        "secretsmanager:GetSecretValue",
+        "arn:${{Partition}}:secretsmanager:${{Region}}:${{Account}}:secret:synthetic-{n}/*",
+    ),
     ("ConnectAsIAMRole", "sts:AssumeRole", "arn:${{Partition}}:iam::${{Account}}:role/synthetic-role-{n}"),
 ]
 

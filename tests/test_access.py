@@ -13,11 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from iam_catalog.iam.access import atoms
+from iam_catalog.iam.patterns import covers, symbols
 from iam_catalog.review.diff import AccessChange, action_levels, policy_access, verdict
 from iam_catalog.review.report import access_sections
 
 CORPUS = Path(__file__).parent / "access"
 CASES = {p.stem: json.loads(p.read_text()) for p in sorted(CORPUS.glob("*.json"))}
+PATTERN = st.lists(st.sampled_from(["a", "b", "*", "?", "${X}", ":"]), max_size=6).map("".join)
 
 
 def report(changes: list[AccessChange]) -> str:
@@ -60,3 +65,15 @@ def test_swapping_the_sides_swaps_the_directions(name: str) -> None:
 
     assert keys(forward, "broadening") == keys(backward, "narrowing")
     assert keys(forward, "narrowing") == keys(backward, "broadening")
+
+
+@settings(max_examples=400, deadline=None)
+@given(PATTERN, PATTERN)
+def test_covers_is_sound_against_the_automata(wide: str, narrow: str) -> None:
+    """patterns.covers (the merge's quick test) never claims more than the exact automata show."""
+    w, n = symbols(wide), symbols(narrow)
+    exact = all(wide_hit or not narrow_hit for wide_hit, narrow_hit in atoms([w, n]))
+    if covers(wide, narrow):
+        assert exact
+    if wide == narrow or wide == "*":
+        assert covers(wide, narrow)

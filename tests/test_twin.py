@@ -22,6 +22,7 @@ from iam_catalog.catalog.compiled import compile_catalog
 from iam_catalog.catalog.location import bundled_dir
 from iam_catalog.checks.loader import load_directory
 from iam_catalog.iam.documents import dumps
+from iam_catalog.iam.merge import merge_statements
 from iam_catalog.printiam.request import Request, RequestError, answer
 from playwright.sync_api import Browser, Page
 
@@ -151,3 +152,32 @@ def test_the_requests_reach_every_outcome() -> None:
     collect()
     outcomes = {"policy", "identity", "several types", "types", "account", "partition", "region", "role", "user"}
     assert seen >= outcomes | {"assumes-roles", "var"}
+
+
+# --- the merge on statements no catalog has yet -------------------------------------------------
+
+PATTERN_TEXT = st.lists(st.sampled_from(["a", "b", "*", "?", "${X}", ":", "é", "\U0001f600"]), max_size=6).map("".join)
+
+
+@st.composite
+def merge_statements_input(draw: st.DrawFn) -> list[dict[str, Any]]:
+    out = []
+    for i in range(draw(st.integers(1, 5))):
+        statement: dict[str, Any] = {"Sid": f"S{i % 3}"} if draw(st.booleans()) else {}
+        statement["Effect"] = draw(st.sampled_from(["Allow", "Allow", "Deny"]))
+        actions = draw(st.lists(st.builds(lambda p: "svc:" + p, PATTERN_TEXT), min_size=1, max_size=3))
+        statement["Action"] = actions[0] if len(actions) == 1 else actions
+        resources = draw(st.lists(PATTERN_TEXT, min_size=1, max_size=3))
+        statement["Resource"] = resources[0] if len(resources) == 1 else resources
+        if draw(st.integers(0, 3)) == 0:
+            statement["Condition"] = {"StringEquals": {"aws:RequestedRegion": draw(st.sampled_from(["a", "b"]))}}
+        out.append(statement)
+    return out
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(merge_statements_input(), min_size=BATCH, max_size=BATCH))
+def test_javascript_merges_as_python_does(page: Page, batch: list[list[dict[str, Any]]]) -> None:
+    in_browser = page.evaluate("batch => batch.map((s) => iamCatalog.mergeStatements(s))", batch)
+    for statements, js in zip(batch, in_browser, strict=True):
+        assert js == merge_statements(statements), statements

@@ -9,6 +9,7 @@ from pathlib import PurePosixPath
 from iam_catalog.catalog.model import TRUST, Catalog, DbType, Policy, Statement
 from iam_catalog.catalog.problems import Problems
 from iam_catalog.iam.documents import placeholders
+from iam_catalog.iam.patterns import covers
 
 _CODE_BLOCK = re.compile(r"^( *)(```|~~~).*?^\1\2", re.MULTILINE | re.DOTALL)
 _CODE_SPAN = re.compile(r"(`+).+?\1", re.DOTALL)
@@ -77,6 +78,31 @@ def _check_policy_shape(path: str, policy: Policy, problems: Problems) -> None:
                 problems.warning(path, st.at(key), f"{key} lists {', '.join(repeated)} more than once")
 
 
+def _covers_all(wide: Statement, narrow: Statement) -> bool:
+    """Whether `wide` allows (or denies) every action on every resource that `narrow` names."""
+    if wide.effect != narrow.effect or wide.conditions:
+        return False
+    pairs = [(w.lower(), r) for w in wide.actions for r in wide.resources]
+    return all(
+        any(covers(a, action.lower()) and covers(r, resource) for a, r in pairs)
+        for action in narrow.actions
+        for resource in narrow.resources
+    )
+
+
+def _check_covered(path: str, policy: Policy, problems: Problems) -> None:
+    if policy.attach == TRUST:
+        return
+    names = [st.sid or f"statement {i + 1}" for i, st in enumerate(policy.statements)]
+    for i, narrow in enumerate(policy.statements):
+        for j, wide in enumerate(policy.statements):
+            # Of two that cover each other, the later one is the one to remove.
+            if i != j and _covers_all(wide, narrow) and (j < i or not _covers_all(narrow, wide)):
+                message = f"{names[i]} grants nothing that {names[j]} does not: remove it, or narrow {names[j]}"
+                problems.warning(path, narrow.line, message)
+                break
+
+
 def _check_prose(path: str, line: int, text: str | None, declared: set[str], problems: Problems) -> None:
     if not text:
         return
@@ -105,6 +131,7 @@ def _check_type(catalog: Catalog, db_type: DbType, problems: Problems) -> None:
         seen_ids.setdefault(policy.id, policy.line)
     for policy in db_type.own_policies():
         _check_policy_shape(path, policy, problems)
+        _check_covered(path, policy, problems)
         for field in ("intro", "notes"):
             _check_prose(path, policy.at(field), getattr(policy, field), declared, problems)
         for st in policy.statements:

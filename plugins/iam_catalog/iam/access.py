@@ -33,6 +33,8 @@ import re
 from collections import deque
 from dataclasses import dataclass, field
 
+from iam_catalog.iam.patterns import ONE, STAR, symbols
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -41,8 +43,6 @@ if TYPE_CHECKING:
     Symbol = str | object
     Pattern = tuple[Symbol, ...]
 
-STAR, ONE = object(), object()  # the wildcards * and ?, distinct from the literal characters
-_PLACEHOLDER = re.compile(r"\$\{[A-Za-z][A-Za-z0-9]*\}")
 MAX_STATES = 20000  # of one automaton walk: far above any real catalog's, well below a hang
 MAX_CONTEXTS = 4096
 
@@ -58,24 +58,6 @@ class Undecidable(Exception):
 
 
 # --- patterns ------------------------------------------------------------------------------
-
-
-def symbols(text: str, *, literal: bool = False) -> Pattern:
-    """A pattern's symbols: characters, placeholders (one symbol each) and the wildcards."""
-    out: list[Symbol] = []
-    pos = 0
-    for match in _PLACEHOLDER.finditer(text):
-        out.extend(_chars(text[pos : match.start()], literal))
-        out.append(match.group(0))
-        pos = match.end()
-    out.extend(_chars(text[pos:], literal))
-    return tuple(out)
-
-
-def _chars(text: str, literal: bool) -> list[Symbol]:
-    if literal:
-        return list(text)
-    return [STAR if c == "*" else ONE if c == "?" else c for c in text]
 
 
 def _step(pattern: Pattern, states: frozenset[int], symbol: Symbol) -> frozenset[int]:
@@ -140,12 +122,6 @@ def atoms(
                 seen[nxt] = (*text, symbol)
                 queue.append(nxt)
     return found
-
-
-def covers(wide: str, narrow: str) -> bool:
-    """Whether every string `narrow` matches, `wide` matches too (exactly, by automata)."""
-    a, b = symbols(wide), symbols(narrow)
-    return all(wide_hits or not narrow_hits for (wide_hits, narrow_hits) in atoms([a, b]))
 
 
 def text_of(value: Sequence[Symbol]) -> str:

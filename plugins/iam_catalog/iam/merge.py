@@ -1,8 +1,10 @@
 """Merge the service policies of several types into one policy that grants exactly their union.
 
 A grant is one (effect, action, resource, condition) tuple. Statements are taken in order; each
-keeps only the grants no earlier statement gave, so a grant two types share appears once, and
-nothing is widened: no wildcard is introduced and no resource is folded into another.
+keeps only the grants no earlier statement gave, so a grant two types share appears once. Then
+a grant that another grant of the same effect and with no condition covers (`rds:*` on `*`
+covers `rds:DescribeDBInstances` on a named ARN) is dropped, the later of two that cover each
+other. Nothing is widened: no wildcard is introduced and no resource is folded into another.
 
 Works on the compiled catalog (plain data), so the CLI needs no model to merge.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 import json
 
 from iam_catalog.iam.documents import as_list, document, fill_statement
+from iam_catalog.iam.patterns import covers
 
 # No `typing` at run time: it costs more than a cached print-iam (tests/test_startup.py).
 TYPE_CHECKING = False
@@ -56,18 +59,53 @@ def _regroup(statement: dict[str, Any], remaining: list[Grant]) -> list[dict[str
     return out
 
 
+def _wild(text: str) -> bool:
+    return "*" in text or "?" in text
+
+
+def _covered(order: list[Grant]) -> set[int]:
+    """Positions of the grants that another grant covers, the later of two that cover each other."""
+    # Only an unconditioned grant with a wildcard resource can cover another one: index those.
+    by_action: dict[tuple[str, str], list[int]] = {}
+    wild_actions: list[int] = []
+    for j, (effect, action, resource, condition) in enumerate(order):
+        if condition == "{}" and _wild(resource):
+            if _wild(action):
+                wild_actions.append(j)
+            else:
+                by_action.setdefault((effect, action.lower()), []).append(j)
+
+    def covering(h: Grant, g: Grant) -> bool:
+        return h[0] == g[0] and covers(h[1].lower(), g[1].lower()) and covers(h[2], g[2])
+
+    dropped = set()
+    for i, g in enumerate(order):
+        for j in (*by_action.get((g[0], g[1].lower()), ()), *wild_actions):
+            if j != i and covering(order[j], g) and (j < i or not covering(g, order[j])):
+                dropped.add(i)
+                break
+    return dropped
+
+
 def merge_statements(statements: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     seen: set[Grant] = set()
-    sids: set[str] = set()
-    merged: list[dict[str, Any]] = []
+    kept: list[tuple[dict[str, Any], list[Grant], list[Grant]]] = []
     for statement in statements:
         own = grants(statement)
         keys = [_key(g) for g in own]
-        remaining = [g for g, key in zip(own, keys, strict=True) if key not in seen]
+        kept.append((statement, own, [g for g, key in zip(own, keys, strict=True) if key not in seen]))
         seen.update(keys)
-        if not remaining:
+    order = [g for _, _, remaining in kept for g in remaining]
+    dropped = _covered(order)
+    sids: set[str] = set()
+    merged: list[dict[str, Any]] = []
+    position = 0
+    for statement, own, remaining in kept:
+        left = [g for k, g in enumerate(remaining, start=position) if k not in dropped]
+        position += len(remaining)
+        if not left:
             continue
-        parts = [statement] if len(remaining) == len(own) else _regroup(statement, remaining)
+        parts = [statement] if len(left) == len(own) else _regroup(statement, left)
         for i, part in enumerate(parts):
             sid = part.get("Sid")
             if sid:

@@ -1,7 +1,7 @@
 /*
  * iam-catalog in the browser: the policy builder, and the reader's own values in every policy
  * block. `answer` and the merge below are line-by-line twins of plugins/iam_catalog/printiam/
- * request.py, iam/merge.py and iam/documents.py. The rules they apply (variable patterns and
+ * request.py, iam/merge.py, iam/patterns.py and iam/documents.py. The rules they apply (variable patterns and
  * choices, which option sets which variable, the shape of an IAM identity's ARN) are data the
  * build compiled from the catalog, and tests/test_twin.py runs thousands of random requests
  * through both and requires the same bytes and the same refusals.
@@ -101,7 +101,7 @@
     var condition = sortedJson(statement.Condition || {});
     var out = [];
     asList(statement.Action).forEach(function (action) {
-      asList(statement.Resource || []).forEach(function (resource) {
+      asList(has(statement, "Resource") ? statement.Resource : []).forEach(function (resource) {
         out.push([statement.Effect, action, resource, condition]);
       });
     });
@@ -135,16 +135,110 @@
     return out;
   }
 
+  // --- patterns.py --------------------------------------------------------------------
+
+  var STAR = { wildcard: "*" };
+  var ONE = { wildcard: "?" };
+  var PLACEHOLDER_TOKEN = /\$\{[A-Za-z][A-Za-z0-9]*\}/g;
+
+  function chars(text) {
+    return Array.from(text, function (c) { return c === "*" ? STAR : c === "?" ? ONE : c; });
+  }
+
+  function symbols(text) {
+    var out = [];
+    var pos = 0;
+    Array.from(text.matchAll(PLACEHOLDER_TOKEN)).forEach(function (m) {
+      out.push.apply(out, chars(text.slice(pos, m.index)));
+      out.push(m[0]);
+      pos = m.index + m[0].length;
+    });
+    out.push.apply(out, chars(text.slice(pos)));
+    return out;
+  }
+
+  function covers(wide, narrow) {
+    var w = symbols(wide);
+    var n = symbols(narrow);
+    var fits = [];
+    for (var r = 0; r <= w.length; r++) fits.push(new Array(n.length + 1).fill(false));
+    fits[w.length][n.length] = true;
+    for (var i = w.length - 1; i >= 0; i--) {
+      for (var j = n.length; j >= 0; j--) {
+        if (w[i] === STAR) {
+          fits[i][j] = fits[i + 1][j] || (j < n.length && fits[i][j + 1]);
+        } else if (j === n.length) {
+          fits[i][j] = false;
+        } else if (w[i] === ONE) {
+          var symbol = n[j];
+          var one = symbol === ONE || (typeof symbol === "string" && Array.from(symbol).length === 1);
+          fits[i][j] = one && fits[i + 1][j + 1];
+        } else {
+          fits[i][j] = n[j] === w[i] && fits[i + 1][j + 1];
+        }
+      }
+    }
+    return fits[0][0];
+  }
+
+  // --- merge.py (continued) ---------------------------------------------------------------
+
+  function wild(text) { return text.indexOf("*") >= 0 || text.indexOf("?") >= 0; }
+
+  function coveredGrants(order) {
+    var byAction = new Map();
+    var wildActions = [];
+    order.forEach(function (g, j) {
+      if (g[3] === "{}" && wild(g[2])) {
+        if (wild(g[1])) {
+          wildActions.push(j);
+        } else {
+          var key = JSON.stringify([g[0], g[1].toLowerCase()]);
+          if (!byAction.has(key)) byAction.set(key, []);
+          byAction.get(key).push(j);
+        }
+      }
+    });
+
+    function covering(h, g) {
+      return h[0] === g[0] && covers(h[1].toLowerCase(), g[1].toLowerCase()) && covers(h[2], g[2]);
+    }
+
+    var dropped = new Set();
+    order.forEach(function (g, i) {
+      var candidates = (byAction.get(JSON.stringify([g[0], g[1].toLowerCase()])) || []).concat(wildActions);
+      for (var k = 0; k < candidates.length; k++) {
+        var j = candidates[k];
+        if (j !== i && covering(order[j], g) && (j < i || !covering(g, order[j]))) {
+          dropped.add(i);
+          break;
+        }
+      }
+    });
+    return dropped;
+  }
+
   function mergeStatements(statements) {
     var seen = new Set();
-    var sids = new Set();
-    var merged = [];
+    var kept = [];
     statements.forEach(function (statement) {
       var own = grants(statement);
-      var remaining = own.filter(function (g) { return !seen.has(grantKey(g)); });
-      own.forEach(function (g) { seen.add(grantKey(g)); });
-      if (!remaining.length) return;
-      var parts = remaining.length === own.length ? [statement] : regroup(statement, remaining);
+      var keys = own.map(grantKey);
+      kept.push([statement, own, own.filter(function (g, k) { return !seen.has(keys[k]); })]);
+      keys.forEach(function (key) { seen.add(key); });
+    });
+    var order = [];
+    kept.forEach(function (entry) { order.push.apply(order, entry[2]); });
+    var dropped = coveredGrants(order);
+    var sids = new Set();
+    var merged = [];
+    var position = 0;
+    kept.forEach(function (entry) {
+      var statement = entry[0], own = entry[1], remaining = entry[2];
+      var left = remaining.filter(function (g, k) { return !dropped.has(position + k); });
+      position += remaining.length;
+      if (!left.length) return;
+      var parts = left.length === own.length ? [statement] : regroup(statement, left);
       parts.forEach(function (part, i) {
         if (part.Sid) {
           var sid = i === 0 ? part.Sid : part.Sid + String(i + 1);
@@ -491,5 +585,5 @@
     init();
   }
 
-  window.iamCatalog = { answer: answer, RequestError: RequestError, dumps: dumps };
+  window.iamCatalog = { answer: answer, RequestError: RequestError, dumps: dumps, mergeStatements: mergeStatements };
 })();
