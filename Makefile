@@ -29,6 +29,7 @@ validate: $(BASE)
 bench: $(TESTS)
 	$(PY) bench/build_speed.py
 	$(PY) bench/cli_speed.py
+	$(PY) bench/diff_speed.py
 
 clean:
 	rm -rf site $(VENV)

@@ -41,6 +41,14 @@ def covers(wide: str, narrow: str) -> bool:
     a `?` one character or `?`, anything else only itself. Sound, so a merge may rely on it;
     not complete (`?*` covers `*?`, which it does not see), so a merge may keep a redundant grant.
     """
+    # Quick rejection: whatever stands before `wide`'s first wildcard and after its last one
+    # must stand, letter for letter, at the start and the end of `narrow`.
+    first = min((k for k in (wide.find("*"), wide.find("?")) if k >= 0), default=-1)
+    if first < 0:
+        return wide == narrow
+    last = max(wide.rfind("*"), wide.rfind("?"))
+    if not narrow.startswith(wide[:first]) or not narrow.endswith(wide[last + 1 :]):
+        return False
     w, n = symbols(wide), symbols(narrow)
     # fits[i][j]: w[i:] covers n[j:]
     fits = [[False] * (len(n) + 1) for _ in range(len(w) + 1)]

@@ -158,6 +158,11 @@
   }
 
   function covers(wide, narrow) {
+    var first = [wide.indexOf("*"), wide.indexOf("?")].filter(function (k) { return k >= 0; });
+    if (!first.length) return wide === narrow;
+    var last = Math.max(wide.lastIndexOf("*"), wide.lastIndexOf("?"));
+    var start = wide.slice(0, Math.min.apply(null, first));
+    if (!narrow.startsWith(start) || !narrow.endsWith(wide.slice(last + 1))) return false;
     var w = symbols(wide);
     var n = symbols(narrow);
     var fits = [];
