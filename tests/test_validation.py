@@ -11,6 +11,8 @@ from iam_catalog.catalog.location import bundled_dir
 from iam_catalog.catalog.problems import Problem
 from iam_catalog.checks.loader import load_directory
 
+from .synthetic import write_catalog
+
 CASES = Path(__file__).parent / "cases"
 VALID = sorted((CASES / "valid").glob("*.yaml"))
 INVALID = sorted((CASES / "invalid").glob("*.yaml"))
@@ -84,3 +86,12 @@ def test_every_catalog_file_starts_with_the_schema_modeline() -> None:
 def test_unreadable_folder_is_one_problem(tmp_path: Path) -> None:
     problems = load_directory(tmp_path / "missing").problems
     assert [str(p) for p in problems] == [f"{tmp_path / 'missing'}: cannot read the catalog: no such folder"]
+
+
+def test_a_catalog_twenty_times_larger_loads_in_seconds(tmp_path: Path) -> None:
+    """A guard, not a benchmark (bench/ measures): a quadratic slip once made this take 27 s."""
+    catalog = write_catalog(tmp_path / "catalog", 228)
+    start = time.perf_counter()
+    loaded = load_directory(catalog)
+    assert not loaded.errors
+    assert time.perf_counter() - start < 5.0
