@@ -3,7 +3,7 @@
 Each generated type looks like a real one: statements of its own, which no other type's grant
 covers (so the merged policy grows with every type, as it would), ARNs with literal names, and
 every other type a database-user role with the shared assume-role steps, as DynamoDB or
-Keyspaces have.
+Keyspaces have, and a Discovery Service policy, as most types have.
 """
 
 from __future__ import annotations
@@ -61,6 +61,14 @@ policies:
     statements:
 {statements}    notes: |
       Generated notes with `code`, **bold** text and a [link](https://example.com/{n}).
+  - id: discovery
+    attach: service
+    service: discovery
+    statements:
+      - sid: {sid}Discovery
+        actions: dynamodb:DescribeTable
+        resources: "arn:${{Partition}}:dynamodb:${{Region}}:${{Account}}:table/table-{n}"
+        purpose: Find the tables of synthetic type number {n} to register them as databases.
 {user}"""
 
 

@@ -49,7 +49,8 @@ def test_list_types_text_and_json() -> None:
     code, out, _ = run("list-types", "--format", "json")
     rows = json.loads(out)
     assert [r["id"] for r in rows] == [line.split()[0] for line in lines]
-    assert {"id", "title", "aliases", "summary"} == set(rows[0])
+    assert {"id", "title", "aliases", "summary", "services"} == set(rows[0])
+    assert rows[0]["services"] == [s.id for s in CATALOG.shared.services]  # DocumentDB has a policy for each
 
 
 def test_print_iam_stdout_is_only_the_policy() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import shlex
+import shutil
 from pathlib import Path
 
 import pytest
@@ -38,3 +39,17 @@ def test_example_prints_what_the_page_shows(
     out, err = io.StringIO(), io.StringIO()
     cli.run(argv[1:], out, err)
     assert out.getvalue() + err.getvalue() == shown
+
+
+def test_the_example_type_on_the_adding_page_validates(tmp_path: Path) -> None:
+    from iam_catalog.catalog.location import bundled_dir
+    from iam_catalog.checks.loader import load_directory
+
+    page = (ROOT / "docs" / "adding-a-database-type.md").read_text()
+    example = page.rsplit("```yaml\n", 1)[1].split("```", 1)[0]
+    catalog = tmp_path / "catalog"
+    shutil.copytree(Path(bundled_dir()), catalog)
+    (catalog / "example.yaml").write_text(example)
+    loaded = load_directory(catalog)
+    assert [str(p) for p in loaded.errors] == []
+    assert loaded.catalog is not None and loaded.catalog.find("example") is not None

@@ -18,6 +18,7 @@ from iam_catalog.iam.patterns import covers
 CATALOG = load_directory(Path(bundled_dir())).require()
 COMPILED = compile_catalog(CATALOG)
 IDS = [t.id for t in CATALOG.types]
+DEFAULT = CATALOG.shared.services[0].id  # what print-iam prints without --service
 
 
 def _expected_grants(ids: list[str], optional: bool) -> set[tuple[str, str, str, str]]:
@@ -27,7 +28,7 @@ def _expected_grants(ids: list[str], optional: bool) -> set[tuple[str, str, str,
         if t.id not in ids:
             continue
         for policy in t.policies:
-            if policy.attach == SERVICE and (optional or not policy.optional):
+            if policy.attach == SERVICE and CATALOG.service_of(policy) == DEFAULT and (optional or not policy.optional):
                 for statement in policy_document(policy, CATALOG.defaults(t))["Statement"]:
                     out.update((e, a.lower(), r, c) for e, a, r, c in grants(statement))
     return out

@@ -48,7 +48,11 @@ def test_catalog_edit_rebuilds_once(tmp_path: Path) -> None:
         assert _wait_for(log, "Serving on", 1, 60), log.read_text()
         built = _settled(log)
         rds = tmp_path / "project" / "catalog" / "rds.yaml"
-        rds.write_text(rds.read_text().replace("Generate an IAM", "Generate an AWS IAM"))
+        before = rds.read_text()
+        rds.write_text(
+            before.replace("purpose: Connect to a database with IAM", "purpose: Connect to a database with AWS IAM")
+        )
+        assert rds.read_text() != before, "the edit must change the file"
         assert _wait_for(log, "Documentation built", built + 1, 30), log.read_text()
         time.sleep(4)  # a loop would rebuild again within the watcher's interval
         assert log.read_text().count("Documentation built") == built + 1, log.read_text()

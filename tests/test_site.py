@@ -22,8 +22,9 @@ def test_every_download_matches_the_model(built_site: Path, catalog: Catalog) ->
     }
     found = {str(p.relative_to(built_site)): json.loads(p.read_text()) for p in built_site.glob("policies/*/*.json")}
     assert found == expected
-    # The seed's blocks, two more forms of each trust policy, and ElastiCache Serverless's policy.
-    assert len(found) == 34 + 2 * 6 + 1
+    # The seed's blocks, two more forms of each trust policy, ElastiCache Serverless's policy, and
+    # the Discovery Service's policy of each of the nine types it can find.
+    assert len(found) == 34 + 2 * 6 + 1 + 9
 
 
 def test_catalog_json_lists_every_download_with_its_digest(built_site: Path) -> None:

@@ -96,14 +96,20 @@ def cmd_list_types(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if compiled is None:
         return 1
     types = compiled["types"]
+    order = [s["id"] for s in compiled["services"]]
+
+    def services(t: dict[str, Any]) -> list[str]:
+        return [s for s in order if any(p["service"] == s for p in t["policies"])]
+
     if args.format == "json":
-        rows = [{k: t[k] for k in ("id", "title", "aliases", "summary")} for t in types]
+        rows = [{**{k: t[k] for k in ("id", "title", "aliases", "summary")}, "services": services(t)} for t in types]
         print(json.dumps(rows, indent=2), file=out)
         return 0
     width = max(len(t["id"]) for t in types)
+    title_width = max(len(t["title"]) for t in types)
     for t in types:
         aliases = f"  (also: {', '.join(t['aliases'])})" if t["aliases"] else ""
-        print(f"{t['id']:<{width}}  {t['title']}{aliases}", file=out)
+        print(f"{t['id']:<{width}}  {t['title']:<{title_width}}  {','.join(services(t))}{aliases}", file=out)
     return 0
 
 
@@ -143,18 +149,22 @@ def cmd_print_iam(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         region=args.region,
         variables=dict(args.var or []),
         optional=args.optional,
+        services=args.service or (),
     )
     try:
         result = answer(compiled, request)
         documents = split_document(result.document) if args.split else [result.document]
     except RequestError as exc:
         raise Usage(str(exc)) from None
-    print(FORMATS[args.format](documents, result.identity), end="", file=out)
+    print(FORMATS[args.format](documents, result.identity, result.services), end="", file=out)
 
     # Everything below is for the person at the terminal; stdout stays a clean document.
     for name in result.unfilled:
         print(f"{PROG}: note: ${{{name}}} is a placeholder: set it with {how_to_fill(result, name)}", file=err)
-    left_out = [] if args.optional else left_out_policies(result.types)
+    if result.skipped:
+        titles = " or the ".join(s["title"] for s in result.services)
+        print(f"{PROG}: note: skipped {', '.join(result.skipped)}: no policy for the {titles}", file=err)
+    left_out = [] if args.optional else left_out_policies(result)
     if left_out:
         print(f"{PROG}: note: optional policies left out (add --optional): {', '.join(left_out)}", file=err)
     if result.size > MANAGED_POLICY_LIMIT and not args.split:
@@ -212,12 +222,15 @@ def parser() -> argparse.ArgumentParser:
     validate.add_argument("--strict", action="store_true", help="fail on warnings too")
     validate.set_defaults(run=cmd_validate)
 
-    list_types = command("list-types", "List the database types: id, title and aliases.")
+    list_types = command("list-types", "List the database types: id, title, the services that have a policy, aliases.")
     list_types.add_argument("--format", choices=["text", "json"], default="text")
     list_types.set_defaults(run=cmd_list_types)
 
-    print_iam = command("print-iam", "Print one merged IAM policy for the Database Service.")
+    print_iam = command("print-iam", "Print one merged IAM policy for a Teleport service's IAM identity.")
     print_iam.add_argument("--types", required=True, type=_comma_list, help="comma-separated ids or aliases")
+    print_iam.add_argument(
+        "--service", type=_comma_list, metavar="S[,S]", help="whose identity the policy is for (default: database)"
+    )
     who = print_iam.add_mutually_exclusive_group()
     who.add_argument("--role", metavar="NAME|ARN", help="the Database Service's IAM role")
     who.add_argument("--user", metavar="NAME|ARN", help="the Database Service's IAM user")

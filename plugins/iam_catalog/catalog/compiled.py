@@ -13,7 +13,7 @@ from iam_catalog.catalog.model import SERVICE, Catalog, Variable
 from iam_catalog.catalog.policy import statement_template
 from iam_catalog.iam.documents import IDENTITY_ARN
 
-FORMAT = 2
+FORMAT = 3
 
 
 def variable_data(v: Variable) -> dict[str, Any]:
@@ -28,6 +28,10 @@ def compile_catalog(catalog: Catalog) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "identity_arn": IDENTITY_ARN,
+        "services": [
+            {"id": s.id, "title": s.title, "identity": s.identity, "sid_prefix": s.sid_prefix}
+            for s in catalog.shared.services
+        ],
         "variables": {v.name: variable_data(v) for v in catalog.shared.variables},
         "types": [
             {
@@ -39,6 +43,7 @@ def compile_catalog(catalog: Catalog) -> dict[str, Any]:
                 "policies": [
                     {
                         "id": p.id,
+                        "service": catalog.service_of(p),
                         "optional": p.optional,
                         "statements": [statement_template(st) for st in p.statements],
                     }

@@ -67,6 +67,7 @@ class Statement(Located):
 class Policy(Located):
     id: str
     attach: str
+    service: str | None  # of a `service` policy: which service's identity; None for the default
     optional: bool
     title: str | None
     intro: str | None
@@ -115,6 +116,7 @@ class DbType(Located):
     summary: str
     intro: str | None
     change: Change | None
+    unsupported: tuple[tuple[str, str], ...]  # (service id, why it has no policy for this type)
     variables: tuple[Variable, ...]
     policies: tuple[Policy, ...]
     database_user: DatabaseUser | None
@@ -138,7 +140,18 @@ class DbType(Located):
 
 
 @dataclass(frozen=True)
+class Service:
+    id: str
+    title: str
+    summary: str
+    identity: str  # the variable naming the service's IAM role
+    sid_prefix: str
+    line: int
+
+
+@dataclass(frozen=True)
 class Shared(Located):
+    services: tuple[Service, ...]  # the first is the default
     variables: tuple[Variable, ...]
     overview: str
     assume_role_intro: str
@@ -158,6 +171,10 @@ class Catalog:
 
     def defaults(self, db_type: DbType) -> dict[str, str]:
         return {name: v.default for name, v in self.variables(db_type).items()}
+
+    def service_of(self, policy: Policy) -> str:
+        """The service whose identity a `service` policy attaches to."""
+        return policy.service or self.shared.services[0].id
 
     def find(self, name: str) -> DbType | None:
         for db_type in self.types:
@@ -224,6 +241,7 @@ def _policy(data: dict[str, Any], lines: Lines, ptr: Pointer) -> Policy:
     return Policy(
         id=data["id"],
         attach=data["attach"],
+        service=data.get("service"),
         optional=data.get("optional", False),
         title=data.get("title"),
         intro=data.get("intro"),
@@ -247,6 +265,7 @@ def db_type_from_data(data: dict[str, Any], lines: Lines, path: str) -> DbType:
         summary=data["summary"],
         intro=data.get("intro"),
         change=_change(data.get("change")),
+        unsupported=tuple(data.get("unsupported", {}).items()),
         variables=_variables(data.get("variables"), lines, ("variables",)),
         policies=_policies(data["policies"], lines, ("policies",)),
         database_user=None
@@ -268,6 +287,10 @@ def db_type_from_data(data: dict[str, Any], lines: Lines, path: str) -> DbType:
 def shared_from_data(data: dict[str, Any], lines: Lines, path: str) -> Shared:
     steps = data["assume_role"]["steps"]
     return Shared(
+        services=tuple(
+            Service(name, s["title"], s["summary"], s["identity"], s["sid_prefix"], lines[("services", name)])
+            for name, s in data["services"].items()
+        ),
         variables=_variables(data["variables"], lines, ("variables",)),
         overview=data["overview"],
         assume_role_intro=data["assume_role"]["intro"],

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import PurePosixPath
 
-from iam_catalog.catalog.model import TRUST, Catalog, DbType, Policy, Statement
+from iam_catalog.catalog.model import SERVICE, TRUST, Catalog, DbType, Policy, Statement
 from iam_catalog.catalog.problems import Problems
 from iam_catalog.iam.documents import placeholders
 from iam_catalog.iam.patterns import covers
@@ -140,6 +140,9 @@ def _check_type(catalog: Catalog, db_type: DbType, problems: Problems) -> None:
             for name in _undeclared(_statement_texts(st), declared, used):
                 problems.error(path, st.line, f"placeholder ${{{name}}} is not a declared variable")
     _check_prose(path, db_type.at("intro"), db_type.intro, declared, problems)
+    for _, note in db_type.unsupported:
+        _check_prose(path, db_type.at("unsupported"), note, declared, problems)
+    _check_services(catalog, db_type, problems)
     _check_prose(path, db_type.at("change"), db_type.change.note if db_type.change else None, declared, problems)
     user = db_type.database_user
     if user:
@@ -203,17 +206,67 @@ def _check_unique_names(catalog: Catalog, problems: Problems) -> None:
                 problems.error(
                     db_type.path, db_type.at("aliases"), f"alias '{alias}' is also an alias of {', '.join(others)}"
                 )
-    sids: dict[str, str] = {}
+    _check_sids(catalog, problems)
+
+
+def _check_sids(catalog: Catalog, problems: Problems) -> None:
+    """Sids are unique within a service. One Sid may name statements of two services; in a policy
+    that merges both, the later service's statement takes its `sid_prefix`, which must then be
+    unique too (docs/adding-a-database-type.md)."""
+    services = [s.id for s in catalog.shared.services]
+    prefix = {s.id: s.sid_prefix for s in catalog.shared.services}
+    first: dict[tuple[str, str], str] = {}  # (scope, sid): where
+    scopes: dict[str, list[str]] = {}
+    places: dict[str, tuple[str, int]] = {}
     for db_type in catalog.types:
-        for _, st in _statements(db_type.own_policies()):
+        for policy, st in _statements(db_type.own_policies()):
             if not st.sid:
                 continue
+            scope = catalog.service_of(policy) if policy.attach == SERVICE else ""
             where = f"{_name(db_type.path)}:{st.at('sid')}"
-            if st.sid in sids:
-                problems.error(
-                    db_type.path, st.at("sid"), f"sid {st.sid} is already used in {sids[st.sid]}: sids are unique"
+            if (scope, st.sid) in first:
+                what = f" by the {scope} service" if scope else ""
+                message = f"sid {st.sid} is already used{what} in {first[(scope, st.sid)]}: sids are unique"
+                problems.error(db_type.path, st.at("sid"), message)
+                continue
+            first[(scope, st.sid)] = where
+            scopes.setdefault(st.sid, []).append(scope)
+            places[f"{scope}/{st.sid}"] = (db_type.path, st.at("sid"))
+    for sid, used in scopes.items():
+        shared_by = sorted({s for s in used if s in services}, key=services.index)  # unknown: reported apart
+        for scope in shared_by[1:]:
+            prefixed = prefix[scope] + sid
+            if prefixed in scopes:
+                path, line = places[f"{scope}/{sid}"]
+                message = (
+                    f"sid {sid} is also a {shared_by[0]} sid, and {prefixed}, its name when both are merged, is taken"
                 )
-            sids.setdefault(st.sid, where)
+                problems.error(path, line, message)
+
+
+def _check_services(catalog: Catalog, db_type: DbType, problems: Problems) -> None:
+    known = {s.id: s for s in catalog.shared.services}
+    covered: set[str] = set()
+    for policy in db_type.policies:
+        if policy.service is not None and policy.attach != SERVICE:
+            problems.error(db_type.path, policy.at("service"), "only a policy attached to a service names its service")
+        elif policy.service is not None and policy.service not in known:
+            message = f"service '{policy.service}' is not one of {', '.join(known)} (see {_name(catalog.shared.path)})"
+            problems.error(db_type.path, policy.at("service"), message)
+        elif policy.attach == SERVICE:
+            covered.add(catalog.service_of(policy))
+    unsupported = dict(db_type.unsupported)
+    for service_id in unsupported:
+        if service_id not in known:
+            message = f"unsupported names service '{service_id}', which is not one of {', '.join(known)}"
+            problems.error(db_type.path, db_type.at("unsupported"), message)
+        elif service_id in covered:
+            message = f"the {known[service_id].title} has a policy here: it is not unsupported"
+            problems.error(db_type.path, db_type.at("unsupported"), message)
+    for service in catalog.shared.services:
+        if service.id not in covered and service.id not in unsupported:
+            message = f"no policy for the {service.title}: add one, or say why under unsupported: {service.id}"
+            problems.error(db_type.path, db_type.at("policies"), message)
 
 
 def _name(path: str) -> str:
@@ -230,6 +283,10 @@ def check_catalog(catalog: Catalog, problems: Problems) -> None:
                 problems.error(shared.path, alternative.policy.line, message)
     for message in prose_problems(shared.overview):
         problems.error(shared.path, shared.at("overview"), message)
+    names = {v.name for v in shared.variables}
+    for service in shared.services:
+        if service.identity not in names:
+            problems.error(shared.path, service.line, f"identity {service.identity} is not a shared variable")
     _check_variables(catalog, problems)
     _check_unique_names(catalog, problems)
     for db_type in catalog.types:

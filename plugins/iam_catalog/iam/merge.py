@@ -122,19 +122,52 @@ def type_variables(compiled: dict[str, Any], db_type: dict[str, Any]) -> dict[st
     return {**compiled["variables"], **db_type["variables"]}
 
 
-def service_statements(db_type: dict[str, Any], *, optional: bool) -> list[dict[str, Any]]:
-    return [st for policy in db_type["policies"] if optional or not policy["optional"] for st in policy["statements"]]
+def services_of(compiled: dict[str, Any], wanted: Sequence[str] | None) -> list[str]:
+    """The services asked for, in the catalog's order; the first service when none is."""
+    ids = [s["id"] for s in compiled["services"]]
+    return [s for s in ids if s in wanted] if wanted else ids[:1]
+
+
+def service_statements(db_type: dict[str, Any], *, optional: bool, services: Sequence[str]) -> list[dict[str, Any]]:
+    return [
+        st
+        for policy in db_type["policies"]
+        if (optional or not policy["optional"]) and policy["service"] in services
+        for st in policy["statements"]
+    ]
+
+
+def _distinct_sids(compiled: dict[str, Any], picked: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Statements of several services, a Sid that an earlier service also uses taking the
+    later service's prefix (validate checks that the prefixed Sid is free)."""
+    rank = {s["id"]: i for i, s in enumerate(compiled["services"])}
+    prefix = {s["id"]: s["sid_prefix"] for s in compiled["services"]}
+    owner: dict[str, int] = {}
+    for service, st in picked:
+        if "Sid" in st:
+            owner[st["Sid"]] = min(owner.get(st["Sid"], rank[service]), rank[service])
+    return [
+        {**st, "Sid": prefix[service] + st["Sid"]} if "Sid" in st and owner[st["Sid"]] < rank[service] else st
+        for service, st in picked
+    ]
 
 
 def merged_document(
-    compiled: dict[str, Any], type_ids: Sequence[str], values: Values, *, optional: bool = False
+    compiled: dict[str, Any],
+    type_ids: Sequence[str],
+    values: Values,
+    *,
+    optional: bool = False,
+    services: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """One policy for the Database Service's identity, for these types, in catalog order."""
-    statements: list[dict[str, Any]] = []
-    chosen = set(type_ids)
+    """One policy for the identity that runs these services, for these types, in catalog order."""
+    chosen, wanted = set(type_ids), services_of(compiled, services)
+    picked: list[tuple[str, dict[str, Any]]] = []
     for db_type in compiled["types"]:
         if db_type["id"] in chosen:
             defaults = {name: v["default"] for name, v in type_variables(compiled, db_type).items()}
             filled = {**defaults, **values}
-            statements.extend(fill_statement(st, filled) for st in service_statements(db_type, optional=optional))
-    return document(merge_statements(statements))
+            for policy in db_type["policies"]:
+                if (optional or not policy["optional"]) and policy["service"] in wanted:
+                    picked += [(policy["service"], fill_statement(st, filled)) for st in policy["statements"]]
+    return document(merge_statements(_distinct_sids(compiled, picked)))

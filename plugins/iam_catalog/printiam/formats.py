@@ -12,9 +12,18 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from typing import Any
 
+    Format = Callable[[Sequence[dict[str, Any]], tuple[str, str] | None, Sequence[dict[str, Any]]], str]
 
-NAME = "teleport_database_service"
-CFN_NAME = "TeleportDatabaseServicePolicy"
+
+def _names(services: Sequence[dict[str, Any]]) -> tuple[str, str, str]:
+    """Terraform's and CloudFormation's names, and the description, from the services printed."""
+    ids = [s["id"] for s in services]
+    words = " and ".join(s["title"] for s in services)
+    return (
+        "_".join(["teleport", *ids, "service"]).replace("-", "_"),
+        "".join(["Teleport", *(i.title().replace("-", "") for i in ids), "ServicePolicy"]),
+        f"IAM permissions of the Teleport {words}",
+    )
 
 
 def _hcl_string(text: str) -> str:
@@ -47,41 +56,46 @@ def _terraform_statement(st: dict[str, Any]) -> list[str]:
     return lines
 
 
-def terraform(documents: Sequence[dict[str, Any]], identity: tuple[str, str] | None) -> str:
+def terraform(
+    documents: Sequence[dict[str, Any]], identity: tuple[str, str] | None, services: Sequence[dict[str, Any]]
+) -> str:
+    base = _names(services)[0]
     blocks = []
     for i, doc in enumerate(documents, start=1):
-        name = NAME if len(documents) == 1 else f"{NAME}_{i}"
+        name = base if len(documents) == 1 else f"{base}_{i}"
         body = [line for st in doc["Statement"] for line in _terraform_statement(st)]
         blocks.append("\n".join([f'data "aws_iam_policy_document" "{name}" {{', *body, "}"]))
     return "\n\n".join(blocks) + "\n"
 
 
-def cloudformation(documents: Sequence[dict[str, Any]], identity: tuple[str, str] | None) -> str:
+def cloudformation(
+    documents: Sequence[dict[str, Any]], identity: tuple[str, str] | None, services: Sequence[dict[str, Any]]
+) -> str:
+    _, base, description = _names(services)
     resources: dict[str, Any] = {}
     for i, doc in enumerate(documents, start=1):
-        properties: dict[str, Any] = {
-            "Description": "IAM permissions of the Teleport Database Service",
-            "PolicyDocument": doc,
-        }
+        properties: dict[str, Any] = {"Description": description, "PolicyDocument": doc}
         if identity:
             properties["Roles" if identity[0] == "role" else "Users"] = [identity[1]]
-        name = CFN_NAME if len(documents) == 1 else f"{CFN_NAME}{i}"
+        name = base if len(documents) == 1 else f"{base}{i}"
         resources[name] = {"Type": "AWS::IAM::ManagedPolicy", "Properties": properties}
     template = {
         "AWSTemplateFormatVersion": "2010-09-09",
-        "Description": "IAM policy for the Teleport Database Service, from iam-catalog",
+        "Description": f"{description}, from iam-catalog",
         "Resources": resources,
     }
     return dumps(template)
 
 
-def as_json(documents: Sequence[dict[str, Any]], identity: tuple[str, str] | None) -> str:
+def as_json(
+    documents: Sequence[dict[str, Any]], identity: tuple[str, str] | None, services: Sequence[dict[str, Any]]
+) -> str:
     if len(documents) == 1:
         return dumps(documents[0])
     return dumps({"Policies": list(documents)})
 
 
-FORMATS: dict[str, Callable[[Sequence[dict[str, Any]], tuple[str, str] | None], str]] = {
+FORMATS: dict[str, Format] = {
     "json": as_json,
     "terraform": terraform,
     "cloudformation": cloudformation,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from iam_catalog.iam.documents import MANAGED_POLICY_LIMIT, compact, compact_size, full_match, placeholders
-from iam_catalog.iam.merge import merged_document, type_variables
+from iam_catalog.iam.merge import merged_document, services_of, type_variables
 
 # No `typing` at run time: it costs more than a cached print-iam (tests/test_startup.py).
 TYPE_CHECKING = False
@@ -43,8 +43,10 @@ class Request:
         region: str | None = None,
         variables: dict[str, str] | None = None,
         optional: bool = False,
+        services: Sequence[str] = (),
     ) -> None:
         self.types = types
+        self.services = services  # service ids; none: the catalog's first service
         self.role, self.user, self.assumes_roles = role, user, assumes_roles
         self.account, self.partition, self.region = account, partition, region
         self.variables = variables or {}
@@ -59,12 +61,16 @@ class Answer:
         unfilled: list[str],
         identity: tuple[str, str] | None,
         options: dict[str, str],
+        services: list[dict[str, Any]],
+        skipped: list[str],
     ) -> None:
         self.types = types
         self.document = document
         self.unfilled = unfilled  # placeholders left in the document
         self.identity = identity  # ("role" or "user", name)
         self.options = options  # variable name to the option that sets it
+        self.services = services  # the services printed, in the catalog's order
+        self.skipped = skipped  # types asked for that have no policy for these services
 
     @property
     def size(self) -> int:
@@ -122,8 +128,31 @@ def _name_in(
     return match[4]
 
 
+def resolve_services(compiled: dict[str, Any], names: Sequence[str]) -> list[dict[str, Any]]:
+    by_id = {s["id"]: s for s in compiled["services"]}
+    for name in names:
+        if name.strip() not in by_id:
+            valid = ", ".join(by_id)
+            raise RequestError(f"unknown service '{name.strip()}'; valid services: {valid}", "service")
+    wanted = services_of(compiled, [n.strip() for n in names])
+    return [by_id[s] for s in wanted]
+
+
+def _covering(types: list[dict[str, Any]], services: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The types that have a policy for one of the services; none is an error."""
+    ids = [s["id"] for s in services]
+    covering = [t for t in types if any(p["service"] in ids for p in t["policies"])]
+    if not covering:
+        names = ", ".join(t["id"] for t in types)
+        titles = " or the ".join(s["title"] for s in services)
+        raise RequestError(f"{names}: no policy for the {titles}; see the type's page for why", "types")
+    return covering
+
+
 def answer(compiled: dict[str, Any], request: Request) -> Answer:
-    types = resolve_types(compiled, request.types)
+    services = resolve_services(compiled, request.services)
+    asked = resolve_types(compiled, request.types)
+    types = _covering(asked, services)
     declared: dict[str, dict[str, Any]] = {}
     for db_type in types:
         declared.update(type_variables(compiled, db_type))
@@ -148,10 +177,9 @@ def answer(compiled: dict[str, Any], request: Request) -> Answer:
     for option, value in (("role", request.role), ("user", request.user)):
         if value:
             identity = (option, _name_in(compiled, option, value, given, by_option))
-            name = by_option.get(option)
-            if name is not None:
-                _check(declared[name], identity[1], option, f"--{option}")
-                given[name] = identity[1]
+            for service in services if option == "role" else ():
+                _check(declared.get(service["identity"]), identity[1], option, f"--{option}")
+                given[service["identity"]] = identity[1]
     roles = [
         _name_in(compiled, "assumes-roles", r.strip(), given, by_option) for r in request.assumes_roles if r.strip()
     ]
@@ -164,10 +192,13 @@ def answer(compiled: dict[str, Any], request: Request) -> Answer:
     for name, variable in declared.items():
         # An example default must never reach a real account: it stays a placeholder.
         values.setdefault(name, f"${{{name}}}" if variable["example"] else variable["default"])
-    document = merged_document(compiled, [t["id"] for t in types], values, optional=request.optional)
+    ids = [s["id"] for s in services]
+    document = merged_document(compiled, [t["id"] for t in types], values, optional=request.optional, services=ids)
     left = set(placeholders(compact(document)))
     options = {name: option for option, name in by_option.items()}
-    return Answer(types, document, [n for n in declared if n in left], identity, options)
+    options.update((s["identity"], "role") for s in services)
+    skipped = [t["id"] for t in asked if t not in types]
+    return Answer(types, document, [n for n in declared if n in left], identity, options, services, skipped)
 
 
 def how_to_fill(result: Answer, name: str) -> str:
@@ -175,9 +206,12 @@ def how_to_fill(result: Answer, name: str) -> str:
     return f"--{option}" if option else f"--var {name}=..."
 
 
-def left_out_policies(types: Sequence[dict[str, Any]]) -> list[str]:
-    """Optional policies of these types, as type/policy."""
-    return [f"{t['id']}/{p['id']}" for t in types for p in t["policies"] if p["optional"]]
+def left_out_policies(result: Answer) -> list[str]:
+    """Optional policies of the types and services printed, as type/policy."""
+    ids = [s["id"] for s in result.services]
+    return [
+        f"{t['id']}/{p['id']}" for t in result.types for p in t["policies"] if p["optional"] and p["service"] in ids
+    ]
 
 
 def split_document(document: dict[str, Any], limit: int = MANAGED_POLICY_LIMIT) -> list[dict[str, Any]]:

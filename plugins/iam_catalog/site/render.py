@@ -19,7 +19,7 @@ import jinja2
 
 from iam_catalog.aws.context import action_notes, scope_hint
 from iam_catalog.catalog.compiled import compile_catalog, variable_data
-from iam_catalog.catalog.model import Catalog, Change, DbType, Policy, Step
+from iam_catalog.catalog.model import SERVICE, Catalog, Change, DbType, Policy, Step
 from iam_catalog.catalog.policy import policy_document, statement_template
 from iam_catalog.iam.documents import document, dumps, fill_one
 
@@ -101,6 +101,7 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["code"] = lambda text: f"`{text}`"
     env.filters["scope_hint"] = scope_hint
+    env.filters["lower_first"] = lambda text: text[:1].lower() + text[1:]
     return env
 
 
@@ -145,6 +146,9 @@ def render_type(catalog: Catalog, db_type: DbType, rendered: dict[str, Download]
         .get_template("type.md.j2")
         .render(
             type=db_type,
+            services=catalog.shared.services,
+            policies_of=lambda service: [p for p in db_type.policies if catalog.service_of(p) == service],
+            unsupported=dict(db_type.unsupported),
             downloads=rendered if rendered is not None else downloads(catalog, db_type),
             steps=db_type.steps(catalog.shared),
             assume_role_intro=catalog.shared.assume_role_intro,
@@ -182,7 +186,14 @@ def render_overview(catalog: Catalog) -> str:
     page = (
         _environment()
         .get_template("overview.md.j2")
-        .render(overview=catalog.shared.overview, types=catalog.types, changes=changes(catalog), cell=_cell)
+        .render(
+            overview=catalog.shared.overview,
+            services=catalog.shared.services,
+            roles={v.name: v.default for v in catalog.shared.variables},
+            types=catalog.types,
+            changes=changes(catalog),
+            cell=_cell,
+        )
     )
     return _tidy(page)
 
@@ -193,6 +204,8 @@ def render_builder(catalog: Catalog) -> str:
         .get_template("builder.md.j2")
         .render(
             types=catalog.types,
+            services=catalog.shared.services,
+            roles={v.name: v.default for v in catalog.shared.variables},
             variables=catalog.shared.variables,
             compiled=_attribute_json(compile_catalog(catalog)),
         )
@@ -212,6 +225,7 @@ def _index(catalog: Catalog, files: dict[str, bytes], directory_urls: bool) -> d
                     {
                         "id": p.id,
                         "attach": p.attach,
+                        **({"service": catalog.service_of(p)} if p.attach == SERVICE else {}),
                         "optional": p.optional,
                         "path": download_path(t, p.id),
                         "sha256": hashlib.sha256(files[download_path(t, p.id)]).hexdigest(),

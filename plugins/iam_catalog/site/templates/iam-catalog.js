@@ -259,8 +259,27 @@
 
   function typeVariables(compiled, type) { return Object.assign({}, compiled.variables, type.variables); }
 
-  function mergedDocument(compiled, typeIds, values, optional) {
-    var statements = [];
+  function servicesOf(compiled, wanted) {
+    var ids = compiled.services.map(function (s) { return s.id; });
+    return wanted && wanted.length ? ids.filter(function (s) { return wanted.indexOf(s) >= 0; }) : ids.slice(0, 1);
+  }
+
+  function distinctSids(compiled, picked) {
+    var rank = {}, prefix = {}, owner = {};
+    compiled.services.forEach(function (s, i) { rank[s.id] = i; prefix[s.id] = s.sid_prefix; });
+    picked.forEach(function (p) {
+      var st = p[1];
+      if (has(st, "Sid")) owner[st.Sid] = Math.min(has(owner, st.Sid) ? owner[st.Sid] : rank[p[0]], rank[p[0]]);
+    });
+    return picked.map(function (p) {
+      var st = p[1];
+      return has(st, "Sid") && owner[st.Sid] < rank[p[0]] ? Object.assign({}, st, { Sid: prefix[p[0]] + st.Sid }) : st;
+    });
+  }
+
+  function mergedDocument(compiled, typeIds, values, optional, services) {
+    var wanted = servicesOf(compiled, services);
+    var picked = [];
     compiled.types.forEach(function (type) {
       if (typeIds.indexOf(type.id) < 0) return;
       var filled = {};
@@ -268,11 +287,11 @@
       Object.keys(declared).forEach(function (n) { filled[n] = declared[n].default; });
       Object.assign(filled, values);
       type.policies.forEach(function (policy) {
-        if (!optional && policy.optional) return;
-        policy.statements.forEach(function (st) { statements.push(fillStatement(st, filled)); });
+        if ((!optional && policy.optional) || wanted.indexOf(policy.service) < 0) return;
+        policy.statements.forEach(function (st) { picked.push([policy.service, fillStatement(st, filled)]); });
       });
     });
-    return documentOf(mergeStatements(statements));
+    return documentOf(mergeStatements(distinctSids(compiled, picked)));
   }
 
   // --- printiam/request.py -------------------------------------------------------------
@@ -339,10 +358,36 @@
     return match[4];
   }
 
-  /* request: {types, role, user, assumes_roles, account, partition, region, variables: [[name,
-     value], ...], optional}; absent values are null or missing. Throws RequestError. */
+  function resolveServices(compiled, names) {
+    var ids = compiled.services.map(function (s) { return s.id; });
+    names.forEach(function (name) {
+      if (ids.indexOf(strip(name)) < 0) {
+        throw new RequestError("unknown service '" + strip(name) + "'; valid services: " + ids.join(", "), "service");
+      }
+    });
+    var wanted = servicesOf(compiled, names.map(strip));
+    return compiled.services.filter(function (s) { return wanted.indexOf(s.id) >= 0; });
+  }
+
+  function covering(types, services) {
+    var ids = services.map(function (s) { return s.id; });
+    var found = types.filter(function (t) {
+      return t.policies.some(function (p) { return ids.indexOf(p.service) >= 0; });
+    });
+    if (!found.length) {
+      var names = types.map(function (t) { return t.id; }).join(", ");
+      var titles = services.map(function (s) { return s.title; }).join(" or the ");
+      throw new RequestError(names + ": no policy for the " + titles + "; see the type's page for why", "types");
+    }
+    return found;
+  }
+
+  /* request: {types, services, role, user, assumes_roles, account, partition, region, variables:
+     [[name, value], ...], optional}; absent values are null or missing. Throws RequestError. */
   function answer(compiled, request) {
-    var types = resolveTypes(compiled, request.types);
+    var services = resolveServices(compiled, request.services || []);
+    var asked = resolveTypes(compiled, request.types);
+    var types = covering(asked, services);
     var declared = {};
     types.forEach(function (t) { Object.assign(declared, typeVariables(compiled, t)); });
     var byOption = {};
@@ -371,9 +416,10 @@
     [["role", request.role], ["user", request.user]].forEach(function (o) {
       if (!o[1]) return;
       identity = [o[0], nameIn(compiled, o[0], o[1], given, byOption)];
-      if (!has(byOption, o[0])) return;
-      check(declared[byOption[o[0]]], identity[1], o[0], "--" + o[0]);
-      given[byOption[o[0]]] = identity[1];
+      (o[0] === "role" ? services : []).forEach(function (service) {
+        check(has(declared, service.identity) ? declared[service.identity] : null, identity[1], o[0], "--" + o[0]);
+        given[service.identity] = identity[1];
+      });
     });
     var roles = (request.assumes_roles || [])
       .filter(function (r) { return strip(r); })
@@ -388,12 +434,14 @@
       // An example default must never reach a real account: it stays a placeholder.
       if (!has(values, name)) values[name] = declared[name].example ? "${" + name + "}" : declared[name].default;
     });
-    var doc = mergedDocument(compiled, types.map(function (t) { return t.id; }), values, request.optional);
+    var ids = services.map(function (s) { return s.id; });
+    var doc = mergedDocument(compiled, types.map(function (t) { return t.id; }), values, request.optional, ids);
     var left = new Set(placeholders(JSON.stringify(doc)));
     return {
       document: doc,
       unfilled: Object.keys(declared).filter(function (n) { return left.has(n); }),
       identity: identity,
+      skipped: asked.filter(function (t) { return types.indexOf(t) < 0; }).map(function (t) { return t.id; }),
     };
   }
 
@@ -521,6 +569,7 @@
       var request = {
         types: Array.from(root.querySelectorAll("input[name=type]:checked"), function (b) { return b.value; }),
         optional: root.querySelector("#optional").checked,
+        services: Array.from(root.querySelectorAll("input[name=service]:checked"), function (b) { return b.value; }),
       };
       fields.forEach(function (field) {
         var value = strip(field.value);
@@ -552,7 +601,10 @@
       if (!text) return;
       var link = document.createElement("a");
       link.href = URL.createObjectURL(new Blob([text], { type: "application/json" }));
-      link.download = "teleport-database-service-policy.json";
+      var services = servicesOf(compiled, Array.from(root.querySelectorAll("input[name=service]:checked"), function (b) {
+        return b.value;
+      }));
+      link.download = ["teleport"].concat(services, ["service-policy.json"]).join("-");
       document.body.appendChild(link);
       link.click();
       link.remove();
