@@ -95,6 +95,22 @@ def test_builder_agrees_with_print_iam(watched: Watched, server: str, catalog: C
     )
 
 
+def test_builder_services_agree_with_print_iam(watched: Watched, server: str) -> None:
+    page = watched.page
+    page.goto(f"{server}/builder/")
+    for services in (["discovery"], ["database", "discovery"]):
+        for box in page.query_selector_all("input[name=service]"):
+            box.set_checked(box.get_attribute("value") in services)
+        shown = choose(page, ["elasticache", "rds", "dynamodb"], account=ACCOUNT)
+        expected = print_iam(
+            "--types", "elasticache,rds,dynamodb", "--account", ACCOUNT, "--service", ",".join(services)
+        )
+        assert shown == expected, services
+    with page.expect_download() as info:
+        page.click("#download")
+    assert info.value.suggested_filename == "teleport-database-discovery-service-policy.json"
+
+
 def test_role_arn_gives_the_account_as_in_the_cli(watched: Watched, server: str) -> None:
     page = watched.page
     page.goto(f"{server}/builder/")
