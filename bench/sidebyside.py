@@ -27,3 +27,20 @@ def medians(first: list[str], second: list[str], runs: int, env: dict[str, str])
 
 def verdict(ratio: float, budget: float, runs: int) -> str:
     return f"ratio {ratio:4.2f}  ({'within' if ratio <= budget else 'OVER'} the {budget} budget, median of {runs})"
+
+
+def real_types() -> int:
+    from iam_catalog.catalog.location import bundled_dir, source_names
+
+    return len([n for n in source_names(bundled_dir()) if not n.startswith("_")])
+
+
+def twenty_times() -> int:
+    """How many generated types make the catalog 20 times its size."""
+    return 19 * real_types()
+
+
+def label(extra_types: int) -> str:
+    real = real_types()
+    size = f"{(real + extra_types) // real}x catalog" if extra_types else "catalog"
+    return f"{size} ({real + extra_types} types)"
