@@ -109,6 +109,12 @@ def test_builder_services_agree_with_print_iam(watched: Watched, server: str) ->
     with page.expect_download() as info:
         page.click("#download")
     assert info.value.suggested_filename == "teleport-database-discovery-service-policy.json"
+    # A type the Discovery Service cannot find, alone: print-iam's refusal, on the status line.
+    page.uncheck("input[name=service][value=database]")
+    for box in page.query_selector_all("input[name=type]"):
+        box.set_checked(box.get_attribute("value") == "dynamodb")
+    assert page.text_content("#policy") == ""
+    assert (page.text_content("#builder-status") or "").startswith("dynamodb: no policy for the Discovery Service")
 
 
 def test_role_arn_gives_the_account_as_in_the_cli(watched: Watched, server: str) -> None:

@@ -581,23 +581,42 @@
         try {
           return dumps(answer(compiled, request).document);
         } catch (e) {
-          if (!(e instanceof RequestError) || !has(request, e.option)) throw e;
-          showError(root, root.querySelector('[data-option="' + e.option + '"]'), e.option, e.message);
+          // A value of one field is left out and shown beside it; any other refusal (no type
+          // has a policy for the services chosen) goes to the status line, from update().
+          var field = e instanceof RequestError ? root.querySelector('[data-option="' + e.option + '"]') : null;
+          if (!field || !has(request, e.option)) throw e;
+          showError(root, field, e.option, e.message);
           delete request[e.option];
         }
       }
     }
 
     function update() {
-      var text = current();
+      var text = null;
+      var message = "Choose at least one database type.";
+      try {
+        text = current();
+      } catch (e) {
+        if (!(e instanceof RequestError)) throw e;
+        message = e.message;
+      }
       output.textContent = text || "";
-      status.textContent = text ? "" : "Choose at least one database type.";
+      status.textContent = text ? "" : message;
     }
 
     root.addEventListener("input", update);
     root.addEventListener("change", update);
+    function currentOrNull() {
+      try {
+        return current();
+      } catch (e) {
+        if (e instanceof RequestError) return null;
+        throw e;
+      }
+    }
+
     root.querySelector("#download").addEventListener("click", function () {
-      var text = current();
+      var text = currentOrNull();
       if (!text) return;
       var link = document.createElement("a");
       link.href = URL.createObjectURL(new Blob([text], { type: "application/json" }));
@@ -611,7 +630,7 @@
       setTimeout(function () { URL.revokeObjectURL(link.href); }, 1000);
     });
     root.querySelector("#copy").addEventListener("click", function () {
-      var text = current() || "";
+      var text = currentOrNull() || "";
       var done = function () { status.textContent = "Copied."; };
       if (navigator.clipboard) navigator.clipboard.writeText(text).then(done, function () {});
     });
