@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from iam_catalog.catalog.location import bundled_dir
 from iam_catalog.catalog.model import SERVICE
 from iam_catalog.catalog.policy import policy_document
 from iam_catalog.checks.loader import load_directory
+from iam_catalog.iam.documents import dumps
 from iam_catalog.iam.merge import grants, merge_statements, merged_document
 from iam_catalog.iam.patterns import covers
 
@@ -92,3 +94,16 @@ def test_conditions_and_effects_are_never_folded_together() -> None:
     # An unconditioned grant makes a narrower conditioned one redundant.
     narrower = {**allow, "Resource": "arn:r1", "Condition": {"Bool": {"aws:SecureTransport": "true"}}}
     assert merge_statements([allow, narrower]) == [allow]
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON)
+def test_dumps_is_json_dumps_with_an_indent_byte_for_byte(value: Any) -> None:
+    assert dumps(value) == json.dumps(value, indent=4, ensure_ascii=False) + "\n"

@@ -97,9 +97,26 @@ def document(statements: Iterable[dict[str, Any]]) -> dict[str, Any]:
     return {"Version": IAM_VERSION, "Statement": list(statements)}
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode  # C speed for strings and scalars
+
+
 def dumps(doc: Mapping[str, Any]) -> str:
-    """The one JSON form of every document we write: same document, same bytes."""
-    return json.dumps(doc, indent=4, ensure_ascii=False) + "\n"
+    """The one JSON form of every document we write: same document, same bytes.
+
+    Byte for byte `json.dumps(doc, indent=4, ensure_ascii=False)` (a test holds it to that),
+    which with an indent runs the encoder in pure Python, slower than this on a large policy."""
+    return _pretty(doc, "") + "\n"
+
+
+def _pretty(value: Any, indent: str) -> str:
+    if isinstance(value, dict) and value:
+        inner = indent + "    "
+        items = ",\n".join(f"{inner}{_ENCODE(k)}: {_pretty(v, inner)}" for k, v in value.items())
+        return "{\n" + items + "\n" + indent + "}"
+    if isinstance(value, list) and value:
+        inner = indent + "    "
+        return "[\n" + ",\n".join(inner + _pretty(v, inner) for v in value) + "\n" + indent + "]"
+    return _ENCODE(value)
 
 
 def compact(doc: Mapping[str, Any]) -> str:

@@ -63,24 +63,37 @@ def _wild(text: str) -> bool:
     return "*" in text or "?" in text
 
 
+def _literal_start(pattern: str) -> str:
+    """What a pattern says before its first wildcard: every name it covers starts with it."""
+    cut = [k for k in (pattern.find("*"), pattern.find("?")) if k >= 0]
+    return pattern[: min(cut)] if cut else pattern
+
+
 def _covered(order: list[Grant]) -> set[int]:
     """Positions of the grants that another grant covers, the later of two that cover each other."""
-    # Only an unconditioned grant with a wildcard resource can cover another one: index those.
-    by_action: dict[tuple[str, str], list[int]] = {}
-    wild_actions: list[int] = []
+    # Only an unconditioned grant with a wildcard resource can cover another one. They are
+    # indexed by effect, action (None when it is a pattern) and the resource's literal start,
+    # so that a grant meets only the few that could cover it (the JS twin tries them all: the
+    # index changes how many are tried, not which cover).
+    index: dict[tuple[str, str | None, str], list[int]] = {}
     for j, (effect, action, resource, condition) in enumerate(order):
         if condition == "{}" and _wild(resource):
-            if _wild(action):
-                wild_actions.append(j)
-            else:
-                by_action.setdefault((effect, action.lower()), []).append(j)
+            key = (effect, None if _wild(action) else action.lower(), _literal_start(resource))
+            index.setdefault(key, []).append(j)
 
     def covering(h: Grant, g: Grant) -> bool:
         return h[0] == g[0] and covers(h[1].lower(), g[1].lower()) and covers(h[2], g[2])
 
+    lengths = sorted({len(start) for _, _, start in index})
+    present = {(effect, action) for effect, action, _ in index}
     dropped = set()
     for i, g in enumerate(order):
-        for j in (*by_action.get((g[0], g[1].lower()), ()), *wild_actions):
+        actions = [a for a in (g[1].lower(), None) if (g[0], a) in present]
+        if not actions:
+            continue  # nothing with this effect and action could cover it
+        starts = [g[2][:k] for k in lengths if k <= len(g[2])]
+        candidates = [j for start in starts for action in actions for j in index.get((g[0], action, start), ())]
+        for j in sorted(candidates):
             if j != i and covering(order[j], g) and (j < i or not covering(g, order[j])):
                 dropped.add(i)
                 break
@@ -170,4 +183,5 @@ def merged_document(
             for policy in db_type["policies"]:
                 if (optional or not policy["optional"]) and policy["service"] in wanted:
                     picked += [(policy["service"], fill_statement(st, filled)) for st in policy["statements"]]
-    return document(merge_statements(_distinct_sids(compiled, picked)))
+    statements = _distinct_sids(compiled, picked) if len(wanted) > 1 else [st for _, st in picked]
+    return document(merge_statements(statements))

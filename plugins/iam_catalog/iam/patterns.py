@@ -9,6 +9,8 @@ import re
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     Symbol = str | object
     Pattern = tuple[Symbol, ...]
 
@@ -49,20 +51,40 @@ def covers(wide: str, narrow: str) -> bool:
     last = max(wide.rfind("*"), wide.rfind("?"))
     if not narrow.startswith(wide[:first]) or not narrow.endswith(wide[last + 1 :]):
         return False
+    if any(part not in narrow for part in wide[first:last].split("*") if "?" not in part):
+        return False  # a literal run between the wildcards must stand somewhere in `narrow`
     w, n = symbols(wide), symbols(narrow)
-    # fits[i][j]: w[i:] covers n[j:]
-    fits = [[False] * (len(n) + 1) for _ in range(len(w) + 1)]
-    fits[len(w)][len(n)] = True
-    for i in range(len(w) - 1, -1, -1):
-        for j in range(len(n), -1, -1):
-            if w[i] is STAR:
-                fits[i][j] = fits[i + 1][j] or (j < len(n) and fits[i][j + 1])
-            elif j == len(n):
-                fits[i][j] = False
-            elif w[i] is ONE:
-                symbol = n[j]
-                one = symbol is ONE or (isinstance(symbol, str) and len(symbol) == 1)
-                fits[i][j] = one and fits[i + 1][j + 1]
-            else:
-                fits[i][j] = n[j] == w[i] and fits[i + 1][j + 1]
-    return fits[0][0]
+    # Between the stars, each segment of `wide` must meet symbols of `narrow` that it matches in
+    # place; the first and last are held at the ends, every other one is taken at its leftmost
+    # place, which leaves the most room for the rest.
+    segments: list[list[Symbol]] = [[]]
+    for symbol in w:
+        if symbol is STAR:
+            segments.append([])
+        else:
+            segments[-1].append(symbol)
+    if len(segments) == 1:
+        return len(w) == len(n) and _fits(w, n, 0)
+    head, middle, tail = segments[0], segments[1:-1], segments[-1]
+    end = len(n) - len(tail)
+    if end < len(head) or not _fits(head, n, 0) or not _fits(tail, n, end):
+        return False
+    pos = len(head)
+    for segment in middle:
+        place = next((p for p in range(pos, end - len(segment) + 1) if _fits(segment, n, p)), None)
+        if place is None:
+            return False
+        pos = place + len(segment)
+    return True
+
+
+def _fits(segment: Sequence[Symbol], n: Pattern, at: int) -> bool:
+    """Whether a star-free `segment` covers `n` from `at` on, symbol for symbol."""
+    for k, w in enumerate(segment):
+        x = n[at + k]
+        if w is ONE:
+            if not (x is ONE or (isinstance(x, str) and len(x) == 1)):
+                return False
+        elif w != x:
+            return False
+    return True

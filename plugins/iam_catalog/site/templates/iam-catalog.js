@@ -165,25 +165,37 @@
     if (!narrow.startsWith(start) || !narrow.endsWith(wide.slice(last + 1))) return false;
     var w = symbols(wide);
     var n = symbols(narrow);
-    var fits = [];
-    for (var r = 0; r <= w.length; r++) fits.push(new Array(n.length + 1).fill(false));
-    fits[w.length][n.length] = true;
-    for (var i = w.length - 1; i >= 0; i--) {
-      for (var j = n.length; j >= 0; j--) {
-        if (w[i] === STAR) {
-          fits[i][j] = fits[i + 1][j] || (j < n.length && fits[i][j + 1]);
-        } else if (j === n.length) {
-          fits[i][j] = false;
-        } else if (w[i] === ONE) {
-          var symbol = n[j];
-          var one = symbol === ONE || (typeof symbol === "string" && Array.from(symbol).length === 1);
-          fits[i][j] = one && fits[i + 1][j + 1];
-        } else {
-          fits[i][j] = n[j] === w[i] && fits[i + 1][j + 1];
-        }
+    var segments = [[]];
+    w.forEach(function (symbol) {
+      if (symbol === STAR) segments.push([]);
+      else segments[segments.length - 1].push(symbol);
+    });
+    if (segments.length === 1) return w.length === n.length && fitsAt(w, n, 0);
+    var first = segments[0], middle = segments.slice(1, -1), last = segments[segments.length - 1];
+    var end = n.length - last.length;
+    if (end < first.length || !fitsAt(first, n, 0) || !fitsAt(last, n, end)) return false;
+    var pos = first.length;
+    for (var s = 0; s < middle.length; s++) {
+      var place = -1;
+      for (var p = pos; p <= end - middle[s].length; p++) {
+        if (fitsAt(middle[s], n, p)) { place = p; break; }
+      }
+      if (place < 0) return false;
+      pos = place + middle[s].length;
+    }
+    return true;
+  }
+
+  function fitsAt(segment, n, at) {
+    for (var k = 0; k < segment.length; k++) {
+      var w = segment[k], x = n[at + k];
+      if (w === ONE) {
+        if (!(x === ONE || (typeof x === "string" && Array.from(x).length === 1))) return false;
+      } else if (w !== x) {
+        return false;
       }
     }
-    return fits[0][0];
+    return true;
   }
 
   // --- merge.py (continued) ---------------------------------------------------------------
