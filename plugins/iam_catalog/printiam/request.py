@@ -79,16 +79,15 @@ class Answer:
 
 def resolve_types(compiled: dict[str, Any], names: Sequence[str]) -> list[dict[str, Any]]:
     by_name = {n: t for t in compiled["types"] for n in (t["id"], *t["aliases"])}
-    chosen: list[dict[str, Any]] = []
+    chosen: dict[str, dict[str, Any]] = {}  # by id: a type asked for twice counts once
     for name in names:
         db_type = by_name.get(name.strip())
         if db_type is None:
             raise RequestError(f"unknown database type '{name.strip()}'; valid types: {', '.join(by_name)}", "types")
-        if db_type not in chosen:
-            chosen.append(db_type)
+        chosen.setdefault(db_type["id"], db_type)
     if not chosen:
         raise RequestError("--types needs at least one database type", "types")
-    return chosen
+    return list(chosen.values())
 
 
 def accepts(variable: dict[str, Any], value: str) -> bool:
@@ -197,7 +196,8 @@ def answer(compiled: dict[str, Any], request: Request) -> Answer:
     left = set(placeholders(compact(document)))
     options = {name: option for option, name in by_option.items()}
     options.update((s["identity"], "role") for s in services)
-    skipped = [t["id"] for t in asked if t not in types]
+    covered = {t["id"] for t in types}
+    skipped = [t["id"] for t in asked if t["id"] not in covered]
     return Answer(types, document, [n for n in declared if n in left], identity, options, services, skipped)
 
 
