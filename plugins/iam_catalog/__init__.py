@@ -1,1 +1,1 @@
-"""iam-catalog: the AWS IAM permissions of the Teleport Database Service, from one YAML catalog."""
+"""iam-catalog: the AWS IAM permissions of Teleport's services, from one YAML catalog."""

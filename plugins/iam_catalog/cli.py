@@ -210,7 +210,7 @@ def cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    top = _Parser(prog=PROG, description="The AWS IAM permissions of the Teleport Database Service.")
+    top = _Parser(prog=PROG, description="The AWS IAM permissions of Teleport's services, from one reviewed catalog.")
     commands = top.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
@@ -232,8 +232,8 @@ def parser() -> argparse.ArgumentParser:
         "--service", type=_comma_list, metavar="S[,S]", help="whose identity the policy is for (default: database)"
     )
     who = print_iam.add_mutually_exclusive_group()
-    who.add_argument("--role", metavar="NAME|ARN", help="the Database Service's IAM role")
-    who.add_argument("--user", metavar="NAME|ARN", help="the Database Service's IAM user")
+    who.add_argument("--role", metavar="NAME|ARN", help="the IAM role of the service(s) printed")
+    who.add_argument("--user", metavar="NAME|ARN", help="the IAM user of the service(s) printed")
     print_iam.add_argument("--assumes-roles", type=_comma_list, metavar="A,B", help="database-user roles to assume")
     print_iam.add_argument("--account", metavar="ID", help="12-digit AWS account id")
     print_iam.add_argument("--partition", metavar="P", help="aws, aws-cn or aws-us-gov (default: aws)")

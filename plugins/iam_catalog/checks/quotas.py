@@ -59,5 +59,5 @@ def check_catalog(catalog: Catalog, problems: Problems) -> None:
             catalog.shared.path,
             1,
             f"the merged policy of all types: {size} characters, over the {over.name} quota of {over.limit}: "
-            "attach the types a Database Service needs, or several managed policies from print-iam --split",
+            "attach the types a service needs, or several managed policies from print-iam --split",
         )
