@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 
 from iam_catalog.iam.documents import as_list, document, fill_statement
-from iam_catalog.iam.patterns import covers
+from iam_catalog.iam.patterns import covers, literal_start
 
 # No `typing` at run time: it costs more than a cached print-iam (tests/test_startup.py).
 TYPE_CHECKING = False
@@ -63,12 +63,6 @@ def _wild(text: str) -> bool:
     return "*" in text or "?" in text
 
 
-def _literal_start(pattern: str) -> str:
-    """What a pattern says before its first wildcard: every name it covers starts with it."""
-    cut = [k for k in (pattern.find("*"), pattern.find("?")) if k >= 0]
-    return pattern[: min(cut)] if cut else pattern
-
-
 def _covered(order: list[Grant]) -> set[int]:
     """Positions of the grants that another grant covers, the later of two that cover each other."""
     # Only an unconditioned grant with a wildcard resource can cover another one. They are
@@ -78,7 +72,7 @@ def _covered(order: list[Grant]) -> set[int]:
     index: dict[tuple[str, str | None, str], list[int]] = {}
     for j, (effect, action, resource, condition) in enumerate(order):
         if condition == "{}" and _wild(resource):
-            key = (effect, None if _wild(action) else action.lower(), _literal_start(resource))
+            key = (effect, None if _wild(action) else action.lower(), literal_start(resource))
             index.setdefault(key, []).append(j)
 
     def covering(h: Grant, g: Grant) -> bool:
@@ -139,15 +133,6 @@ def services_of(compiled: dict[str, Any], wanted: Sequence[str] | None) -> list[
     """The services asked for, in the catalog's order; the first service when none is."""
     ids = [s["id"] for s in compiled["services"]]
     return [s for s in ids if s in wanted] if wanted else ids[:1]
-
-
-def service_statements(db_type: dict[str, Any], *, optional: bool, services: Sequence[str]) -> list[dict[str, Any]]:
-    return [
-        st
-        for policy in db_type["policies"]
-        if (optional or not policy["optional"]) and policy["service"] in services
-        for st in policy["statements"]
-    ]
 
 
 def _distinct_sids(compiled: dict[str, Any], picked: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:

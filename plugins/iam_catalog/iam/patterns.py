@@ -36,6 +36,12 @@ def _chars(text: str, literal: bool) -> list[Symbol]:
     return [STAR if c == "*" else ONE if c == "?" else c for c in text]
 
 
+def literal_start(pattern: str) -> str:
+    """What a pattern says before its first wildcard: every name it covers starts with it."""
+    cut = [k for k in (pattern.find("*"), pattern.find("?")) if k >= 0]
+    return pattern[: min(cut)] if cut else pattern
+
+
 def covers(wide: str, narrow: str) -> bool:
     """Whether `wide` matches every name `narrow` matches.
 
@@ -45,11 +51,11 @@ def covers(wide: str, narrow: str) -> bool:
     """
     # Quick rejection: whatever stands before `wide`'s first wildcard and after its last one
     # must stand, letter for letter, at the start and the end of `narrow`.
-    first = min((k for k in (wide.find("*"), wide.find("?")) if k >= 0), default=-1)
-    if first < 0:
+    start = literal_start(wide)
+    if start == wide:
         return wide == narrow
-    last = max(wide.rfind("*"), wide.rfind("?"))
-    if not narrow.startswith(wide[:first]) or not narrow.endswith(wide[last + 1 :]):
+    first, last = len(start), max(wide.rfind("*"), wide.rfind("?"))
+    if not narrow.startswith(start) or not narrow.endswith(wide[last + 1 :]):
         return False
     if any(part not in narrow for part in wide[first:last].split("*") if "?" not in part):
         return False  # a literal run between the wildcards must stand somewhere in `narrow`
