@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import marshal
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ def catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _entry(catalog: Path) -> dict[str, object]:
-    entry: dict[str, object] = json.loads(Path(cache._entry_path(str(catalog))).read_text())
+    entry: dict[str, object] = marshal.loads(Path(cache._entry_path(str(catalog))).read_bytes())
     return entry
 
 
@@ -76,11 +77,13 @@ def test_one_entry_per_folder_whatever_the_edits(catalog: Path, tmp_path: Path) 
         rds = catalog / "rds.yaml"
         rds.write_text(rds.read_text() + f"# {word}\n")
         cache.load_compiled(str(catalog))
-    assert len(list((tmp_path / "cache").glob("*.json"))) == 1
+    assert len(list((tmp_path / "cache").glob("*.marshal"))) == 1
 
 
 def test_a_broken_entry_is_a_miss_not_a_crash(catalog: Path) -> None:
     cache.load_compiled(str(catalog))
-    Path(cache._entry_path(str(catalog))).write_text('{"format": 2, "inputs": 3}')
-    compiled, problems = cache.load_compiled(str(catalog))
-    assert compiled is not None and problems == []
+    entry = Path(cache._entry_path(str(catalog)))
+    for broken in (marshal.dumps({"format": [cache.FORMAT, 0], "inputs": 3}), b"not marshal", entry.read_bytes()[:40]):
+        entry.write_bytes(broken)
+        compiled, problems = cache.load_compiled(str(catalog))
+        assert compiled is not None and problems == []

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +15,7 @@ from iam_catalog.catalog.location import bundled_dir
 from iam_catalog.catalog.model import SERVICE
 from iam_catalog.catalog.policy import policy_document
 from iam_catalog.checks.loader import load_directory
-from iam_catalog.iam.documents import dumps
+from iam_catalog.iam.documents import dumps, fill
 from iam_catalog.iam.merge import grants, merge_statements, merged_document
 from iam_catalog.iam.patterns import covers
 
@@ -97,7 +99,7 @@ def test_conditions_and_effects_are_never_folded_together() -> None:
 
 
 JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(),
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
     max_leaves=12,
 )
@@ -107,3 +109,26 @@ JSON = st.recursive(
 @given(JSON)
 def test_dumps_is_json_dumps_with_an_indent_byte_for_byte(value: Any) -> None:
     assert dumps(value) == json.dumps(value, indent=4, ensure_ascii=False) + "\n"
+
+
+_NAMES = st.sampled_from(["A", "B", "Account", "x1"])
+_PIECES = st.one_of(
+    st.sampled_from(["arn:", "/", "*", "${", "}", "${aws:username}", "$"]), _NAMES.map("${{{}}}".format)
+)
+_VALUE = st.one_of(
+    st.text(st.sampled_from("ab*$:{}/"), max_size=4) | _PIECES,
+    st.lists(st.text(st.sampled_from("ab$"), max_size=3) | _PIECES, min_size=1, max_size=3),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_PIECES | st.text(max_size=3), max_size=8).map("".join), st.dictionaries(_NAMES, _VALUE, max_size=4))
+def test_fill_fills_each_placeholder_once_and_expands_every_list(text: str, values: dict[str, Any]) -> None:
+    """Against a slow, obvious expansion: every combination of the list values, in order, and a
+    value's own `${...}` text left as it is."""
+    names = [n for n in dict.fromkeys(re.findall(r"\$\{([A-Za-z][A-Za-z0-9]*)\}", text)) if n in values]
+    expected = []
+    for combo in itertools.product(*([v] if isinstance(v, str) else v for v in (values[n] for n in names))):
+        chosen = dict(zip(names, combo, strict=True))
+        expected.append(re.sub(r"\$\{([A-Za-z][A-Za-z0-9]*)\}", lambda m, c=chosen: c.get(m[1], m[0]), text))
+    assert fill(text, values) == expected

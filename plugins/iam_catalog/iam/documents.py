@@ -47,9 +47,22 @@ def fill(text: str, values: Values) -> list[str]:
     """Every expansion of `text`; unknown placeholders stay as written."""
     if "${" not in text:
         return [text]
+    several = False
+
+    def one(m: re.Match[str]) -> str:
+        nonlocal several
+        value = values.get(m.group(1))
+        if isinstance(value, str):
+            return value
+        several = several or value is not None
+        return m.group(0)
+
+    filled = PLACEHOLDER.sub(one, text)  # one pass: a value's own text is never filled again
+    return _expand(text, values) if several else [filled]
+
+
+def _expand(text: str, values: Values) -> list[str]:
     names = [n for n in dict.fromkeys(placeholders(text)) if n in values]
-    if all(isinstance(values[n], str) for n in names):
-        return [_substitute(text, values)]  # type: ignore[arg-type]  # every name used is one string
     choices = [(v,) if isinstance(v := values[n], str) else tuple(v) for n in names]
     return [_substitute(text, dict(zip(names, combo, strict=True))) for combo in itertools.product(*choices)]
 
@@ -98,6 +111,7 @@ def document(statements: Iterable[dict[str, Any]]) -> dict[str, Any]:
 
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False).encode  # C speed for strings and scalars
+_STRING = json.encoder.encode_basestring  # the C one that ensure_ascii=False uses
 
 
 def dumps(doc: Mapping[str, Any]) -> str:
@@ -111,11 +125,15 @@ def dumps(doc: Mapping[str, Any]) -> str:
 def _pretty(value: Any, indent: str) -> str:
     if isinstance(value, dict) and value:
         inner = indent + "    "
-        items = ",\n".join(f"{inner}{_ENCODE(k)}: {_pretty(v, inner)}" for k, v in value.items())
+        items = ",\n".join(f"{inner}{_STRING(k)}: {_pretty(v, inner)}" for k, v in value.items())
         return "{\n" + items + "\n" + indent + "}"
     if isinstance(value, list) and value:
         inner = indent + "    "
+        if all(isinstance(v, str) for v in value):  # the usual list, of actions or resources
+            return "[\n" + inner + (",\n" + inner).join(map(_STRING, value)) + "\n" + indent + "]"
         return "[\n" + ",\n".join(inner + _pretty(v, inner) for v in value) + "\n" + indent + "]"
+    if isinstance(value, str):
+        return _STRING(value)
     return _ENCODE(value)
 
 

@@ -69,26 +69,27 @@ def _covered(order: list[Grant]) -> set[int]:
     # indexed by effect, action (None when it is a pattern) and the resource's literal start,
     # so that a grant meets only the few that could cover it (the JS twin tries them all: the
     # index changes how many are tried, not which cover).
+    actions = [g[1].lower() for g in order]
     index: dict[tuple[str, str | None, str], list[int]] = {}
     for j, (effect, action, resource, condition) in enumerate(order):
         if condition == "{}" and _wild(resource):
-            key = (effect, None if _wild(action) else action.lower(), literal_start(resource))
+            key = (effect, None if _wild(action) else actions[j], literal_start(resource))
             index.setdefault(key, []).append(j)
 
-    def covering(h: Grant, g: Grant) -> bool:
-        return h[0] == g[0] and covers(h[1].lower(), g[1].lower()) and covers(h[2], g[2])
+    def covering(h: int, g: int) -> bool:
+        return order[h][0] == order[g][0] and covers(actions[h], actions[g]) and covers(order[h][2], order[g][2])
 
     lengths = sorted({len(start) for _, _, start in index})
     present = {(effect, action) for effect, action, _ in index}
     dropped = set()
-    for i, g in enumerate(order):
-        actions = [a for a in (g[1].lower(), None) if (g[0], a) in present]
-        if not actions:
+    for i, (effect, _, resource, _) in enumerate(order):
+        keys = [a for a in (actions[i], None) if (effect, a) in present]
+        if not keys:
             continue  # nothing with this effect and action could cover it
-        starts = [g[2][:k] for k in lengths if k <= len(g[2])]
-        candidates = [j for start in starts for action in actions for j in index.get((g[0], action, start), ())]
+        starts = [resource[:k] for k in lengths if k <= len(resource)]
+        candidates = [j for start in starts for action in keys for j in index.get((effect, action, start), ())]
         for j in sorted(candidates):
-            if j != i and covering(order[j], g) and (j < i or not covering(g, order[j])):
+            if j != i and covering(j, i) and (j < i or not covering(i, j)):
                 dropped.add(i)
                 break
     return dropped
@@ -96,23 +97,25 @@ def _covered(order: list[Grant]) -> set[int]:
 
 def merge_statements(statements: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     seen: set[Grant] = set()
-    kept: list[tuple[dict[str, Any], list[Grant], list[Grant]]] = []
+    kept: list[tuple[dict[str, Any], int, list[Grant]]] = []
     for statement in statements:
         own = grants(statement)
-        keys = [_key(g) for g in own]
-        kept.append((statement, own, [g for g, key in zip(own, keys, strict=True) if key not in seen]))
-        seen.update(keys)
+        remaining = [g for g in own if _key(g) not in seen]
+        seen.update(map(_key, remaining))
+        kept.append((statement, len(own), remaining))
     order = [g for _, _, remaining in kept for g in remaining]
     dropped = _covered(order)
     sids: set[str] = set()
     merged: list[dict[str, Any]] = []
     position = 0
-    for statement, own, remaining in kept:
-        left = [g for k, g in enumerate(remaining, start=position) if k not in dropped]
+    for statement, size, remaining in kept:
+        left = remaining
+        if dropped:
+            left = [g for k, g in enumerate(remaining, start=position) if k not in dropped]
         position += len(remaining)
         if not left:
             continue
-        parts = [statement] if len(left) == len(own) else _regroup(statement, left)
+        parts = [statement] if len(left) == size else _regroup(statement, left)
         for i, part in enumerate(parts):
             sid = part.get("Sid")
             if sid:
@@ -120,7 +123,8 @@ def merge_statements(statements: Iterable[dict[str, Any]]) -> list[dict[str, Any
                 while unique in sids:
                     unique += "X"
                 sids.add(unique)
-                part = {**part, "Sid": unique}
+                if unique != sid:
+                    part = {**part, "Sid": unique}
             merged.append(part)
     return merged
 

@@ -63,6 +63,7 @@ class Answer:
         options: dict[str, str],
         services: list[dict[str, Any]],
         skipped: list[str],
+        size: int,
     ) -> None:
         self.types = types
         self.document = document
@@ -71,10 +72,7 @@ class Answer:
         self.options = options  # variable name to the option that sets it
         self.services = services  # the services printed, in the catalog's order
         self.skipped = skipped  # types asked for that have no policy for these services
-
-    @property
-    def size(self) -> int:
-        return compact_size(self.document)
+        self.size = size  # characters counted against a policy quota
 
 
 def resolve_types(compiled: dict[str, Any], names: Sequence[str]) -> list[dict[str, Any]]:
@@ -193,12 +191,14 @@ def answer(compiled: dict[str, Any], request: Request) -> Answer:
         values.setdefault(name, f"${{{name}}}" if variable["example"] else variable["default"])
     ids = [s["id"] for s in services]
     document = merged_document(compiled, [t["id"] for t in types], values, optional=request.optional, services=ids)
-    left = set(placeholders(compact(document)))
+    text = compact(document)
+    left = set(placeholders(text))
     options = {name: option for option, name in by_option.items()}
     options.update((s["identity"], "role") for s in services)
     covered = {t["id"] for t in types}
     skipped = [t["id"] for t in asked if t["id"] not in covered]
-    return Answer(types, document, [n for n in declared if n in left], identity, options, services, skipped)
+    unfilled = [n for n in declared if n in left]
+    return Answer(types, document, unfilled, identity, options, services, skipped, len(text))
 
 
 def how_to_fill(result: Answer, name: str) -> str:
