@@ -49,8 +49,17 @@ def test_list_types_text_and_json() -> None:
     code, out, _ = run("list-types", "--format", "json")
     rows = json.loads(out)
     assert [r["id"] for r in rows] == [line.split()[0] for line in lines]
-    assert {"id", "title", "aliases", "summary", "services"} == set(rows[0])
+    assert {"id", "title", "aliases", "summary", "services", "choices", "scopes"} == set(rows[0])
     assert rows[0]["services"] == [s.id for s in CATALOG.shared.services]  # DocumentDB has a policy for each
+    for row, db_type in zip(rows, CATALOG.types, strict=True):
+        # The model's view, computed apart from the compiled rules that list-types reads.
+        assert {c["id"]: (c["label"], c["when"]) for c in row["choices"]} == {
+            c.id: (c.label, c.when) for c in CATALOG.used_choices(db_type)
+        }
+        assert {v["name"]: (v["pattern"], v["example"]) for v in row["scopes"]} == {
+            v.name: (v.pattern, v.example) for v in CATALOG.used_scopes(db_type)
+        }
+    assert any(row["choices"] for row in rows) and any(row["scopes"] for row in rows)
 
 
 def test_print_iam_stdout_is_only_the_policy() -> None:
@@ -233,4 +242,5 @@ def test_validate_reports_and_exits(tmp_path: Path) -> None:
     write_catalog(catalog, 0)
     (catalog / "rds.yaml").write_text((catalog / "rds.yaml").read_text().replace("purpose:", "purpos:"))
     code, _, err = run("validate", "--catalog", str(catalog))
-    assert code == 1 and f"{catalog}/rds.yaml:13: unknown key 'purpos'" in err
+    first = next(n for n, line in enumerate((catalog / "rds.yaml").read_text().splitlines(), 1) if "purpos:" in line)
+    assert code == 1 and f"{catalog}/rds.yaml:{first}: unknown key 'purpos'" in err

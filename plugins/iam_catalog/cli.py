@@ -101,8 +101,20 @@ def cmd_list_types(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     def services(t: dict[str, Any]) -> list[str]:
         return [s for s in order if any(p["service"] == s for p in t["policies"])]
 
+    def tailoring(t: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+        from iam_catalog.iam.tailor import used
+
+        choices, scopes = used(r for p in t["policies"] for r in p["rules"])
+        return {
+            "choices": [{"id": c, **compiled["choices"][c]} for c in choices],
+            "scopes": [{"name": n, **compiled["scopes"][n]} for n in scopes],
+        }
+
     if args.format == "json":
-        rows = [{**{k: t[k] for k in ("id", "title", "aliases", "summary")}, "services": services(t)} for t in types]
+        rows = [
+            {**{k: t[k] for k in ("id", "title", "aliases", "summary")}, "services": services(t), **tailoring(t)}
+            for t in types
+        ]
         print(json.dumps(rows, indent=2), file=out)
         return 0
     width = max(len(t["id"]) for t in types)
@@ -118,6 +130,13 @@ def _var(text: str) -> tuple[str, str]:
     if not sep or not name or not value:
         raise argparse.ArgumentTypeError(f"'{text}' is not NAME=VALUE")
     return name, value
+
+
+def _scopes(pairs: Sequence[tuple[str, str]]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for name, value in pairs:
+        out.setdefault(name, []).append(value)
+    return out
 
 
 def _comma_list(text: str) -> list[str]:
@@ -150,6 +169,8 @@ def cmd_print_iam(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         variables=dict(args.var or []),
         optional=args.optional,
         services=args.service or (),
+        without=[c for group in args.without or () for c in group],
+        scopes=_scopes(args.scope or ()),
     )
     try:
         result = answer(compiled, request)
@@ -240,6 +261,20 @@ def parser() -> argparse.ArgumentParser:
     print_iam.add_argument("--region", metavar="R", help="AWS region of the databases")
     print_iam.add_argument("--var", type=_var, action="append", metavar="NAME=VALUE", help="set any variable")
     print_iam.add_argument("--optional", action="store_true", help="include optional policies")
+    print_iam.add_argument(
+        "--without",
+        type=_comma_list,
+        action="append",
+        metavar="CHOICE[,CHOICE]",
+        help="leave out what these choices say you can go without (list-types --format json lists them)",
+    )
+    print_iam.add_argument(
+        "--scope",
+        type=_var,
+        action="append",
+        metavar="NAME=VALUE",
+        help="narrow * to your resources; repeat a NAME for several; * and ? allowed in a value",
+    )
     print_iam.add_argument("--split", action="store_true", help="split into policies within the size limit")
     print_iam.add_argument("--format", choices=["json", "terraform", "cloudformation"], default="json")
     print_iam.set_defaults(run=cmd_print_iam)

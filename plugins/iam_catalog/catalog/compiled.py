@@ -7,13 +7,14 @@ data the Python merge does.
 
 from __future__ import annotations
 
+from collections.abc import Container
 from typing import Any
 
-from iam_catalog.catalog.model import SERVICE, Catalog, Variable
+from iam_catalog.catalog.model import SERVICE, Catalog, Choice, ScopeVariable, Statement, Variable
 from iam_catalog.catalog.policy import statement_template
-from iam_catalog.iam.documents import IDENTITY_ARN
+from iam_catalog.iam.documents import IDENTITY_ARN, placeholders
 
-FORMAT = 3
+FORMAT = 4
 
 
 def variable_data(v: Variable) -> dict[str, Any]:
@@ -21,6 +22,30 @@ def variable_data(v: Variable) -> dict[str, Any]:
     for key, value in (("pattern", v.pattern), ("hint", v.hint), ("choices", list(v.choices)), ("option", v.option)):
         if value:
             out[key] = value
+    return out
+
+
+def choice_data(c: Choice) -> dict[str, Any]:
+    return {"label": c.label, "when": c.when}
+
+
+def scope_data(v: ScopeVariable) -> dict[str, Any]:
+    return {"label": v.label, "description": v.description, "pattern": v.pattern, "hint": v.hint, "example": v.example}
+
+
+def rule(st: Statement, scopes: Container[str]) -> dict[str, Any]:
+    """How a statement is tailored (iam/tailor.py); empty for one that always stays as it is.
+    `scopes` holds the names of the scope variables, as opposed to the ordinary variables that
+    the templates also use."""
+    out: dict[str, Any] = {}
+    if st.omit_when:
+        out["omit_when"] = list(st.omit_when)
+    if st.omit_actions:
+        out["omit_actions"] = {choice: list(actions) for choice, actions in st.omit_actions}
+    if st.scope:
+        out["scope"] = list(st.scope)
+        names = (n for template in st.scope for n in placeholders(template) if n in scopes)
+        out["scope_variables"] = list(dict.fromkeys(names))
     return out
 
 
@@ -33,6 +58,13 @@ def compile_catalog(catalog: Catalog) -> dict[str, Any]:
             for s in catalog.shared.services
         ],
         "variables": {v.name: variable_data(v) for v in catalog.shared.variables},
+        # Ids and names are unique across the catalog (checks/rules.py), so one table each.
+        "choices": {
+            c.id: choice_data(c) for c in (*catalog.shared.choices, *(c for t in catalog.types for c in t.choices))
+        },
+        "scopes": {
+            v.name: scope_data(v) for v in (*catalog.shared.scopes, *(v for t in catalog.types for v in t.scopes))
+        },
         "types": [
             {
                 "id": t.id,
@@ -46,6 +78,7 @@ def compile_catalog(catalog: Catalog) -> dict[str, Any]:
                         "service": catalog.service_of(p),
                         "optional": p.optional,
                         "statements": [statement_template(st) for st in p.statements],
+                        "rules": [rule(st, catalog.scopes(t)) for st in p.statements],
                     }
                     for p in t.policies
                     if p.attach == SERVICE

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from iam_catalog.catalog.schema import Lines, Pointer
+from iam_catalog.iam.documents import placeholders
 
 Strings = tuple[str, ...]
 KeyLines = tuple[tuple[str, int], ...]
@@ -42,6 +43,29 @@ class Variable:
 
 
 @dataclass(frozen=True)
+class Choice:
+    """Something a reader can go without; statements name it in `omit_when` or `omit_actions`."""
+
+    id: str
+    label: str
+    when: str
+    line: int
+
+
+@dataclass(frozen=True)
+class ScopeVariable:
+    """A variable of a statement's `scope` templates, which the reader fills to narrow `*`."""
+
+    name: str
+    label: str
+    description: str
+    pattern: str
+    hint: str
+    example: str
+    line: int
+
+
+@dataclass(frozen=True)
 class Change:
     """How a type or statement differs from the original reference."""
 
@@ -59,8 +83,14 @@ class Statement(Located):
     conditions: tuple[tuple[str, StringMap], ...]
     purpose: str | None
     change: Change | None
+    omit_when: Strings  # choices that leave the statement out
+    omit_actions: StringMap  # choice: the actions it leaves out
+    scope: Strings  # ARN templates that replace "*" once the reader gives a scope value
     line: int
     key_lines: KeyLines
+
+    def choices(self) -> Strings:
+        return (*self.omit_when, *(choice for choice, _ in self.omit_actions))
 
 
 @dataclass(frozen=True)
@@ -118,6 +148,8 @@ class DbType(Located):
     change: Change | None
     unsupported: tuple[tuple[str, str], ...]  # (service id, why it has no policy for this type)
     variables: tuple[Variable, ...]
+    choices: tuple[Choice, ...]  # its own; the shared ones are the catalog's
+    scopes: tuple[ScopeVariable, ...]
     policies: tuple[Policy, ...]
     database_user: DatabaseUser | None
     path: str
@@ -153,6 +185,8 @@ class Service:
 class Shared(Located):
     services: tuple[Service, ...]  # the first is the default
     variables: tuple[Variable, ...]
+    choices: tuple[Choice, ...]
+    scopes: tuple[ScopeVariable, ...]
     overview: str
     assume_role_intro: str
     steps: tuple[Step, ...]
@@ -168,6 +202,30 @@ class Catalog:
 
     def variables(self, db_type: DbType) -> dict[str, Variable]:
         return {v.name: v for v in (*self.shared.variables, *db_type.variables)}
+
+    def choices(self, db_type: DbType) -> dict[str, Choice]:
+        """The choices a type's statements may name: the shared ones and its own."""
+        return {c.id: c for c in (*self.shared.choices, *db_type.choices)}
+
+    def scopes(self, db_type: DbType) -> dict[str, ScopeVariable]:
+        return {v.name: v for v in (*self.shared.scopes, *db_type.scopes)}
+
+    def used_choices(self, db_type: DbType) -> list[Choice]:
+        """The choices that change something in the type's policies, in declaration order."""
+        declared = self.choices(db_type)
+        used = {c for p in db_type.all_policies(self.shared) for st in p.statements for c in st.choices()}
+        return [c for c in declared.values() if c.id in used]
+
+    def used_scopes(self, db_type: DbType) -> list[ScopeVariable]:
+        declared = self.scopes(db_type)
+        used = {
+            name
+            for p in db_type.all_policies(self.shared)
+            for st in p.statements
+            for template in st.scope
+            for name in placeholders(template)
+        }
+        return [v for v in declared.values() if v.name in used]
 
     def defaults(self, db_type: DbType) -> dict[str, str]:
         return {name: v.default for name, v in self.variables(db_type).items()}
@@ -218,6 +276,17 @@ def _variables(data: dict[str, Any] | None, lines: Lines, ptr: Pointer) -> tuple
     )
 
 
+def _choices(data: dict[str, Any] | None, lines: Lines, ptr: Pointer) -> tuple[Choice, ...]:
+    return tuple(Choice(key, c["label"], c["when"], lines[(*ptr, key)]) for key, c in (data or {}).items())
+
+
+def _scopes(data: dict[str, Any] | None, lines: Lines, ptr: Pointer) -> tuple[ScopeVariable, ...]:
+    return tuple(
+        ScopeVariable(name, v["label"], v["description"], v["pattern"], v["hint"], v["example"], lines[(*ptr, name)])
+        for name, v in (data or {}).items()
+    )
+
+
 def _change(data: dict[str, str] | None) -> Change | None:
     return Change(data["kind"], data["note"]) if data else None
 
@@ -232,6 +301,9 @@ def _statement(data: dict[str, Any], lines: Lines, ptr: Pointer) -> Statement:
         conditions=tuple((op, _string_map(m)) for op, m in data.get("conditions", {}).items()),
         purpose=data.get("purpose"),
         change=_change(data.get("change")),
+        omit_when=tuple(data.get("omit_when", ())),
+        omit_actions=_string_map(data.get("omit_actions")),
+        scope=_strings(data.get("scope")),
         line=lines[ptr],
         key_lines=_key_lines(data, lines, ptr),
     )
@@ -267,6 +339,8 @@ def db_type_from_data(data: dict[str, Any], lines: Lines, path: str) -> DbType:
         change=_change(data.get("change")),
         unsupported=tuple(data.get("unsupported", {}).items()),
         variables=_variables(data.get("variables"), lines, ("variables",)),
+        choices=_choices(data.get("choices"), lines, ("choices",)),
+        scopes=_scopes(data.get("scopes"), lines, ("scopes",)),
         policies=_policies(data["policies"], lines, ("policies",)),
         database_user=None
         if user is None
@@ -292,6 +366,8 @@ def shared_from_data(data: dict[str, Any], lines: Lines, path: str) -> Shared:
             for name, s in data["services"].items()
         ),
         variables=_variables(data["variables"], lines, ("variables",)),
+        choices=_choices(data.get("choices"), lines, ("choices",)),
+        scopes=_scopes(data.get("scopes"), lines, ("scopes",)),
         overview=data["overview"],
         assume_role_intro=data["assume_role"]["intro"],
         steps=tuple(

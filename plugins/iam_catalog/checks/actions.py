@@ -48,24 +48,26 @@ def _check_policy(path: str, policy: Policy, problems: Problems) -> None:
         accepted: list[str] = []
         scoped: list[str] = []  # actions that could be limited to named resources
         hints: list[str] = []
+        unknown = False
         for action in st.actions:
             names = known_actions(path, st.at("actions"), action, problems)
+            unknown = unknown or not names
             for name in names:
                 info = awsfacts.facts(name)
                 if info and info.arn_formats:
                     accepted.extend(info.arn_formats)
                     hints.extend(info.scope_formats)
                     scoped.append(action if len(names) > 1 else info.name)  # a wildcard as written
-        if policy.attach == TRUST:
-            continue
+        if policy.attach == TRUST or unknown:
+            continue  # an unknown action is reported once; its resources cannot be checked
         formats = list(dict.fromkeys(accepted))
         unique_hints = list(dict.fromkeys(hints))
         shown = " or ".join(unique_hints[:_MAX_HINTS]) + (
             f" (and {len(unique_hints) - _MAX_HINTS} more)" if len(unique_hints) > _MAX_HINTS else ""
         )
-        for resource in st.resources:
+        for resource in (*st.resources, *st.scope):
             if resource == "*":
-                if scoped and st.sid:
+                if scoped and st.sid and not st.scope:
                     problems.warning(
                         path,
                         st.at("resources"),
@@ -75,13 +77,13 @@ def _check_policy(path: str, policy: Policy, problems: Problems) -> None:
             if not formats:
                 problems.error(
                     path,
-                    st.at("resources"),
+                    st.at("scope" if resource in st.scope else "resources"),
                     f'{", ".join(st.actions)} accepts no resource-level permissions: the resource must be "*"',
                 )
             elif not any(awsfacts.arn_matches(resource, fmt) for fmt in formats):
                 problems.error(
                     path,
-                    st.at("resources"),
+                    st.at("scope" if resource in st.scope else "resources"),
                     f"resource {resource} matches no ARN format that {', '.join(st.actions)} accepts "
                     f"(AWS documents: {', '.join(formats)})",
                 )

@@ -13,7 +13,7 @@ from iam_catalog.catalog.model import Catalog, DbType, Shared, db_type_from_data
 from iam_catalog.catalog.problems import CatalogError, Problem, Problems
 from iam_catalog.catalog.schema import Checker, load_schema
 from iam_catalog.catalog.yamlsource import parse
-from iam_catalog.checks import actions, quotas, rules
+from iam_catalog.checks import actions, quotas, rules, tailoring
 
 
 @cache
@@ -76,6 +76,7 @@ def load_sources(sources: Mapping[str, bytes], where: str) -> Loaded:
         return Loaded(None, problems.sorted())
     catalog = Catalog(shared, tuple(sorted(types, key=lambda t: (t.title.casefold(), t.id))))
     rules.check_catalog(catalog, problems)
+    tailoring.check_tailoring(catalog, problems)
     if not problems.errors:  # sizes of a broken catalog would mean nothing
         quotas.check_catalog(catalog, problems)
     actions.check_catalog(catalog, problems)

@@ -139,6 +139,7 @@ def _check_type(catalog: Catalog, db_type: DbType, problems: Problems) -> None:
             _check_prose(path, st.at("change"), st.change.note if st.change else None, declared, problems)
             for name in _undeclared(_statement_texts(st), declared, used):
                 problems.error(path, st.line, f"placeholder ${{{name}}} is not a declared variable")
+            used.update(name for template in st.scope for name in placeholders(template))  # checked in tailoring
     _check_prose(path, db_type.at("intro"), db_type.intro, declared, problems)
     for _, note in db_type.unsupported:
         _check_prose(path, db_type.at("unsupported"), note, declared, problems)

@@ -15,11 +15,12 @@ import json
 
 from iam_catalog.iam.documents import as_list, document, fill_statement
 from iam_catalog.iam.patterns import covers, literal_start
+from iam_catalog.iam.tailor import tailor
 
 # No `typing` at run time: it costs more than a cached print-iam (tests/test_startup.py).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Collection, Iterable, Sequence
     from typing import Any
 
     from iam_catalog.iam.documents import Values
@@ -161,9 +162,14 @@ def merged_document(
     *,
     optional: bool = False,
     services: Sequence[str] | None = None,
+    without: Collection[str] = (),
+    scoped: Collection[str] = (),
 ) -> dict[str, Any]:
-    """One policy for the identity that runs these services, for these types, in catalog order."""
+    """One policy for the identity that runs these services, for these types, in catalog order,
+    tailored by the reader's choices (`without`) and scope variables (`scoped`, whose values
+    are in `values`)."""
     chosen, wanted = set(type_ids), services_of(compiled, services)
+    tailoring = bool(without or scoped)
     picked: list[tuple[str, dict[str, Any]]] = []
     for db_type in compiled["types"]:
         if db_type["id"] in chosen:
@@ -171,6 +177,10 @@ def merged_document(
             filled = {**defaults, **values}
             for policy in db_type["policies"]:
                 if (optional or not policy["optional"]) and policy["service"] in wanted:
-                    picked += [(policy["service"], fill_statement(st, filled)) for st in policy["statements"]]
+                    service = policy["service"]
+                    for st, rule in zip(policy["statements"], policy["rules"], strict=True):
+                        tailored = tailor(st, rule, without, scoped) if tailoring and rule else st
+                        if tailored is not None:
+                            picked.append((service, fill_statement(tailored, filled)))
     statements = _distinct_sids(compiled, picked) if len(wanted) > 1 else [st for _, st in picked]
     return document(merge_statements(statements))

@@ -9,6 +9,7 @@ import re
 
 from iam_catalog.iam.documents import MANAGED_POLICY_LIMIT, compact, compact_size, full_match, placeholders
 from iam_catalog.iam.merge import merged_document, services_of, type_variables
+from iam_catalog.iam.tailor import used
 
 # No `typing` at run time: it costs more than a cached print-iam (tests/test_startup.py).
 TYPE_CHECKING = False
@@ -22,12 +23,13 @@ ARN_PARTS = (("partition", 1), ("account", 2))
 
 
 class RequestError(Exception):
-    """A request that cannot be answered; the message is one line for the reader, and `option`
-    names the option at fault, where one is."""
+    """A request that cannot be answered; the message is one line for the reader, `option`
+    names the option at fault, where one is, and `subject` the scope variable, for --scope."""
 
-    def __init__(self, message: str, option: str | None = None) -> None:
+    def __init__(self, message: str, option: str | None = None, subject: str | None = None) -> None:
         super().__init__(message)
         self.option = option
+        self.subject = subject
 
 
 class Request:
@@ -44,9 +46,13 @@ class Request:
         variables: dict[str, str] | None = None,
         optional: bool = False,
         services: Sequence[str] = (),
+        without: Sequence[str] = (),
+        scopes: dict[str, list[str]] | None = None,
     ) -> None:
         self.types = types
         self.services = services  # service ids; none: the catalog's first service
+        self.without = without  # choice ids
+        self.scopes = scopes or {}  # scope variable: its values, each one more ARN
         self.role, self.user, self.assumes_roles = role, user, assumes_roles
         self.account, self.partition, self.region = account, partition, region
         self.variables = variables or {}
@@ -94,14 +100,38 @@ def accepts(variable: dict[str, Any], value: str) -> bool:
     return "pattern" not in variable or full_match(variable["pattern"], value)
 
 
-def _check(variable: dict[str, Any] | None, value: str, option: str, shown: str) -> None:
+def _check(variable: dict[str, Any] | None, value: str, option: str, shown: str, subject: str | None = None) -> None:
     if variable is None or accepts(variable, value):
         return
     if "choices" in variable:
         expected = "one of " + ", ".join(variable["choices"])
     else:
         expected = variable.get("hint") or f"a value matching {variable['pattern']}"
-    raise RequestError(f"{shown} '{value}' is not valid: expected {expected}", option)
+    raise RequestError(f"{shown} '{value}' is not valid: expected {expected}", option, subject)
+
+
+def _tailoring(
+    compiled: dict[str, Any], request: Request, types: list[dict[str, Any]], ids: list[str]
+) -> tuple[list[str], dict[str, str | list[str]]]:
+    """The reader's choices, and a value for every scope variable of these types (`*` when the
+    reader gave none), each checked against what these types declare."""
+    choices, scopes = used(r for t in types for p in t["policies"] if p["service"] in ids for r in p["rules"])
+    without = list(dict.fromkeys(c.strip() for c in request.without if c.strip()))
+    for choice in without:
+        if choice not in choices:
+            known = ", ".join(choices) or "none"
+            raise RequestError(f"--without {choice}: not a choice for these types; choices: {known}", "without")
+    for name, given in request.scopes.items():
+        if name not in scopes:
+            known = ", ".join(scopes) or "none"
+            raise RequestError(f"--scope {name}: no such scope variable for these types; known: {known}", "scope", name)
+        for value in given:
+            _check(compiled["scopes"][name], value, "scope", f"--scope {name}", name)
+    values: dict[str, str | list[str]] = {}
+    for name in scopes:
+        given = list(dict.fromkeys(request.scopes.get(name, ())))
+        values[name] = "*" if not given else given[0] if len(given) == 1 else given
+    return without, values
 
 
 def _name_in(
@@ -190,7 +220,19 @@ def answer(compiled: dict[str, Any], request: Request) -> Answer:
         # An example default must never reach a real account: it stays a placeholder.
         values.setdefault(name, f"${{{name}}}" if variable["example"] else variable["default"])
     ids = [s["id"] for s in services]
-    document = merged_document(compiled, [t["id"] for t in types], values, optional=request.optional, services=ids)
+    without, scope_values = _tailoring(compiled, request, types, ids)
+    values.update(scope_values)
+    document = merged_document(
+        compiled,
+        [t["id"] for t in types],
+        values,
+        optional=request.optional,
+        services=ids,
+        without=without,
+        scoped=[name for name in request.scopes if request.scopes[name]],
+    )
+    if not document["Statement"]:
+        raise RequestError("--without leaves out every statement of these types: nothing is left to grant", "without")
     text = compact(document)
     left = set(placeholders(text))
     options = {name: option for option, name in by_option.items()}
