@@ -215,3 +215,184 @@ def test_without_javascript_pages_show_the_defaults(browser: Browser, server: st
     assert w.page.get_attribute("form.iam-values", "hidden") is not None
     assert "arn:aws:iam::aws-account-id:role/documentdb-user-role" in (w.page.text_content(".highlight code") or "")
     w.close()
+
+
+# --- tailoring: choices and scopes ------------------------------------------------------------
+
+TAILORED = [
+    # (types, services, choices, scopes): each as print-iam takes them
+    (
+        ["rds"],
+        ["database"],
+        ["auto-enable-iam-auth", "fetch-metadata"],
+        {"DbiResourceId": ["db-ABC"], "DbUserName": ["alice", "bob*"]},
+    ),
+    (
+        ["rds", "redshift"],
+        ["database"],
+        ["fetch-metadata", "connect-as-iam-role"],
+        {"DbUserName": ["alice"], "RedshiftCluster": ["prod"]},
+    ),
+    (
+        ["elasticache", "memorydb", "elasticache-serverless"],
+        ["database"],
+        [],
+        {"ElastiCacheUserId": ["u?"], "MemoryDBCluster": ["m*"]},
+    ),
+    (["rds", "documentdb"], ["discovery"], ["aurora-discovery"], {}),
+    (
+        ["dynamodb", "rds", "keyspaces"],
+        ["database", "discovery"],
+        ["assume-role", "session-tags"],
+        {"DbUserName": ["x"]},
+    ),
+]
+
+
+def _cli_text(types: list[str], services: list[str], without: list[str], scopes: dict[str, list[str]]) -> str:
+    argv = ["print-iam", "--types", ",".join(types), "--service", ",".join(services), "--account", ACCOUNT]
+    argv += ["--region", REGION, *(["--without", ",".join(without)] if without else [])]
+    argv += [f"--scope={name}={value}" for name, values in scopes.items() for value in values]
+    out, err = io.StringIO(), io.StringIO()
+    assert cli.run(argv, out, err) == 0, err.getvalue()
+    return out.getvalue()
+
+
+def _tailor_builder(
+    page: Page, types: list[str], services: list[str], without: list[str], scopes: dict[str, Any]
+) -> str:
+    for box in page.query_selector_all("input[name=service]"):
+        box.set_checked(box.get_attribute("value") in services)
+    for box in page.query_selector_all("input[name=type]"):
+        box.set_checked(box.get_attribute("value") in types)
+    page.fill("#account", ACCOUNT)
+    page.fill("#region", REGION)
+    for box in page.query_selector_all("[data-for-choice]:not([hidden]) input[name=without]"):
+        box.set_checked(box.get_attribute("value") in without)
+    for field in page.query_selector_all("[data-for-scope]:not([hidden]) [data-scope]"):
+        field.fill(", ".join(scopes.get(field.get_attribute("data-scope") or "", [])))
+    return page.text_content("#policy") or ""
+
+
+def test_builder_tailoring_is_print_iam_byte_for_byte(watched: Watched, server: str) -> None:
+    page = watched.page
+    page.goto(f"{server}/builder/")
+    for types, services, without, scopes in TAILORED:
+        assert _tailor_builder(page, types, services, without, scopes) == _cli_text(types, services, without, scopes)
+    # Only the choices and fields of the types chosen are offered.
+    _tailor_builder(page, ["dynamodb"], ["database"], [], {})
+    offered = [b.get_attribute("value") for b in page.query_selector_all("[data-for-choice]:not([hidden]) input")]
+    assert offered == ["assume-role", "session-tags"]
+    assert page.is_hidden(".iam-scopes")
+
+
+def test_builder_bad_scope_value_is_shown_and_left_out(watched: Watched, server: str) -> None:
+    page = watched.page
+    page.goto(f"{server}/builder/")
+    shown = _tailor_builder(
+        page, ["rds"], ["database"], [], {"DbUserName": ["alice", "bad!"], "DbiResourceId": ["db-1"]}
+    )
+    assert page.text_content("[data-error-for=scope-DbUserName]") == (
+        "--scope DbUserName 'bad!' is not valid: expected a database user name such as alice; "
+        "* and ? match any characters"
+    )
+    assert shown == _cli_text(["rds"], ["database"], [], {"DbiResourceId": ["db-1"]})
+    # Every statement left out: print-iam's refusal, on the status line.
+    _tailor_builder(page, ["keyspaces"], ["database"], ["assume-role"], {})
+    assert page.text_content("#policy") == ""
+    assert (page.text_content("#builder-status") or "").startswith("--without leaves out every statement")
+
+
+@pytest.mark.parametrize(
+    ("type_id", "without", "scopes", "user_role"),
+    [
+        (
+            "rds",
+            ["auto-enable-iam-auth", "aurora-discovery"],
+            {"DbiResourceId": ["db-ABC"], "DbUserName": ["a", "b?"]},
+            None,
+        ),
+        ("redshift", ["connect-as-iam-role", "fetch-metadata"], {"RedshiftDatabase": ["dev"]}, "redshift-user-role"),
+        ("elasticache", [], {"ReplicationGroupId": ["r1", "r2"]}, None),
+    ],
+)
+def test_type_page_tailoring_is_print_iam_byte_for_byte(
+    watched: Watched, server: str, catalog: Catalog, type_id: str, without: list[str], scopes: dict[str, Any],
+    user_role: str | None,
+) -> None:  # fmt: skip
+    page = watched.page
+    page.goto(f"{server}/reference/{type_id}/")
+    page.evaluate("localStorage.clear()")
+    page.reload()
+    page.fill("form.iam-values [data-variable=Account]", ACCOUNT)
+    page.fill("form.iam-values [data-variable=Region]", REGION)
+    for choice in without:
+        page.check(f"form.iam-values [data-choice={choice}]")
+    for name, values in scopes.items():
+        page.fill(f"form.iam-values [data-scope={name}]", ", ".join(values))
+    db_type = catalog.find(type_id)
+    assert db_type is not None
+
+    def expected(service: str) -> str:
+        """print-iam for this type and service, with the choices and scopes that apply to it."""
+        argv = ["print-iam", "--types", type_id, "--service", service, "--account", ACCOUNT, "--region", REGION]
+        argv += [*(["--assumes-roles", user_role] if user_role else [])]
+        argv += [f"--without={c}" for c in without if _applies(type_id, service, c)]
+        argv += [f"--scope={n}={v}" for n, vs in scopes.items() if _declares(type_id, service, n) for v in vs]
+        out, err = io.StringIO(), io.StringIO()
+        assert cli.run(argv, out, err) == 0, err.getvalue()
+        return out.getvalue()
+
+    for policy in db_type.policies:
+        service = catalog.service_of(policy)
+        shown, saved = _block_and_download(page, f"{type_id}/{policy.id}")
+        assert shown == saved == expected(service), policy.id
+
+    page.reload()  # remembered
+    assert page.is_checked(f"form.iam-values [data-choice={without[0]}]") if without else True
+    for name, values in scopes.items():
+        assert page.input_value(f"form.iam-values [data-scope={name}]") == ", ".join(values)
+
+
+def _compiled_rules(type_id: str, service: str) -> list[dict[str, Any]]:
+    from iam_catalog.catalog.compiled import compile_catalog
+    from iam_catalog.catalog.location import bundled_dir
+    from iam_catalog.checks.loader import load_directory
+
+    compiled = compile_catalog(load_directory(Path(bundled_dir())).require())
+    return [r for t in compiled["types"] if t["id"] == type_id for p in t["policies"] if p["service"] == service
+            for r in p["rules"]]  # fmt: skip
+
+
+def _applies(type_id: str, service: str, choice: str) -> bool:
+    from iam_catalog.iam.tailor import used
+
+    return choice in used(_compiled_rules(type_id, service))[0]
+
+
+def _declares(type_id: str, service: str, name: str) -> bool:
+    from iam_catalog.iam.tailor import used
+
+    return name in used(_compiled_rules(type_id, service))[1]
+
+
+def test_bad_scope_value_on_a_type_page_is_shown_and_left_out(watched: Watched, server: str) -> None:
+    page = watched.page
+    page.goto(f"{server}/reference/rds/")
+    page.evaluate("localStorage.clear()")
+    page.reload()
+    page.fill("form.iam-values [data-scope=DbUserName]", "alice, bad!")
+    assert page.text_content("form.iam-values [data-error-for=scope-DbUserName]") == (
+        "'bad!': expected a database user name such as alice; * and ? match any characters."
+    )
+    shown, _ = _block_and_download(page, "rds/database-service")
+    assert '"Resource": "*"' in shown and "alice" not in shown
+
+
+def test_without_javascript_a_type_page_shows_the_full_policy(browser: Browser, server: str) -> None:
+    w = Watched(browser, server, java_script_enabled=False)
+    w.page.goto(f"{server}/reference/rds/")
+    assert w.page.is_hidden("form.iam-values")
+    shown = w.page.text_content(".highlight code") or ""
+    assert "RDSAutoEnableIAMAuth" in shown and "RDSFetchMetadata" in shown and '"Resource": "*"' in shown
+    w.close()

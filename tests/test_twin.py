@@ -2,7 +2,8 @@
 
 Hypothesis draws thousands of requests (real and unknown types, aliases, valid and invalid
 accounts, regions and partitions, names and ARNs of roles and users, per-type variables,
-optional policies, stray white space and any Unicode text) and runs each through
+optional policies, choices to go without and scope values, known or not, valid or not, stray
+white space and any Unicode text) and runs each through
 `printiam.request.answer` in Python and through `iamCatalog.answer` in the builder page in
 Chromium. Both must print the same policy, leave the same placeholders, name the same
 identity, or refuse with the same message and blame the same option.
@@ -31,6 +32,8 @@ NAMES = [n for t in COMPILED["types"] for n in (t["id"], *t["aliases"])]
 VARIABLES = sorted({*COMPILED["variables"], *(n for t in COMPILED["types"] for n in t["variables"])})
 PARTITIONS = COMPILED["variables"]["Partition"]["choices"]
 SERVICES = [s["id"] for s in COMPILED["services"]]
+CHOICES = list(COMPILED["choices"])
+SCOPES = COMPILED["scopes"]
 BATCH = 25
 
 # Any text but lone surrogates, which neither a form nor a shell can hold.
@@ -66,6 +69,16 @@ def arns(draw: st.DrawFn) -> str:
 IDENTITIES = st.one_of(st.none(), st.just(""), ROLE_NAMES, arns())
 
 
+def scope_values(name: str) -> st.SearchStrategy[list[str]]:
+    pattern = SCOPES[name]["pattern"] if name in SCOPES else "[a-z]{1,3}"
+    return st.lists(mostly(st.from_regex(pattern, fullmatch=True).map(lambda v: v[:12]), TEXT), min_size=1, max_size=3)
+
+
+SCOPE_REQUESTS = st.dictionaries(mostly(st.sampled_from(list(SCOPES)), TEXT), st.just(None), max_size=2).flatmap(
+    lambda names: st.fixed_dictionaries({name: scope_values(name) for name in names})
+)
+
+
 @st.composite
 def requests(draw: st.DrawFn) -> dict[str, Any]:
     types = draw(mostly(st.lists(mostly(padded(st.sampled_from(NAMES)), TEXT), min_size=1, max_size=4), st.just([])))
@@ -84,6 +97,8 @@ def requests(draw: st.DrawFn) -> dict[str, Any]:
         "assumes_roles": draw(st.lists(st.one_of(padded(ROLE_NAMES), arns()), max_size=2)),
         "variables": [list(pair) for pair in variables],
         "optional": draw(st.booleans()),
+        "without": draw(st.lists(mostly(padded(st.sampled_from(CHOICES)), TEXT), max_size=3)),
+        "scopes": draw(mostly(SCOPE_REQUESTS, st.just({}))),
     }
 
 
@@ -99,11 +114,13 @@ def python_answer(r: dict[str, Any]) -> dict[str, Any]:
         variables=dict(r["variables"]),
         optional=r["optional"],
         services=r["services"],
+        without=r["without"],
+        scopes={name: list(values) for name, values in r["scopes"].items()},
     )
     try:
         result = answer(COMPILED, request)
     except RequestError as exc:
-        return {"error": str(exc), "option": exc.option}
+        return {"error": str(exc), "option": exc.option, "subject": exc.subject}
     identity = list(result.identity) if result.identity else None
     return {
         "policy": dumps(result.document),
@@ -119,7 +136,7 @@ JS_ANSWERS = """([compiled, requests]) => requests.map((r) => {
     return {policy: iamCatalog.dumps(a.document), unfilled: a.unfilled, identity: a.identity, skipped: a.skipped};
   } catch (e) {
     if (!(e instanceof iamCatalog.RequestError)) throw e;
-    return {error: e.message, option: e.option};
+    return {error: e.message, option: e.option, subject: e.subject};
   }
 })"""
 
@@ -148,7 +165,8 @@ def test_javascript_answers_every_request_as_print_iam_does(page: Page, batch: l
 
 def _request(**given: Any) -> dict[str, Any]:
     empty = {"types": [], "services": [], "account": None, "partition": None, "region": None, "role": None}
-    return {**empty, "user": None, "assumes_roles": [], "variables": [], "optional": False, **given}
+    nothing = {"user": None, "assumes_roles": [], "variables": [], "optional": False, "without": [], "scopes": {}}
+    return {**empty, **nothing, **given}
 
 
 RARE = [
@@ -168,6 +186,12 @@ RARE = [
     _request(types=["rds"], variables=[["Nope", "1"]]),
     _request(types=["rds"], role="a", user="b"),
     _request(types=[" rdsproxy\u2003", "mongo"]),
+    _request(types=["keyspaces"], without=["assume-role"]),  # nothing left to grant
+    _request(types=["rds"], without=["session-tags"]),  # a choice of another type
+    _request(types=["rds"], scopes={"MemoryDBUser": ["alice"]}),  # a scope of another type
+    _request(types=["rds", "rds-proxy"], scopes={"DbUserName": ["alice", "b*"], "ProxyResourceId": ["bad id!"]}),
+    _request(types=["rds"], services=["discovery"], without=["aurora-discovery", " aurora-discovery"]),
+    _request(types=["rds", "redshift"], without=["fetch-metadata"], scopes={"DbUserName": ["alice", "alice"]}),
 ]
 
 
@@ -177,7 +201,15 @@ def test_javascript_answers_the_rare_requests_as_print_iam_does(page: Page) -> N
     assert "DiscoveryElastiCacheFetchMetadata" in outcomes[2]["policy"]
     assert [o.get("option") for o in outcomes[3:6]] == ["assumes-roles", "assumes-roles", "service"]
     refused = ["account", "partition", "region", "role", "user", "var", "user", "types"]
-    assert [o.get("option") for o in outcomes[8:]] == refused
+    assert [o.get("option") for o in outcomes[8:16]] == refused
+    assert [(o.get("option"), o.get("subject")) for o in outcomes[16:20]] == [
+        ("without", None),
+        ("without", None),
+        ("scope", "MemoryDBUser"),
+        ("scope", "ProxyResourceId"),
+    ]
+    assert "DescribeDBClusters" not in outcomes[20]["policy"] and "DescribeDBInstances" in outcomes[20]["policy"]
+    assert "/alice" in outcomes[21]["policy"] and "FetchMetadata" not in outcomes[21]["policy"]
     assert page.evaluate(JS_ANSWERS, [COMPILED, RARE]) == outcomes
 
 
@@ -195,12 +227,13 @@ def test_random_requests_reach_the_common_outcomes() -> None:
             seen.add("identity" if result["identity"] else "policy")
             seen.update(["skipped"] if result["skipped"] else [])
             seen.update(["several types"] if len({n.strip() for n in r["types"]}) > 1 else [])
+            seen.update(["tailored"] if r["without"] or r["scopes"] else [])
         else:
             seen.add(result["option"])
 
     collect()
     # Every kind of refusal is asked outright above; drawn at random, the common outcomes must come.
-    outcomes = {"policy", "identity", "several types", "types", "account"}
+    outcomes = {"policy", "identity", "several types", "tailored", "types", "account", "without", "scope"}
     assert seen >= outcomes
 
 

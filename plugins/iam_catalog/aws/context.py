@@ -35,8 +35,9 @@ def action_notes(st: Statement) -> list[ActionNote]:
 
 
 def scope_hint(st: Statement) -> ScopeHint | None:
-    """For a statement on "*": the ARN formats AWS documents for scoping its actions."""
-    if "*" not in st.resources or not st.sid:
+    """For a statement on "*" that declares no scope of its own: the ARN formats AWS documents
+    for scoping its actions."""
+    if "*" not in st.resources or not st.sid or st.scope:
         return None
     scoped: list[str] = []
     formats: list[str] = []

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -18,8 +19,8 @@ from typing import Any
 import jinja2
 
 from iam_catalog.aws.context import action_notes, scope_hint
-from iam_catalog.catalog.compiled import compile_catalog, variable_data
-from iam_catalog.catalog.model import SERVICE, Catalog, Change, DbType, Policy, Step
+from iam_catalog.catalog.compiled import choice_data, compile_catalog, rule, scope_data, variable_data
+from iam_catalog.catalog.model import SERVICE, Catalog, Change, Choice, DbType, Policy, Step
 from iam_catalog.catalog.policy import policy_document, statement_template
 from iam_catalog.iam.documents import document, dumps, fill_one
 
@@ -42,6 +43,36 @@ def tabs(step: Step) -> list[Tab]:
     return [Tab(step.tab or step.policy.id, None, step.policy)] + [
         Tab(a.tab, a.intro, a.policy) for a in step.alternatives
     ]
+
+
+@dataclass(frozen=True)
+class Tailoring:
+    """How one statement of a page's policy can be tailored, for the note under its table."""
+
+    sid: str | None
+    position: int  # from 1, for a statement without a Sid
+    omit: list[Choice]  # choices that leave it out
+    omit_actions: list[tuple[Choice, tuple[str, ...]]]  # choices that leave out some actions
+    scope: tuple[str, ...]  # ARN templates
+    scope_variables: list[str]
+
+
+def tailoring(catalog: Catalog, db_type: DbType, policy: Policy) -> list[Tailoring]:
+    choices, scopes = catalog.choices(db_type), catalog.scopes(db_type)
+    out = []
+    for i, st in enumerate(policy.statements):
+        if st.choices() or st.scope:
+            out.append(
+                Tailoring(
+                    sid=st.sid,
+                    position=i + 1,
+                    omit=[choices[c] for c in st.omit_when],
+                    omit_actions=[(choices[c], actions) for c, actions in st.omit_actions],
+                    scope=st.scope,
+                    scope_variables=rule(st, scopes).get("scope_variables", []),
+                )
+            )
+    return out
 
 
 @dataclass(frozen=True)
@@ -102,7 +133,17 @@ def _environment() -> jinja2.Environment:
     env.filters["code"] = lambda text: f"`{text}`"
     env.filters["scope_hint"] = scope_hint
     env.filters["lower_first"] = lambda text: text[:1].lower() + text[1:]
+    env.filters["inline_code"] = _inline_code
+    env.filters["attr"] = lambda text: html.escape(text, quote=True)
     return env
+
+
+_CODE_SPAN = re.compile(r"`([^`]+)`")
+
+
+def _inline_code(text: str) -> str:
+    """One line of catalog Markdown for raw HTML, where Markdown is not read: its code spans."""
+    return _CODE_SPAN.sub(lambda m: f"<code>{m.group(1)}</code>", html.escape(text))
 
 
 def _tidy(markdown: str) -> str:
@@ -135,12 +176,26 @@ def page_data(catalog: Catalog, db_type: DbType) -> dict[str, Any]:
             f"{db_type.id}/{p.id}": document(statement_template(st) for st in p.statements)
             for p in db_type.all_policies(catalog.shared)
         },
+        "rules": {
+            f"{db_type.id}/{p.id}": [rule(st, catalog.scopes(db_type)) for st in p.statements]
+            for p in db_type.all_policies(catalog.shared)
+        },
+        "choices": {c.id: choice_data(c) for c in catalog.used_choices(db_type)},
+        "scopes": {v.name: scope_data(v) for v in catalog.used_scopes(db_type)},
     }
 
 
 def render_type(catalog: Catalog, db_type: DbType, rendered: dict[str, Download] | None = None) -> str:
     defaults = catalog.defaults(db_type)
-    form = _environment().get_template("values-form.html.j2").render(variables=catalog.shared.variables)
+    form = (
+        _environment()
+        .get_template("values-form.html.j2")
+        .render(
+            variables=catalog.shared.variables,
+            choices=catalog.used_choices(db_type),
+            scopes=catalog.used_scopes(db_type),
+        )
+    )
     page = (
         _environment()
         .get_template("type.md.j2")
@@ -153,6 +208,7 @@ def render_type(catalog: Catalog, db_type: DbType, rendered: dict[str, Download]
             steps=db_type.steps(catalog.shared),
             assume_role_intro=catalog.shared.assume_role_intro,
             fill=lambda text: fill_one(text, defaults),
+            tailoring_of=lambda policy: tailoring(catalog, db_type, policy),
             cell=_cell,
             notes=action_notes,
             tabs=tabs,
@@ -207,6 +263,8 @@ def render_builder(catalog: Catalog) -> str:
             services=catalog.shared.services,
             roles={v.name: v.default for v in catalog.shared.variables},
             variables=catalog.shared.variables,
+            choices=[*catalog.shared.choices, *(c for t in catalog.types for c in t.choices)],
+            scopes=[*catalog.shared.scopes, *(v for t in catalog.types for v in t.scopes)],
             compiled=_attribute_json(compile_catalog(catalog)),
         )
     )

@@ -1,7 +1,7 @@
 /*
  * iam-catalog in the browser: the policy builder, and the reader's own values in every policy
  * block. `answer` and the merge below are line-by-line twins of plugins/iam_catalog/printiam/
- * request.py, iam/merge.py, iam/patterns.py and iam/documents.py. The rules they apply (variable patterns and
+ * request.py, iam/merge.py, iam/tailor.py, iam/patterns.py and iam/documents.py. The rules they apply (variable patterns and
  * choices, which option sets which variable, the shape of an IAM identity's ARN) are data the
  * build compiled from the catalog, and tests/test_twin.py runs thousands of random requests
  * through both and requires the same bytes and the same refusals.
@@ -13,6 +13,7 @@
   var SET_VALUED = ["Action", "NotAction", "Resource", "NotResource"];
   var IAM_VERSION = "2012-10-17";
   var STORAGE_KEY = "iam-catalog.values";
+  var TAILORING_KEY = "iam-catalog.tailoring";
 
   // --- documents.py ---------------------------------------------------------------------
 
@@ -198,6 +199,42 @@
     return true;
   }
 
+  // --- tailor.py ------------------------------------------------------------------------
+
+  function ruleChoices(rule) {
+    return (rule.omit_when || []).concat(Object.keys(rule.omit_actions || {}));
+  }
+
+  function ruleScopes(rule) { return (rule.scope_variables || []).slice(); }
+
+  function tailor(statement, rule, without, scoped) {
+    if ((rule.omit_when || []).some(function (c) { return without.indexOf(c) >= 0; })) return null;
+    var out = statement;
+    var gone = new Set();
+    Object.keys(rule.omit_actions || {}).forEach(function (c) {
+      if (without.indexOf(c) >= 0) rule.omit_actions[c].forEach(function (a) { gone.add(a.toLowerCase()); });
+    });
+    if (gone.size) {
+      var actions = asList(statement.Action).filter(function (a) { return !gone.has(a.toLowerCase()); });
+      if (!actions.length) return null;
+      out = Object.assign({}, out, { Action: oneOrMany(actions) });
+    }
+    var templates = rule.scope;
+    if (templates && ruleScopes(rule).some(function (n) { return scoped.indexOf(n) >= 0; })) {
+      out = Object.assign({}, out, { Resource: oneOrMany(templates.slice()) });
+    }
+    return out;
+  }
+
+  function used(rules) {
+    var choices = [], scopes = [];
+    rules.forEach(function (rule) {
+      ruleChoices(rule).forEach(function (c) { if (choices.indexOf(c) < 0) choices.push(c); });
+      ruleScopes(rule).forEach(function (n) { if (scopes.indexOf(n) < 0) scopes.push(n); });
+    });
+    return [choices, scopes];
+  }
+
   // --- merge.py (continued) ---------------------------------------------------------------
 
   function wild(text) { return text.indexOf("*") >= 0 || text.indexOf("?") >= 0; }
@@ -289,8 +326,11 @@
     });
   }
 
-  function mergedDocument(compiled, typeIds, values, optional, services) {
+  function mergedDocument(compiled, typeIds, values, optional, services, without, scoped) {
     var wanted = servicesOf(compiled, services);
+    without = without || [];
+    scoped = scoped || [];
+    var tailoring = without.length > 0 || scoped.length > 0;
     var picked = [];
     compiled.types.forEach(function (type) {
       if (typeIds.indexOf(type.id) < 0) return;
@@ -300,10 +340,15 @@
       Object.assign(filled, values);
       type.policies.forEach(function (policy) {
         if ((!optional && policy.optional) || wanted.indexOf(policy.service) < 0) return;
-        policy.statements.forEach(function (st) { picked.push([policy.service, fillStatement(st, filled)]); });
+        policy.statements.forEach(function (st, i) {
+          var rule = policy.rules[i];
+          var tailored = tailoring && Object.keys(rule).length ? tailor(st, rule, without, scoped) : st;
+          if (tailored !== null) picked.push([policy.service, fillStatement(tailored, filled)]);
+        });
       });
     });
-    return documentOf(mergeStatements(distinctSids(compiled, picked)));
+    var statements = wanted.length > 1 ? distinctSids(compiled, picked) : picked.map(function (p) { return p[1]; });
+    return documentOf(mergeStatements(statements));
   }
 
   // --- printiam/request.py -------------------------------------------------------------
@@ -316,9 +361,10 @@
 
   function strip(text) { return text.replace(STRIP, ""); }
 
-  function RequestError(message, option) {
+  function RequestError(message, option, subject) {
     this.message = message;
     this.option = option || null;
+    this.subject = subject || null;
   }
 
   function resolveTypes(compiled, names) {
@@ -349,9 +395,38 @@
     return variable.hint || "a value matching " + variable.pattern;
   }
 
-  function check(variable, value, option, shown) {
+  function check(variable, value, option, shown, subject) {
     if (!variable || accepts(variable, value)) return;
-    throw new RequestError(shown + " '" + value + "' is not valid: expected " + expected(variable), option);
+    throw new RequestError(shown + " '" + value + "' is not valid: expected " + expected(variable), option, subject);
+  }
+
+  function tailoringOf(compiled, request, types, ids) {
+    var rules = [];
+    types.forEach(function (t) {
+      t.policies.forEach(function (p) { if (ids.indexOf(p.service) >= 0) rules.push.apply(rules, p.rules); });
+    });
+    var found = used(rules), choices = found[0], scopes = found[1];
+    var without = unique((request.without || []).map(strip).filter(function (c) { return c; }));
+    without.forEach(function (choice) {
+      if (choices.indexOf(choice) < 0) {
+        var known = choices.join(", ") || "none";
+        throw new RequestError("--without " + choice + ": not a choice for these types; choices: " + known, "without");
+      }
+    });
+    var requested = request.scopes || {};
+    Object.keys(requested).forEach(function (name) {
+      if (scopes.indexOf(name) < 0) {
+        var known = scopes.join(", ") || "none";
+        throw new RequestError("--scope " + name + ": no such scope variable for these types; known: " + known, "scope", name);
+      }
+      requested[name].forEach(function (value) { check(compiled.scopes[name], value, "scope", "--scope " + name, name); });
+    });
+    var values = {};
+    scopes.forEach(function (name) {
+      var given = unique(has(requested, name) ? requested[name] : []);
+      values[name] = !given.length ? "*" : given.length === 1 ? given[0] : given;
+    });
+    return [without, values];
   }
 
   function nameIn(compiled, option, value, given, byOption) {
@@ -447,7 +522,15 @@
       if (!has(values, name)) values[name] = declared[name].example ? "${" + name + "}" : declared[name].default;
     });
     var ids = services.map(function (s) { return s.id; });
-    var doc = mergedDocument(compiled, types.map(function (t) { return t.id; }), values, request.optional, ids);
+    var tailoring = tailoringOf(compiled, request, types, ids);
+    Object.assign(values, tailoring[1]);
+    var requested = request.scopes || {};
+    var scoped = Object.keys(requested).filter(function (n) { return requested[n].length; });
+    var doc = mergedDocument(
+      compiled, types.map(function (t) { return t.id; }), values, request.optional, ids, tailoring[0], scoped);
+    if (!doc.Statement.length) {
+      throw new RequestError("--without leaves out every statement of these types: nothing is left to grant", "without");
+    }
     var left = new Set(placeholders(JSON.stringify(doc)));
     return {
       document: doc,
@@ -526,12 +609,56 @@
     link.setAttribute("href", url);
   }
 
+  function loadTailoring() {
+    try {
+      var stored = JSON.parse(localStorage.getItem(TAILORING_KEY) || "{}");
+      return { without: stored.without || [], scopes: stored.scopes || {} };
+    } catch (e) {
+      return { without: [], scopes: {} };
+    }
+  }
+
+  function storeTailoring(tailoring) {
+    try {
+      if (tailoring.without.length || Object.keys(tailoring.scopes).length) {
+        localStorage.setItem(TAILORING_KEY, JSON.stringify(tailoring));
+      } else {
+        localStorage.removeItem(TAILORING_KEY);
+      }
+    } catch (e) { /* private browsing: the choices last for this page only */ }
+  }
+
+  function splitValues(text) { return unique(strip(text).split(/[\s,]+/).filter(function (v) { return v; })); }
+
+  /* Read every [data-scope] field of `root`: the values of the valid ones by scope variable,
+     and an error beside each field holding a value its pattern refuses (that field counts as
+     empty, so a bad value never reaches a policy). */
+  function readScopes(root, scopes) {
+    var values = {};
+    root.querySelectorAll("[data-scope]").forEach(function (field) {
+      var name = field.getAttribute("data-scope");
+      var given = splitValues(field.value);
+      var bad = given.filter(function (v) { return !accepts(scopes[name], v); });
+      showError(root, field, "scope-" + name, bad.length ? "'" + bad[0] + "': expected " + expected(scopes[name]) + "." : "");
+      if (given.length && !bad.length) values[name] = given;
+    });
+    return values;
+  }
+
   function initValuesForm(form, data) {
     var variables = data.variables;
     var stored = loadStored();
+    var tailoring = loadTailoring();
     form.querySelectorAll("[data-variable]").forEach(function (field) {
       var name = field.getAttribute("data-variable");
       if (stored[name]) field.value = stored[name];
+    });
+    form.querySelectorAll("[data-choice]").forEach(function (box) {
+      box.checked = tailoring.without.indexOf(box.getAttribute("data-choice")) >= 0;
+    });
+    form.querySelectorAll("[data-scope]").forEach(function (field) {
+      var name = field.getAttribute("data-scope");
+      if (has(tailoring.scopes, name)) field.value = tailoring.scopes[name].join(", ");
     });
 
     function apply() {
@@ -541,16 +668,42 @@
         if (!variables[n] || values[n] !== variables[n].default) own[n] = values[n];
       });
       storeValues(own);
+      var without = Array.from(form.querySelectorAll("[data-choice]:checked"), function (b) {
+        return b.getAttribute("data-choice");
+      });
+      var scopes = readScopes(form, data.scopes);
+      // Choices and scopes of other pages stay remembered: their ids are the catalog's.
+      var remembered = loadTailoring();
+      Object.keys(data.choices).forEach(function (c) {
+        remembered.without = remembered.without.filter(function (x) { return x !== c; });
+      });
+      remembered.without = remembered.without.concat(without);
+      Object.keys(data.scopes).forEach(function (n) {
+        if (has(scopes, n)) remembered.scopes[n] = scopes[n];
+        else delete remembered.scopes[n];
+      });
+      storeTailoring(remembered);
       var filled = {};
       Object.keys(variables).forEach(function (n) { filled[n] = variables[n].default; });
       Object.assign(filled, own);
-      var custom = Object.keys(own).length > 0;
+      Object.keys(data.scopes).forEach(function (n) {
+        filled[n] = !has(scopes, n) ? "*" : scopes[n].length === 1 ? scopes[n][0] : scopes[n];
+      });
+      var scoped = Object.keys(scopes);
+      var custom = Object.keys(own).length > 0 || without.length > 0 || scoped.length > 0;
       document.querySelectorAll("a.iam-download[data-policy]").forEach(function (link) {
-        var template = data.policies[link.getAttribute("data-policy")];
+        var key = link.getAttribute("data-policy");
+        var template = data.policies[key];
+        var rules = data.rules[key];
         var paragraph = link.closest("p");
         var block = paragraph && paragraph.previousElementSibling;
         if (!template || !block || !block.classList.contains("highlight")) return;
-        var text = dumps(documentOf(template.Statement.map(function (st) { return fillStatement(st, filled); })));
+        var statements = [];
+        template.Statement.forEach(function (st, i) {
+          var tailored = tailor(st, rules[i], without, scoped);
+          if (tailored !== null) statements.push(fillStatement(tailored, filled));
+        });
+        var text = dumps(documentOf(statements));
         showInBlock(block, text);
         setDownload(link, custom ? text : null);
       });
@@ -559,9 +712,10 @@
     form.addEventListener("input", apply);
     form.addEventListener("change", apply);
     form.querySelector("[data-action=clear]").addEventListener("click", function () {
-      form.querySelectorAll("[data-variable]").forEach(function (field) {
+      form.querySelectorAll("[data-variable], [data-scope]").forEach(function (field) {
         field.value = field.tagName === "SELECT" ? field.options[0].value : "";
       });
+      form.querySelectorAll("[data-choice]").forEach(function (box) { box.checked = false; });
       apply();
     });
     form.hidden = false;
@@ -575,18 +729,51 @@
     var status = root.querySelector("#builder-status");
     var fields = Array.from(root.querySelectorAll("[data-option]"));
 
+    function checkedValues(name) {
+      return Array.from(root.querySelectorAll("input[name=" + name + "]:checked"), function (b) { return b.value; });
+    }
+
+    /* Show the choices and scope fields of the chosen types and services only. */
+    function showTailoring(typeIds, serviceIds) {
+      var rules = [];
+      var wanted = servicesOf(compiled, serviceIds);
+      compiled.types.forEach(function (t) {
+        if (typeIds.indexOf(t.id) < 0) return;
+        t.policies.forEach(function (p) { if (wanted.indexOf(p.service) >= 0) rules.push.apply(rules, p.rules); });
+      });
+      var found = used(rules);
+      root.querySelectorAll("[data-for-choice]").forEach(function (item) {
+        item.hidden = found[0].indexOf(item.getAttribute("data-for-choice")) < 0;
+      });
+      root.querySelectorAll("[data-for-scope]").forEach(function (item) {
+        item.hidden = found[1].indexOf(item.getAttribute("data-for-scope")) < 0;
+      });
+      root.querySelector(".iam-choices").hidden = !found[0].length;
+      root.querySelector(".iam-scopes").hidden = !found[1].length;
+    }
+
     /* The policy for the form as filled in, as print-iam prints it for the same options. A
        field whose value print-iam would refuse shows why, and is left out. */
     function current() {
       var request = {
-        types: Array.from(root.querySelectorAll("input[name=type]:checked"), function (b) { return b.value; }),
+        types: checkedValues("type"),
         optional: root.querySelector("#optional").checked,
-        services: Array.from(root.querySelectorAll("input[name=service]:checked"), function (b) { return b.value; }),
+        services: checkedValues("service"),
       };
+      showTailoring(request.types, request.services);
       fields.forEach(function (field) {
         var value = strip(field.value);
         if (value) request[field.getAttribute("data-option")] = value;
         showError(root, field, field.getAttribute("data-option"), "");
+      });
+      request.without = Array.from(root.querySelectorAll("[data-for-choice]:not([hidden]) input:checked"), function (b) {
+        return b.value;
+      });
+      request.scopes = {};
+      root.querySelectorAll("[data-for-scope]:not([hidden]) [data-scope]").forEach(function (field) {
+        var given = splitValues(field.value);
+        if (given.length) request.scopes[field.getAttribute("data-scope")] = given;
+        showError(root, field, "scope-" + field.getAttribute("data-scope"), "");
       });
       if (!request.types.length) return null;
       for (;;) {
@@ -595,6 +782,12 @@
         } catch (e) {
           // A value of one field is left out and shown beside it; any other refusal (no type
           // has a policy for the services chosen) goes to the status line, from update().
+          if (e instanceof RequestError && e.option === "scope" && e.subject && has(request.scopes, e.subject)) {
+            var scopeField = root.querySelector('[data-scope="' + e.subject + '"]');
+            showError(root, scopeField, "scope-" + e.subject, e.message);
+            delete request.scopes[e.subject];
+            continue;
+          }
           var field = e instanceof RequestError ? root.querySelector('[data-option="' + e.option + '"]') : null;
           if (!field || !has(request, e.option)) throw e;
           showError(root, field, e.option, e.message);
@@ -632,9 +825,7 @@
       if (!text) return;
       var link = document.createElement("a");
       link.href = URL.createObjectURL(new Blob([text], { type: "application/json" }));
-      var services = servicesOf(compiled, Array.from(root.querySelectorAll("input[name=service]:checked"), function (b) {
-        return b.value;
-      }));
+      var services = servicesOf(compiled, checkedValues("service"));
       link.download = ["teleport"].concat(services, ["service-policy.json"]).join("-");
       document.body.appendChild(link);
       link.click();
@@ -673,5 +864,7 @@
     init();
   }
 
-  window.iamCatalog = { answer: answer, RequestError: RequestError, dumps: dumps, mergeStatements: mergeStatements };
+  window.iamCatalog = {
+    answer: answer, RequestError: RequestError, dumps: dumps, mergeStatements: mergeStatements, tailor: tailor,
+  };
 })();
