@@ -3,7 +3,9 @@
 Each generated type looks like a real one: statements of its own, which no other type's grant
 covers (so the merged policy grows with every type, as it would), ARNs with literal names, and
 every other type a database-user role with the shared assume-role steps, as DynamoDB or
-Keyspaces have, and a Discovery Service policy, as most types have.
+Keyspaces have, and a Discovery Service policy, as most types have. Like the real types, each
+tailors: its role statement goes with a shared choice, and its connect statement on `*`
+declares a scope with a scope variable of its own.
 """
 
 from __future__ import annotations
@@ -22,7 +24,24 @@ _STATEMENTS = [
         "arn:${{Partition}}:secretsmanager:${{Region}}:${{Account}}:secret:synthetic-{n}/*",
     ),
     ("ConnectAsIAMRole", "sts:AssumeRole", "arn:${{Partition}}:iam::${{Account}}:role/synthetic-role-{n}"),
+    ("Connect", "rds-db:connect", "*"),
 ]
+# How each of the statements above tailors, as a real type's would.
+_TAILORING = {
+    "ConnectAsIAMRole": "        omit_when: [assume-role]\n",
+    "Connect": (
+        '        scope: "arn:${{Partition}}:rds-db:${{Region}}:${{Account}}:dbuser:'
+        '${{Synthetic{n:03d}ResourceId}}/${{DbUserName}}"\n'
+    ),
+}
+_SCOPES = """scopes:
+  Synthetic{n:03d}ResourceId:
+    label: Synthetic resource ID
+    description: Resource ID of a database of synthetic type {n}.
+    pattern: "[A-Za-z0-9*?-]{{1,64}}"
+    hint: a resource ID such as db-{n:03d}
+    example: db-{n:03d}
+"""
 
 _DATABASE_USER = """variables:
   DatabaseUserRole:
@@ -44,7 +63,7 @@ def synthetic_type(n: int) -> str:
         f"""      - sid: {sid}{name}
         actions: {action}
         resources: "{resource.format(n=n)}"
-        purpose: Synthetic statement {name.lower()} number {n} for measuring scale.
+{_TAILORING.get(name, "").format(n=n)}        purpose: Synthetic {name.lower()} number {n}, for measuring scale.
 """
         for name, action, resource in _STATEMENTS
     )
@@ -55,7 +74,7 @@ title: Synthetic {n:03d}
 summary: Generated type number {n}.
 intro: |
   A generated type that stands in for a real one when measuring how the site scales.
-policies:
+{_SCOPES.format(n=n)}policies:
   - id: database-service
     attach: service
     statements:

@@ -56,6 +56,13 @@ def print_iam(*argv: str) -> dict[str, Any]:
     return result
 
 
+def fresh(page: Page, url: str) -> None:
+    """Open a page as a first-time reader sees it: nothing remembered from another test."""
+    page.goto(url)
+    page.evaluate("localStorage.clear()")
+    page.reload()
+
+
 def choose(page: Page, types: list[str], **fields: str) -> dict[str, Any]:
     for box in page.query_selector_all("input[name=type]"):
         box.set_checked(box.get_attribute("value") in types)
@@ -202,9 +209,7 @@ def test_reader_values_fill_every_block_and_download(watched: Watched, server: s
 
 def test_bad_value_on_a_type_page_keeps_the_default(watched: Watched, server: str) -> None:
     page = watched.page
-    page.goto(f"{server}/reference/rds-proxy/")
-    page.evaluate("localStorage.clear()")
-    page.reload()
+    fresh(page, f"{server}/reference/rds-proxy/")
     page.fill("form.iam-values [data-variable=Region]", "not a region")
     assert page.text_content("form.iam-values [data-error-for=Region]") == "Expected a region name such as us-east-2."
 
@@ -321,9 +326,7 @@ def test_type_page_tailoring_is_print_iam_byte_for_byte(
     user_role: str | None,
 ) -> None:  # fmt: skip
     page = watched.page
-    page.goto(f"{server}/reference/{type_id}/")
-    page.evaluate("localStorage.clear()")
-    page.reload()
+    fresh(page, f"{server}/reference/{type_id}/")
     page.fill("form.iam-values [data-variable=Account]", ACCOUNT)
     page.fill("form.iam-values [data-variable=Region]", REGION)
     for choice in without:
@@ -378,9 +381,7 @@ def _declares(type_id: str, service: str, name: str) -> bool:
 
 def test_bad_scope_value_on_a_type_page_is_shown_and_left_out(watched: Watched, server: str) -> None:
     page = watched.page
-    page.goto(f"{server}/reference/rds/")
-    page.evaluate("localStorage.clear()")
-    page.reload()
+    fresh(page, f"{server}/reference/rds/")
     page.fill("form.iam-values [data-scope=DbUserName]", "alice, bad!")
     assert page.text_content("form.iam-values [data-error-for=scope-DbUserName]") == (
         "'bad!': expected a database user name such as alice; * and ? match any characters."

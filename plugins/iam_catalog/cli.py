@@ -17,7 +17,7 @@ from iam_catalog.catalog.location import bundled_dir
 # No `typing` at run time: it costs more than a cached print-iam (tests/test_startup.py).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
     from typing import Any, NoReturn, TextIO
 
     from iam_catalog.catalog.problems import Problem
@@ -230,72 +230,92 @@ def cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return exit_code(report, args.fail_on)
 
 
-def parser() -> argparse.ArgumentParser:
-    top = _Parser(prog=PROG, description="The AWS IAM permissions of Teleport's services, from one reviewed catalog.")
-    commands = top.add_subparsers(dest="command", required=True, parser_class=_Parser)
+def _catalog_option(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--catalog", metavar="DIR", help="catalog folder (default: the one shipped with iam-catalog)")
 
-    def command(name: str, help_text: str) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help_text, description=help_text)
-        sub.add_argument("--catalog", metavar="DIR", help="catalog folder (default: the one shipped with iam-catalog)")
-        return sub
 
-    validate = command("validate", "Check every catalog file and report each problem as path:line: message.")
-    validate.add_argument("--strict", action="store_true", help="fail on warnings too")
-    validate.set_defaults(run=cmd_validate)
+def _validate(sub: argparse.ArgumentParser) -> None:
+    _catalog_option(sub)
+    sub.add_argument("--strict", action="store_true", help="fail on warnings too")
+    sub.set_defaults(run=cmd_validate)
 
-    list_types = command("list-types", "List the database types: id, title, the services that have a policy, aliases.")
-    list_types.add_argument("--format", choices=["text", "json"], default="text")
-    list_types.set_defaults(run=cmd_list_types)
 
-    print_iam = command("print-iam", "Print one merged IAM policy for a Teleport service's IAM identity.")
-    print_iam.add_argument("--types", required=True, type=_comma_list, help="comma-separated ids or aliases")
-    print_iam.add_argument(
+def _list_types(sub: argparse.ArgumentParser) -> None:
+    _catalog_option(sub)
+    sub.add_argument("--format", choices=["text", "json"], default="text")
+    sub.set_defaults(run=cmd_list_types)
+
+
+def _print_iam(sub: argparse.ArgumentParser) -> None:
+    _catalog_option(sub)
+    sub.add_argument("--types", required=True, type=_comma_list, help="comma-separated ids or aliases")
+    sub.add_argument(
         "--service", type=_comma_list, metavar="S[,S]", help="whose identity the policy is for (default: database)"
     )
-    who = print_iam.add_mutually_exclusive_group()
+    who = sub.add_mutually_exclusive_group()
     who.add_argument("--role", metavar="NAME|ARN", help="the IAM role of the service(s) printed")
     who.add_argument("--user", metavar="NAME|ARN", help="the IAM user of the service(s) printed")
-    print_iam.add_argument("--assumes-roles", type=_comma_list, metavar="A,B", help="database-user roles to assume")
-    print_iam.add_argument("--account", metavar="ID", help="12-digit AWS account id")
-    print_iam.add_argument("--partition", metavar="P", help="aws, aws-cn or aws-us-gov (default: aws)")
-    print_iam.add_argument("--region", metavar="R", help="AWS region of the databases")
-    print_iam.add_argument("--var", type=_var, action="append", metavar="NAME=VALUE", help="set any variable")
-    print_iam.add_argument("--optional", action="store_true", help="include optional policies")
-    print_iam.add_argument(
+    sub.add_argument("--assumes-roles", type=_comma_list, metavar="A,B", help="database-user roles to assume")
+    sub.add_argument("--account", metavar="ID", help="12-digit AWS account id")
+    sub.add_argument("--partition", metavar="P", help="aws, aws-cn or aws-us-gov (default: aws)")
+    sub.add_argument("--region", metavar="R", help="AWS region of the databases")
+    sub.add_argument("--var", type=_var, action="append", metavar="NAME=VALUE", help="set any variable")
+    sub.add_argument("--optional", action="store_true", help="include optional policies")
+    sub.add_argument(
         "--without",
         type=_comma_list,
         action="append",
         metavar="CHOICE[,CHOICE]",
         help="leave out what these choices say you can go without (list-types --format json lists them)",
     )
-    print_iam.add_argument(
+    sub.add_argument(
         "--scope",
         type=_var,
         action="append",
         metavar="NAME=VALUE",
         help="narrow * to your resources; repeat a NAME for several; * and ? allowed in a value",
     )
-    print_iam.add_argument("--split", action="store_true", help="split into policies within the size limit")
-    print_iam.add_argument("--format", choices=["json", "terraform", "cloudformation"], default="json")
-    print_iam.set_defaults(run=cmd_print_iam)
+    sub.add_argument("--split", action="store_true", help="split into policies within the size limit")
+    sub.add_argument("--format", choices=["json", "terraform", "cloudformation"], default="json")
+    sub.set_defaults(run=cmd_print_iam)
 
-    compare = commands.add_parser(
-        "diff",
-        help="Show which permissions a catalog change grants or takes away.",
-        description="Compare two catalogs, each a folder or a git revision (whose catalog/ is read from git).",
-    )
-    compare.add_argument("base", help="catalog folder or git revision, e.g. origin/main")
-    compare.add_argument("head", help="catalog folder or git revision, e.g. HEAD")
-    compare.add_argument("--format", choices=["markdown", "json"], default="markdown")
-    compare.add_argument("--fail-on", choices=["broadening", "any"], help="exit 1 when the change is of this kind")
-    compare.add_argument("--folder", default="catalog", help="the catalog folder inside a revision (default: catalog)")
-    compare.set_defaults(run=cmd_diff)
+
+def _diff(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("base", help="catalog folder or git revision, e.g. origin/main")
+    sub.add_argument("head", help="catalog folder or git revision, e.g. HEAD")
+    sub.add_argument("--format", choices=["markdown", "json"], default="markdown")
+    sub.add_argument("--fail-on", choices=["broadening", "any"], help="exit 1 when the change is of this kind")
+    sub.add_argument("--folder", default="catalog", help="the catalog folder inside a revision (default: catalog)")
+    sub.set_defaults(run=cmd_diff)
+
+
+# name: (help, description, the arguments)
+COMMANDS: dict[str, tuple[str, str | None, Callable[[argparse.ArgumentParser], None]]] = {
+    "validate": ("Check every catalog file and report each problem as path:line: message.", None, _validate),
+    "list-types": ("List the database types: id, title, the services that have a policy, aliases.", None, _list_types),
+    "print-iam": ("Print one merged IAM policy for a Teleport service's IAM identity.", None, _print_iam),
+    "diff": (
+        "Show which permissions a catalog change grants or takes away.",
+        "Compare two catalogs, each a folder or a git revision (whose catalog/ is read from git).",
+        _diff,
+    ),
+}
+
+
+def parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The command line; with `only`, just that command's parser under the top one, since
+    building each costs print-iam's start-up time (argparse looks up translations for each)."""
+    top = _Parser(prog=PROG, description="The AWS IAM permissions of Teleport's services, from one reviewed catalog.")
+    commands = top.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for name, (help_text, description, configure) in COMMANDS.items():
+        if only is None or name == only:
+            configure(commands.add_parser(name, help=help_text, description=description or help_text))
     return top
 
 
 def run(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     try:
-        args = parser().parse_args(argv)
+        args = parser(argv[0] if argv and argv[0] in COMMANDS else None).parse_args(argv)
         code: int = args.run(args, out, err)
         return code
     except Usage as exc:

@@ -98,7 +98,9 @@ def fill_statement(statement: dict[str, Any], values: Values) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in statement.items():
         if key in _SET_VALUED:
-            out[key] = _fill_values(value, values)
+            # Most values are one string with nothing to fill: no call for them (print-iam fills
+            # a thousand statements at 20 times the catalog).
+            out[key] = value if isinstance(value, str) and "${" not in value else _fill_values(value, values)
         elif isinstance(value, dict):
             out[key] = _fill_map(value, values)
         else:

@@ -80,15 +80,20 @@ def _covered(order: list[Grant]) -> set[int]:
     def covering(h: int, g: int) -> bool:
         return order[h][0] == order[g][0] and covers(actions[h], actions[g]) and covers(order[h][2], order[g][2])
 
-    lengths = sorted({len(start) for _, _, start in index})
-    present = {(effect, action) for effect, action, _ in index}
+    # For each effect and action, the lengths of the literal starts indexed under it: a grant
+    # looks up only the prefixes of its resource that some covering grant could start with.
+    lengths: dict[tuple[str, str | None], set[int]] = {}
+    for effect, indexed, start in index:
+        lengths.setdefault((effect, indexed), set()).add(len(start))
     dropped = set()
     for i, (effect, _, resource, _) in enumerate(order):
-        keys = [a for a in (actions[i], None) if (effect, a) in present]
-        if not keys:
-            continue  # nothing with this effect and action could cover it
-        starts = [resource[:k] for k in lengths if k <= len(resource)]
-        candidates = [j for start in starts for action in keys for j in index.get((effect, action, start), ())]
+        candidates = [
+            j
+            for named in (actions[i], None)
+            for k in lengths.get((effect, named), ())
+            if k <= len(resource)
+            for j in index.get((effect, named, resource[:k]), ())
+        ]
         for j in sorted(candidates):
             if j != i and covering(j, i) and (j < i or not covering(i, j)):
                 dropped.add(i)

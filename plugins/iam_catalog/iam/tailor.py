@@ -58,6 +58,7 @@ def used(rules: Iterable[Rule]) -> tuple[list[str], list[str]]:
     choices: dict[str, None] = {}
     scopes: dict[str, None] = {}
     for rule in rules:
-        choices.update(dict.fromkeys(rule_choices(rule)))
-        scopes.update(dict.fromkeys(rule_scopes(rule)))
+        if rule:  # most statements always stay as they are: their rule is empty
+            choices.update(dict.fromkeys(rule_choices(rule)))
+            scopes.update(dict.fromkeys(rule_scopes(rule)))
     return list(choices), list(scopes)

@@ -363,8 +363,8 @@
 
   function RequestError(message, option, subject) {
     this.message = message;
-    this.option = option || null;
-    this.subject = subject || null;
+    this.option = option === undefined ? null : option;
+    this.subject = subject === undefined ? null : subject;
   }
 
   function resolveTypes(compiled, names) {
