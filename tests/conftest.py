@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import os
@@ -68,23 +69,31 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+@contextlib.contextmanager
+def serving(site: Path) -> Iterator[str]:
+    """A folder served over HTTP at a loopback address, for as long as the block runs."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The site, built for and served at a loopback address: instant navigation needs the
     sitemap's site_url to be where the pages are."""
     site = tmp_path_factory.mktemp("browser-site")
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
-    origin = f"http://127.0.0.1:{httpd.server_address[1]}"
-    os.environ["SITE_URL"] = origin + "/"
-    try:
-        result = mkdocs_build(ROOT / "mkdocs.yml", site)
-    finally:
-        del os.environ["SITE_URL"]
-    assert result.returncode == 0, result.stderr
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield origin
-    httpd.shutdown()
+    with serving(site) as origin:
+        os.environ["SITE_URL"] = origin + "/"
+        try:
+            result = mkdocs_build(ROOT / "mkdocs.yml", site)
+        finally:
+            del os.environ["SITE_URL"]
+        assert result.returncode == 0, result.stderr
+        yield origin
 
 
 @pytest.fixture(scope="session")

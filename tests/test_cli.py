@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -204,11 +205,17 @@ def test_large_catalog_warns_and_splits_exactly(tmp_path: Path) -> None:
         (["--types", "rds", "--role", "a", "--user", "b"], "argument --user: not allowed with argument --role"),
         (["--types", "rds", "--catalog", "/nonexistent"], "/nonexistent: cannot read the catalog: no such folder"),
         (["--types", "rds", "--role", "arn:aws:iam::123456789012:user/u"], "is not the ARN of an IAM role"),
+        (["--types", "rds", "--without", "nope"], "--without nope: not a choice for these types; choices: "),
+        (["--types", "rds", "--without", "session-tags"], "--without session-tags: not a choice for these types"),
+        (["--types", "rds", "--scope", "MemoryDBUser=a"], "--scope MemoryDBUser: no such scope variable for these"),
+        (["--types", "rds", "--scope", "DbUserName=a b"], "--scope DbUserName 'a b' is not valid: expected a database"),
+        (["--types", "rds", "--scope", "DbUserName"], "argument --scope: 'DbUserName' is not NAME=VALUE"),
+        (["--types", "keyspaces", "--without", "assume-role"], "--without leaves out every statement of these types"),
     ],
 )
 def test_bad_input_is_one_clear_line(argv: list[str], message: str) -> None:
     code, out, err = run("print-iam", *argv)
-    assert code != 0
+    assert code == (1 if "--catalog" in argv else 2)
     assert out == ""
     assert len(err.splitlines()) == 1 and message in err
 
@@ -244,3 +251,50 @@ def test_validate_reports_and_exits(tmp_path: Path) -> None:
     code, _, err = run("validate", "--catalog", str(catalog))
     first = next(n for n, line in enumerate((catalog / "rds.yaml").read_text().splitlines(), 1) if "purpos:" in line)
     assert code == 1 and f"{catalog}/rds.yaml:{first}: unknown key 'purpos'" in err
+
+
+def _broken_catalog(tmp_path: Path) -> Path:
+    catalog = tmp_path / "catalog"
+    write_catalog(catalog, 0)
+    rds = catalog / "rds.yaml"
+    rds.write_text(rds.read_text().replace("purpose:", "purpos:", 1).replace("rds-db:connect", "rds-db:conect, x"))
+    return catalog
+
+
+def test_validate_json_reports_every_problem_with_its_check(tmp_path: Path) -> None:
+    catalog = _broken_catalog(tmp_path)
+    code, out, err = run("validate", "--catalog", str(catalog), "--format", "json")
+    report = json.loads(out)
+    assert code == 1 and err == ""
+    texts = {p.message for p in load_directory(catalog).problems}
+    assert {p["message"] for p in report["problems"]} == texts
+    assert report["errors"] == sum(p["severity"] == "error" for p in report["problems"]) >= 2
+    by_message = {p["message"].split(" (")[0]: p["check"] for p in report["problems"]}
+    assert by_message["unknown key 'purpos' in statement"] == "schema"
+    assert set(report) == {"catalog", "types", "errors", "warnings", "problems"} and report["types"] is None
+
+
+def test_validate_github_prints_a_workflow_command_per_problem(tmp_path: Path) -> None:
+    catalog = _broken_catalog(tmp_path)
+    code, out, err = run("validate", "--catalog", str(catalog), "--format", "github")
+    problems = load_directory(catalog).problems
+    lines = out.splitlines()
+    assert code == 1 and len(lines) == len(problems)
+    first = problems[0]
+    path = str(first.path).replace(":", "%3A").replace(",", "%2C")
+    assert (
+        lines[0] == f"::{first.severity} file={path},line={first.line},title=iam-catalog {first.check}::{first.message}"
+    )
+    assert all(re.fullmatch(r"::(error|warning) file=[^,]+,line=\d+,title=iam-catalog \w+::.+", line) for line in lines)
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    assert err == f"{catalog}: {errors} errors, {warnings} warnings\n"  # stdout holds only the commands
+
+
+def test_github_commands_escape_what_would_end_them() -> None:
+    from iam_catalog.catalog.problems import Problem
+
+    problem = Problem("dir,a:b/rds.yaml", 7, "100% sure:\nsecond line", "warning", "rules")
+    assert cli._github(problem) == (
+        "::warning file=dir%2Ca%3Ab/rds.yaml,line=7,title=iam-catalog rules::100%25 sure:%0Asecond line"
+    )

@@ -73,22 +73,71 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
+def _github(problem: Problem) -> str:
+    """A GitHub Actions workflow command: the problem shows on its line of the pull request."""
+
+    def data(text: str) -> str:
+        return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+    def prop(text: str) -> str:
+        return data(text).replace(":", "%3A").replace(",", "%2C")
+
+    where = f"file={prop(problem.path)}" + (f",line={problem.line}" if problem.line else "")
+    return f"::{problem.severity} {where},title={prop(f'iam-catalog {problem.check}')}::{data(problem.message)}"
+
+
 def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from pathlib import Path
 
     from iam_catalog.checks.loader import load_directory
 
     loaded = load_directory(Path(args.catalog or bundled_dir()))
-    _print_problems(loaded.problems, err)
     errors = len(loaded.errors)
     warnings = len(loaded.problems) - errors
     where = args.catalog or bundled_dir()
-    counts = f"{_count(errors, 'error')}, {_count(warnings, 'warning')}"
-    if loaded.catalog:
-        print(f"{where}: {_count(len(loaded.catalog.types), 'type')}, {counts}", file=err)
+    if args.format == "json":
+        fields = ("path", "line", "severity", "message", "check")
+        report = {
+            "catalog": where,
+            "types": len(loaded.catalog.types) if loaded.catalog else None,
+            "errors": errors,
+            "warnings": warnings,
+            "problems": [{f: getattr(p, f) for f in fields} for p in loaded.problems],
+        }
+        print(json.dumps(report, indent=2), file=out)
     else:
-        print(f"{where}: {counts}", file=err)
+        if args.format == "github":
+            for problem in loaded.problems:
+                print(_github(problem), file=out)
+        else:
+            _print_problems(loaded.problems, err)
+        counts = f"{_count(errors, 'error')}, {_count(warnings, 'warning')}"
+        if loaded.catalog:
+            print(f"{where}: {_count(len(loaded.catalog.types), 'type')}, {counts}", file=err)
+        else:
+            print(f"{where}: {counts}", file=err)
     return 1 if errors or (args.strict and warnings) else 0
+
+
+def cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from pathlib import Path
+
+    from iam_catalog.checks.loader import load_directory
+    from iam_catalog.site.render import site_files
+
+    loaded = load_directory(Path(args.catalog or bundled_dir()))
+    _print_problems(loaded.errors, err)
+    if loaded.errors:
+        return 1
+    files = site_files(loaded.require(), directory_urls=not args.no_directory_urls)
+    target = Path(args.directory)
+    for path, content in files.items():
+        # Only the generated files are written; nothing else in the folder is touched.
+        destination = target / path
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        destination.write_bytes(content)
+    print(f"{PROG}: wrote {_count(len(files), 'file')} into {target}", file=err)
+    return 0
 
 
 def cmd_list_types(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -237,7 +286,20 @@ def _catalog_option(sub: argparse.ArgumentParser) -> None:
 def _validate(sub: argparse.ArgumentParser) -> None:
     _catalog_option(sub)
     sub.add_argument("--strict", action="store_true", help="fail on warnings too")
+    sub.add_argument(
+        "--format",
+        choices=["text", "json", "github"],
+        default="text",
+        help="text: path:line: message on stderr; json: a report on stdout; github: workflow commands on stdout",
+    )
     sub.set_defaults(run=cmd_validate)
+
+
+def _render(sub: argparse.ArgumentParser) -> None:
+    _catalog_option(sub)
+    sub.add_argument("directory", metavar="DIR", help="where to write them (created if missing)")
+    sub.add_argument("--no-directory-urls", action="store_true", help="for a site built with use_directory_urls: false")
+    sub.set_defaults(run=cmd_render)
 
 
 def _list_types(sub: argparse.ArgumentParser) -> None:
@@ -294,6 +356,11 @@ COMMANDS: dict[str, tuple[str, str | None, Callable[[argparse.ArgumentParser], N
     "validate": ("Check every catalog file and report each problem as path:line: message.", None, _validate),
     "list-types": ("List the database types: id, title, the services that have a policy, aliases.", None, _list_types),
     "print-iam": ("Print one merged IAM policy for a Teleport service's IAM identity.", None, _print_iam),
+    "render": (
+        "Write every generated page and download into DIR, for a site generator without the plugin.",
+        None,
+        _render,
+    ),
     "diff": (
         "Show which permissions a catalog change grants or takes away.",
         "Compare two catalogs, each a folder or a git revision (whose catalog/ is read from git).",
@@ -324,7 +391,13 @@ def run(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
 
 
 def main() -> int:
-    return run(sys.argv[1:], sys.stdout, sys.stderr)
+    try:
+        return run(sys.argv[1:], sys.stdout, sys.stderr)
+    except BrokenPipeError:
+        # The reader stopped reading (`| head`): no traceback; Python would print one again
+        # when it flushes stdout at exit, so stdout goes to /dev/null first.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

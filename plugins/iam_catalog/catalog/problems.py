@@ -14,6 +14,9 @@ class Problem:
     line: int
     message: str
     severity: Severity = "error"
+    # Which family of checks found it (`validate --format json|github` show it); the same
+    # problem found by two checks is still one problem.
+    check: str = field(default="files", compare=False)
 
     def __str__(self) -> str:
         prefix = "warning: " if self.severity == "warning" else ""
@@ -26,12 +29,13 @@ class Problems:
     """Collects every problem so that a reviewer sees all of them in one run."""
 
     items: list[Problem] = field(default_factory=list)
+    check: str = "files"  # the family of checks running now: the loader sets it
 
     def error(self, path: str, line: int, message: str) -> None:
-        self.items.append(Problem(path, line, message, "error"))
+        self.items.append(Problem(path, line, message, "error", self.check))
 
     def warning(self, path: str, line: int, message: str) -> None:
-        self.items.append(Problem(path, line, message, "warning"))
+        self.items.append(Problem(path, line, message, "warning", self.check))
 
     @property
     def errors(self) -> list[Problem]:

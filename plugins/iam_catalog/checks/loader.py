@@ -53,12 +53,15 @@ def load_sources(sources: Mapping[str, bytes], where: str) -> Loaded:
         problems.error(f"{where}/{SHARED_FILE}", 1, "missing: every catalog needs its shared file")
     for name, data in sorted(sources.items()):
         path = f"{where}/{name}"
+        problems.check = "files"
         if not name.endswith(SUFFIX):
             problems.error(path, 1, f"catalog files end in {SUFFIX}")
             continue
+        problems.check = "yaml"
         node = parse(data, path, problems)
         if node is None:
             continue
+        problems.check = "schema"
         file_schema = root["$defs"]["shared"] if name == SHARED_FILE else root
         checker = Checker(root, path, problems)
         before = len(problems.items)
@@ -66,6 +69,7 @@ def load_sources(sources: Mapping[str, bytes], where: str) -> Loaded:
         if len(problems.items) > before:
             # A half-read file cannot become a model; its action names can still be checked,
             # so one run shows a misspelt key and a misspelt action together.
+            problems.check = "aws"
             actions.check_actions_in(plain, checker.lines, path, problems)
             continue
         if name == SHARED_FILE:
@@ -75,10 +79,14 @@ def load_sources(sources: Mapping[str, bytes], where: str) -> Loaded:
     if shared is None:
         return Loaded(None, problems.sorted())
     catalog = Catalog(shared, tuple(sorted(types, key=lambda t: (t.title.casefold(), t.id))))
+    problems.check = "rules"
     rules.check_catalog(catalog, problems)
+    problems.check = "tailoring"
     tailoring.check_tailoring(catalog, problems)
     if not problems.errors:  # sizes of a broken catalog would mean nothing
+        problems.check = "quotas"
         quotas.check_catalog(catalog, problems)
+    problems.check = "aws"
     actions.check_catalog(catalog, problems)
     result = problems.sorted()
     has_errors = any(p.severity == "error" for p in result)

@@ -1,0 +1,106 @@
+"""`iam-catalog render`: the generated pages and downloads for a site generator without our
+plugin, byte for byte what the plugin hands to mkdocs, and built by plain mkdocs and by Zensical."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from iam_catalog import cli
+from iam_catalog.catalog.model import Catalog
+from iam_catalog.site.render import SCRIPT, STYLESHEET, page_path, site_files
+from playwright.sync_api import Browser
+
+from .conftest import ROOT, mkdocs_build, serving
+
+ARTICLE = re.compile(r'<article class="md-content__inner md-typeset">(.*?)</article>', re.DOTALL)
+
+
+def render(target: Path, *extra: str) -> str:
+    out, err = io.StringIO(), io.StringIO()
+    assert cli.run(["render", str(target), *extra], out, err) == 0, err.getvalue()
+    return err.getvalue()
+
+
+def project_without_plugin(tmp_path: Path) -> Path:
+    """This repository's docs and settings, the plugin taken out and render's files put in."""
+    shutil.copytree(ROOT / "docs", tmp_path / "docs")
+    render(tmp_path / "docs")
+    config = (ROOT / "mkdocs.yml").read_text()
+    config = re.sub(r"  - iam-catalog:\n      catalog: catalog\n", "", config)
+    assert "iam-catalog" not in config.split("plugins:")[1].split("markdown_extensions")[0]
+    config += f"extra_css: [{STYLESHEET}]\nextra_javascript: [{SCRIPT}]\n"
+    (tmp_path / "mkdocs.yml").write_text(config)
+    return tmp_path / "mkdocs.yml"
+
+
+def test_render_writes_the_plugin_files_and_nothing_else(tmp_path: Path, catalog: Catalog) -> None:
+    (tmp_path / "notes.md").write_text("mine")
+    message = render(tmp_path)
+    files = site_files(catalog)
+    written = {str(p.relative_to(tmp_path)): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    assert written == {**files, "notes.md": b"mine"}
+    assert message == f"iam-catalog: wrote {len(files)} files into {tmp_path}\n"
+    render(tmp_path, "--no-directory-urls")
+    index = json.loads((tmp_path / "catalog.json").read_text())
+    assert index["types"][0]["page"].endswith(".html")
+
+
+def test_render_refuses_a_broken_catalog_and_writes_nothing(tmp_path: Path) -> None:
+    broken = tmp_path / "catalog"
+    shutil.copytree(ROOT / "catalog", broken)
+    (broken / "rds.yaml").write_text((broken / "rds.yaml").read_text().replace("purpose:", "purpos:", 1))
+    out, err = io.StringIO(), io.StringIO()
+    assert cli.run(["render", str(tmp_path / "out"), "--catalog", str(broken)], out, err) == 1
+    assert "unknown key 'purpos'" in err.getvalue() and not (tmp_path / "out").exists()
+
+
+def test_plain_mkdocs_builds_the_same_pages_as_the_plugin(tmp_path: Path, built_site: Path, catalog: Catalog) -> None:
+    site = tmp_path / "site"
+    result = mkdocs_build(project_without_plugin(tmp_path / "project"), site)
+    assert result.returncode == 0, result.stderr
+    pages = [page_path(t).removesuffix(".md") for t in catalog.types] + ["reference", "builder"]
+    for page in pages:
+        page = page.removesuffix("/index")
+        plugin = ARTICLE.search((built_site / page / "index.html").read_text())
+        plain = ARTICLE.search((site / page / "index.html").read_text())
+        assert plugin and plain and plain.group(1) == plugin.group(1), page
+    for path, content in site_files(catalog).items():
+        if not path.endswith(".md"):
+            assert (site / path).read_bytes() == content, path
+
+
+def _zensical() -> str:
+    command = Path(sys.executable).parent / "zensical"
+    if not command.exists():
+        pytest.skip("zensical is not installed (make test installs it)")
+    return str(command)
+
+
+def test_zensical_builds_every_page_and_download_and_the_builder_works(
+    tmp_path: Path, catalog: Catalog, browser: Browser
+) -> None:
+    config = project_without_plugin(tmp_path)
+    result = subprocess.run([_zensical(), "build"], cwd=config.parent, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    site = tmp_path / "site"
+    for db_type in catalog.types:
+        assert db_type.title in (site / "reference" / db_type.id / "index.html").read_text()
+    for path, content in site_files(catalog).items():
+        if not path.endswith(".md"):
+            assert (site / path).read_bytes() == content, path
+    with serving(site) as origin:
+        page = browser.new_page()
+        page.goto(f"{origin}/builder/")
+        page.check("input[name=type][value=rds]")
+        page.fill("#account", "123456789012")
+        out, err = io.StringIO(), io.StringIO()
+        assert cli.run(["print-iam", "--types", "rds", "--account", "123456789012"], out, err) == 0
+        assert page.text_content("#policy") == out.getvalue()
+        page.close()
