@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from iam_catalog.aws import facts as awsfacts
@@ -50,3 +51,25 @@ def scope_hint(st: Statement) -> ScopeHint | None:
     if not formats:
         return None
     return ScopeHint(st.sid, tuple(dict.fromkeys(scoped)), tuple(dict.fromkeys(formats)))
+
+
+# AWS's access levels, in the order its Service Authorization Reference lists them.
+ACCESS_LEVELS = ("List", "Read", "Write", "Permissions management", "Tagging")
+# The levels that change something in the account: a reviewer reads these first.
+CHANGING = ("Write", "Permissions management")
+
+
+def access_counts(statements: Iterable[Statement]) -> dict[str, int]:
+    """How many distinct actions the Allow statements grant at each access level. AWS files
+    some actions under two levels (`rds-db:connect` is Permissions management and Write): such
+    an action counts in both."""
+    names: dict[str, set[str]] = {level: set() for level in ACCESS_LEVELS}
+    for st in statements:
+        if st.effect != "Allow":
+            continue
+        for action in st.actions:
+            for name in awsfacts.expand(action):
+                facts = awsfacts.facts(name)
+                for level in facts.access_level.split(", ") if facts else ():
+                    names.setdefault(level, set()).add(name.lower())
+    return {level: len(found) for level, found in names.items()}

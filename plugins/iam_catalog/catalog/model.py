@@ -16,6 +16,7 @@ StringMap = tuple[tuple[str, Strings], ...]
 # Policies attached to the Database Service's own identity; print-iam merges these.
 SERVICE = "service"
 TRUST = "trust"
+DATABASE_USER = "database-user"  # the policy of a role that Teleport users connect as
 
 
 class Located:

@@ -18,9 +18,9 @@ from typing import Any
 
 import jinja2
 
-from iam_catalog.aws.context import action_notes, scope_hint
+from iam_catalog.aws.context import ACCESS_LEVELS, CHANGING, access_counts, action_notes, scope_hint
 from iam_catalog.catalog.compiled import choice_data, compile_catalog, rule, scope_data, variable_data
-from iam_catalog.catalog.model import SERVICE, Catalog, Change, Choice, DbType, Policy, Step
+from iam_catalog.catalog.model import DATABASE_USER, SERVICE, Catalog, Change, Choice, DbType, Policy, Step
 from iam_catalog.catalog.policy import policy_document, statement_template
 from iam_catalog.iam.documents import document, dumps, fill_one
 
@@ -73,6 +73,45 @@ def tailoring(catalog: Catalog, db_type: DbType, policy: Policy) -> list[Tailori
                 )
             )
     return out
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """What some of a type's policies grant, counted by AWS access level: a row of the
+    overview's matrix and a part of the type page's opening line."""
+
+    type: DbType
+    label: str  # the service's title, or an optional or database-user policy's name
+    anchor: str | None  # the section of the type page the numbers link to
+    counts: dict[str, int]
+
+
+def _anchor(title: str) -> str:
+    """The id Markdown's table of contents gives a plain heading."""
+    return "-".join(title.lower().split())
+
+
+def exposures(catalog: Catalog, db_type: DbType) -> tuple[list[Exposure], list[Exposure]]:
+    """The type's service policies by service, and its optional and database-user policies."""
+    services = []
+    for service in catalog.shared.services:
+        policies = [
+            p
+            for p in db_type.policies
+            if p.attach == SERVICE and catalog.service_of(p) == service.id and not p.optional
+        ]
+        if policies:
+            counts = access_counts(st for p in policies for st in p.statements)
+            services.append(Exposure(db_type, service.title, _anchor(service.title), counts))
+    user = db_type.database_user.title if db_type.database_user else None
+    others = [
+        Exposure(
+            db_type, p.title or (user if p.attach == DATABASE_USER else None) or p.id, None, access_counts(p.statements)
+        )
+        for p in db_type.own_policies()
+        if p.optional or p.attach == DATABASE_USER
+    ]
+    return services, others
 
 
 @dataclass(frozen=True)
@@ -209,6 +248,9 @@ def render_type(catalog: Catalog, db_type: DbType, rendered: dict[str, Download]
             assume_role_intro=catalog.shared.assume_role_intro,
             fill=lambda text: fill_one(text, defaults),
             tailoring_of=lambda policy: tailoring(catalog, db_type, policy),
+            exposure=exposures(catalog, db_type),
+            levels=ACCESS_LEVELS,
+            changing=CHANGING,
             cell=_cell,
             notes=action_notes,
             tabs=tabs,
@@ -249,6 +291,13 @@ def render_overview(catalog: Catalog) -> str:
             types=catalog.types,
             changes=changes(catalog),
             cell=_cell,
+            exposures={t.id: exposures(catalog, t) for t in catalog.types},
+            covered={
+                s.id: [t.id for t in catalog.types if any(e.label == s.title for e in exposures(catalog, t)[0])]
+                for s in catalog.shared.services
+            },
+            levels=ACCESS_LEVELS,
+            changing=CHANGING,
         )
     )
     return _tidy(page)
