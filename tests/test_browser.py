@@ -397,3 +397,26 @@ def test_without_javascript_a_type_page_shows_the_full_policy(browser: Browser, 
     shown = w.page.text_content(".highlight code") or ""
     assert "RDSAutoEnableIAMAuth" in shown and "RDSFetchMetadata" in shown and '"Resource": "*"' in shown
     w.close()
+
+
+@pytest.mark.parametrize(("fmt", "suffix"), [("terraform", ".tf"), ("cloudformation", ".cloudformation.json")])
+def test_builder_formats_are_print_iam_byte_for_byte(watched: Watched, server: str, fmt: str, suffix: str) -> None:
+    page = watched.page
+    page.goto(f"{server}/builder/")
+    page.select_option("#format", fmt)
+    for services, role in ((["database"], "teleport-db-service-role"), (["database", "discovery"], "")):
+        for box in page.query_selector_all("input[name=service]"):
+            box.set_checked(box.get_attribute("value") in services)
+        choose_text = _tailor_builder(page, ["rds", "dynamodb"], services, ["fetch-metadata"], {"DbUserName": ["a"]})
+        page.fill("#role", role)
+        shown = page.text_content("#policy") or ""
+        argv = ["print-iam", "--types", "rds,dynamodb", "--service", ",".join(services), "--account", ACCOUNT]
+        argv += ["--region", REGION, "--without", "fetch-metadata", "--scope", "DbUserName=a", "--format", fmt]
+        argv += ["--role", role] if role else []
+        out, err = io.StringIO(), io.StringIO()
+        assert cli.run(argv, out, err) == 0, err.getvalue()
+        assert shown == out.getvalue() and choose_text, (fmt, services)
+    with page.expect_download() as info:
+        page.click("#download")
+    assert info.value.suggested_filename == f"teleport-database-discovery-service-policy{suffix}"
+    assert Path(info.value.path()).read_text() == page.text_content("#policy")

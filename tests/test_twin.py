@@ -24,6 +24,7 @@ from iam_catalog.catalog.location import bundled_dir
 from iam_catalog.checks.loader import load_directory
 from iam_catalog.iam.documents import dumps
 from iam_catalog.iam.merge import merge_statements
+from iam_catalog.printiam.formats import FORMATS
 from iam_catalog.printiam.request import Request, RequestError, answer
 from playwright.sync_api import Browser, Page
 
@@ -124,6 +125,8 @@ def python_answer(r: dict[str, Any]) -> dict[str, Any]:
     identity = list(result.identity) if result.identity else None
     return {
         "policy": dumps(result.document),
+        "terraform": FORMATS["terraform"]([result.document], result.identity, result.services),
+        "cloudformation": FORMATS["cloudformation"]([result.document], result.identity, result.services),
         "unfilled": result.unfilled,
         "identity": identity,
         "skipped": result.skipped,
@@ -133,7 +136,12 @@ def python_answer(r: dict[str, Any]) -> dict[str, Any]:
 JS_ANSWERS = """([compiled, requests]) => requests.map((r) => {
   try {
     const a = iamCatalog.answer(compiled, r);
-    return {policy: iamCatalog.dumps(a.document), unfilled: a.unfilled, identity: a.identity, skipped: a.skipped};
+    return {
+      policy: iamCatalog.dumps(a.document),
+      terraform: iamCatalog.formats.terraform([a.document], a.identity, a.services),
+      cloudformation: iamCatalog.formats.cloudformation([a.document], a.identity, a.services),
+      unfilled: a.unfilled, identity: a.identity, skipped: a.skipped,
+    };
   } catch (e) {
     if (!(e instanceof iamCatalog.RequestError)) throw e;
     return {error: e.message, option: e.option, subject: e.subject};
@@ -264,3 +272,39 @@ def test_javascript_merges_as_python_does(page: Page, batch: list[list[dict[str,
     in_browser = page.evaluate("batch => batch.map((s) => iamCatalog.mergeStatements(s))", batch)
     for statements, js in zip(batch, in_browser, strict=True):
         assert js == merge_statements(statements), statements
+
+
+# --- the output formats on text no catalog has yet ----------------------------------------------
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(
+        st.tuples(merge_statements_input(), st.sampled_from([None, ["role", "r"], ["user", "u\u00e9"]]),
+                  st.lists(st.sampled_from(SERVICES), min_size=1, unique=True)),
+        min_size=BATCH, max_size=BATCH,
+    ),
+    st.text(max_size=8),
+)  # fmt: skip
+def test_javascript_writes_every_format_as_python_does(
+    page: Page, batch: list[tuple[list[dict[str, Any]], list[str] | None, list[str]]], text: str
+) -> None:
+    """Any text (quotes, `${`, `%{`, control characters, any Unicode) in Sids and resources,
+    several documents at once (as --split gives), and one or two services."""
+    inputs = []
+    for statements, identity, service_ids in batch:
+        for statement in statements:
+            statement["Resource"] = [
+                text,
+                *([statement["Resource"]] if isinstance(statement["Resource"], str) else statement["Resource"]),
+            ]
+        services = [s for s in COMPILED["services"] if s["id"] in service_ids]
+        documents = [{"Version": "2012-10-17", "Statement": statements}] * (1 + len(statements) % 2)
+        inputs.append([documents, identity, services])
+    in_browser = page.evaluate(
+        "batch => batch.map(([d, i, s]) => Object.keys(iamCatalog.formats).map((f) => iamCatalog.formats[f](d, i, s)))",
+        inputs,
+    )
+    for (documents, identity, services), js in zip(inputs, in_browser, strict=True):
+        who = tuple(identity) if identity else None
+        assert js == [FORMATS[f](documents, who, services) for f in ("json", "terraform", "cloudformation")]

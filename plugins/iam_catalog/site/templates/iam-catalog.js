@@ -1,7 +1,7 @@
 /*
  * iam-catalog in the browser: the policy builder, and the reader's own values in every policy
  * block. `answer` and the merge below are line-by-line twins of plugins/iam_catalog/printiam/
- * request.py, iam/merge.py, iam/tailor.py, iam/patterns.py and iam/documents.py. The rules they apply (variable patterns and
+ * request.py and formats.py, iam/merge.py, iam/tailor.py, iam/patterns.py and iam/documents.py. The rules they apply (variable patterns and
  * choices, which option sets which variable, the shape of an IAM identity's ARN) are data the
  * build compiled from the catalog, and tests/test_twin.py runs thousands of random requests
  * through both and requires the same bytes and the same refusals.
@@ -536,9 +536,81 @@
       document: doc,
       unfilled: Object.keys(declared).filter(function (n) { return left.has(n); }),
       identity: identity,
+      services: services,
       skipped: asked.filter(function (t) { return types.indexOf(t) < 0; }).map(function (t) { return t.id; }),
     };
   }
+
+  // --- printiam/formats.py -----------------------------------------------------------------
+
+  function names(services) {
+    var ids = services.map(function (s) { return s.id; });
+    var words = services.map(function (s) { return s.title; }).join(" and ");
+    return [
+      ["teleport"].concat(ids, ["service"]).join("_").replace(/-/g, "_"),
+      ["Teleport"].concat(ids.map(pythonTitle), ["ServicePolicy"]).join(""),
+      "IAM permissions of the Teleport " + words,
+    ];
+  }
+
+  /* Python's str.title() then without hyphens, for the ids services have (ASCII slugs). */
+  function pythonTitle(id) {
+    return id.replace(/[A-Za-z]+/g, function (w) { return w[0].toUpperCase() + w.slice(1).toLowerCase(); })
+      .replace(/-/g, "");
+  }
+
+  /* Python's json.dumps(text): ASCII only, every other character (and DEL) as \u escapes. */
+  function asciiJson(text) {
+    return JSON.stringify(text).replace(/[^\x20-\x7e]/g, function (c) {
+      return "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0");
+    });
+  }
+
+  function hclString(text) { return asciiJson(text.split("${").join("$${").split("%{").join("%%{")); }
+  function hclList(values) { return "[" + asList(values).map(hclString).join(", ") + "]"; }
+
+  function terraformStatement(st) {
+    var lines = ["  statement {"];
+    if (has(st, "Sid")) lines.push("    sid       = " + hclString(st.Sid));
+    lines.push("    effect    = " + hclString(st.Effect));
+    lines.push("    actions   = " + hclList(st.Action));
+    if (has(st, "Resource")) lines.push("    resources = " + hclList(st.Resource));
+    Object.keys(st.Condition || {}).forEach(function (test) {
+      Object.keys(st.Condition[test]).forEach(function (variable) {
+        lines.push("    condition {", "      test     = " + hclString(test), "      variable = " + hclString(variable),
+          "      values   = " + hclList(st.Condition[test][variable]), "    }");
+      });
+    });
+    lines.push("  }");
+    return lines;
+  }
+
+  function terraform(documents, identity, services) {
+    var base = names(services)[0];
+    return documents.map(function (doc, i) {
+      var name = documents.length === 1 ? base : base + "_" + (i + 1);
+      var body = [];
+      doc.Statement.forEach(function (st) { body.push.apply(body, terraformStatement(st)); });
+      return ['data "aws_iam_policy_document" "' + name + '" {'].concat(body, ["}"]).join("\n");
+    }).join("\n\n") + "\n";
+  }
+
+  function cloudformation(documents, identity, services) {
+    var n = names(services);
+    var resources = {};
+    documents.forEach(function (doc, i) {
+      var properties = { Description: n[2], PolicyDocument: doc };
+      if (identity) properties[identity[0] === "role" ? "Roles" : "Users"] = [identity[1]];
+      resources[documents.length === 1 ? n[1] : n[1] + (i + 1)] = { Type: "AWS::IAM::ManagedPolicy", Properties: properties };
+    });
+    return dumps({ AWSTemplateFormatVersion: "2010-09-09", Description: n[2] + ", from iam-catalog", Resources: resources });
+  }
+
+  function asJson(documents) { return dumps(documents.length === 1 ? documents[0] : { Policies: documents }); }
+
+  var FORMATS = { json: asJson, terraform: terraform, cloudformation: cloudformation };
+  // The file a download saves, by format: its extension says what it holds.
+  var SUFFIXES = { json: ".json", terraform: ".tf", cloudformation: ".cloudformation.json" };
 
   // --- reader's values ------------------------------------------------------------------
 
@@ -776,9 +848,11 @@
         showError(root, field, "scope-" + field.getAttribute("data-scope"), "");
       });
       if (!request.types.length) return null;
+      var format = root.querySelector("#format").value;
       for (;;) {
         try {
-          return dumps(answer(compiled, request).document);
+          var a = answer(compiled, request);
+          return FORMATS[format]([a.document], a.identity, a.services);
         } catch (e) {
           // A value of one field is left out and shown beside it; any other refusal (no type
           // has a policy for the services chosen) goes to the status line, from update().
@@ -826,7 +900,7 @@
       var link = document.createElement("a");
       link.href = URL.createObjectURL(new Blob([text], { type: "application/json" }));
       var services = servicesOf(compiled, checkedValues("service"));
-      link.download = ["teleport"].concat(services, ["service-policy.json"]).join("-");
+      link.download = ["teleport"].concat(services, ["service-policy"]).join("-") + SUFFIXES[root.querySelector("#format").value];
       document.body.appendChild(link);
       link.click();
       link.remove();
@@ -866,5 +940,6 @@
 
   window.iamCatalog = {
     answer: answer, RequestError: RequestError, dumps: dumps, mergeStatements: mergeStatements, tailor: tailor,
+    formats: FORMATS,
   };
 })();
