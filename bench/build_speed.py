@@ -35,6 +35,7 @@ def prepare(workdir: Path, extra_types: int) -> tuple[Path, Path]:
     plugin_site, plain_site = workdir / "plugin", workdir / "plain"
     for site in (plugin_site, plain_site):
         shutil.copytree(ROOT / "docs", site / "docs")
+        shutil.copytree(ROOT / "overrides", site / "overrides")
     write_catalog(plugin_site / "catalog", extra_types)
     shutil.copy(ROOT / "mkdocs.yml", plugin_site / "mkdocs.yml")
 
@@ -43,10 +44,9 @@ def prepare(workdir: Path, extra_types: int) -> tuple[Path, Path]:
         target = plain_site / "docs" / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content)
-    text = (ROOT / "mkdocs.yml").read_text()
-    lines = [line for line in text.splitlines() if "iam-catalog" not in line and "catalog: catalog" not in line]
-    lines.append(f"extra_css: [{STYLESHEET}]")
-    (plain_site / "mkdocs.yml").write_text("\n".join(lines) + "\n")
+    text = (ROOT / "mkdocs.yml").read_text().replace("  - iam-catalog:\n      catalog: catalog\n", "")
+    assert "iam-catalog:" not in text, "the plugin's entry in mkdocs.yml changed shape"
+    (plain_site / "mkdocs.yml").write_text(text + f"extra_css: [{STYLESHEET}]\n")
     return plugin_site / "mkdocs.yml", plain_site / "mkdocs.yml"
 
 

@@ -45,8 +45,8 @@ def mkdocs_build(config: Path, site: Path) -> subprocess.CompletedProcess[str]:
 
 
 def copy_project(tmp: Path) -> Path:
-    """A scratch copy of mkdocs.yml, docs/ and catalog/, to break without harm."""
-    for name in ("docs", "catalog"):
+    """A scratch copy of mkdocs.yml, docs/, overrides/ and catalog/, to break without harm."""
+    for name in ("docs", "catalog", "overrides"):
         shutil.copytree(ROOT / name, tmp / name)
     shutil.copy(ROOT / "mkdocs.yml", tmp / "mkdocs.yml")
     return tmp / "mkdocs.yml"

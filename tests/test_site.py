@@ -11,7 +11,7 @@ from pathlib import Path
 from iam_catalog.catalog.model import Catalog
 from iam_catalog.catalog.policy import policy_document
 
-from .conftest import copy_project, mkdocs_build, tree
+from .conftest import ROOT, copy_project, mkdocs_build, tree
 
 
 def test_every_download_matches_the_model(built_site: Path, catalog: Catalog) -> None:
@@ -162,3 +162,23 @@ def test_a_missing_catalog_folder_is_a_config_error(tmp_path: Path) -> None:
     result = mkdocs_build(config, tmp_path / "site")
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert "option 'catalog'" in result.stderr and "no-such-folder' isn't an existing directory" in result.stderr
+
+
+def test_edit_links_lead_to_the_file_a_page_comes_from(built_site: Path, catalog: Catalog) -> None:
+    """mkdocs.yml's repo_url and edit_uri, as Material reads them; a generated page's link leads
+    to its catalog file, a hand-written page's to its Markdown, the builder has none."""
+    import yaml
+
+    config = yaml.load((ROOT / "mkdocs.yml").read_text(), Loader=yaml.BaseLoader)  # its !ENV tags stay text
+    base = config["repo_url"].rstrip("/") + "/" + config["edit_uri"].removesuffix("docs/")
+    edit = re.compile(r'<a href="([^"]+)" title="Edit this page"')
+
+    def link(page: str) -> str | None:
+        found = edit.search((built_site / page / "index.html").read_text())
+        return found.group(1) if found else None
+
+    for db_type in catalog.types:
+        assert link(f"reference/{db_type.id}") == f"{base}catalog/{db_type.id}.yaml"
+    assert link("reference") == f"{base}catalog/_shared.yaml"
+    assert link("cli") == f"{base}docs/cli.md"
+    assert link("builder") is None

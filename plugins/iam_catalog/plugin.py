@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 
 from iam_catalog.checks.loader import load_directory
-from iam_catalog.site.render import SCRIPT, STYLESHEET, site_files
+from iam_catalog.site.render import SCRIPT, STYLESHEET, page_sources, site_files
 
 log = get_plugin_logger(__name__)
 
@@ -28,6 +29,7 @@ class IamCatalogConfig(base.Config):  # type: ignore[no-untyped-call]
 class IamCatalogPlugin(BasePlugin[IamCatalogConfig]):  # type: ignore[no-untyped-call]
     def __init__(self) -> None:
         self.files: dict[str, bytes] = {}
+        self.sources: dict[str, str] = {}
         self.directory = Path("catalog")
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
@@ -48,7 +50,9 @@ class IamCatalogPlugin(BasePlugin[IamCatalogConfig]):  # type: ignore[no-untyped
                 f"the IAM catalog has {count} error{'s' if count > 1 else ''}:\n"
                 + "\n".join(str(p) for p in loaded.errors)
             )
-        self.files = site_files(loaded.require(), directory_urls=config.use_directory_urls)
+        catalog = loaded.require()
+        self.files = site_files(catalog, directory_urls=config.use_directory_urls)
+        self.sources = page_sources(catalog)
         if STYLESHEET not in config.extra_css:
             config.extra_css.append(STYLESHEET)
         if SCRIPT not in [str(s) for s in config.extra_javascript]:
@@ -57,7 +61,12 @@ class IamCatalogPlugin(BasePlugin[IamCatalogConfig]):  # type: ignore[no-untyped
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         for path, content in self.files.items():
-            files.append(File.generated(config, path, content=content))
+            generated = File.generated(config, path, content=content)
+            # "Edit this page" leads to the catalog file the page is written from: edit_uri
+            # points into docs_dir, and the catalog sits beside it.
+            source = self.sources.get(path)
+            generated.edit_uri = os.path.relpath(source, config.docs_dir).replace(os.sep, "/") if source else None
+            files.append(generated)
         return files
 
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:

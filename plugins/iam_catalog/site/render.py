@@ -345,6 +345,11 @@ def _index(catalog: Catalog, files: dict[str, bytes], directory_urls: bool) -> d
     }
 
 
+def page_sources(catalog: Catalog) -> dict[str, str]:
+    """The catalog file each generated page is written from, for its "Edit this page" link."""
+    return {f"{REFERENCE}/index.md": catalog.shared.path, **{page_path(t): t.path for t in catalog.types}}
+
+
 def site_files(catalog: Catalog, *, directory_urls: bool = True) -> dict[str, bytes]:
     """Every generated file of the site by its path, in a stable order."""
     files: dict[str, bytes] = {f"{REFERENCE}/index.md": render_overview(catalog).encode()}
