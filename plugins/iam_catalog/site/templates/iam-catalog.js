@@ -921,6 +921,11 @@
   }
 
   function init() {
+    // The theme's search is a dialog without a name, which screen readers announce as nothing
+    // (axe-core's aria-dialog-name): name it after its own input.
+    var search = document.querySelector(".md-search[role=dialog]:not([aria-label])");
+    var query = search && search.querySelector("input[aria-label]");
+    if (query) search.setAttribute("aria-label", query.getAttribute("aria-label"));
     var builder = document.getElementById("iam-builder");
     var compiled = readData("iam-catalog-compiled");
     if (builder && compiled) initBuilder(builder, compiled);
