@@ -95,3 +95,22 @@ def test_a_catalog_twenty_times_larger_loads_in_seconds(tmp_path: Path) -> None:
     loaded = load_directory(catalog)
     assert not loaded.errors
     assert time.perf_counter() - start < 5.0
+
+
+CODES = {"files", "yaml", "schema", "actions", "resources", "sids", "names", "services", "variables", "prose"}
+CODES |= {"statement-shape", "covered-statement", "type", "quotas", "rules"}
+CODES |= {"tailoring-declarations", "tailoring-statement", "tailoring-use"}
+
+
+def test_every_problem_names_the_check_that_found_it(tmp_path: Path) -> None:
+    """docs/cli.md lists these codes; each invalid case's problems carry one, and the right one."""
+    seen: dict[str, set[str]] = {}
+    for case in INVALID:
+        problems, _ = found(tmp_path / case.stem, case)
+        for p in problems:
+            seen.setdefault(p.check, set()).add(p.message)
+    assert set(seen) <= CODES
+    assert any("sids are unique" in m for m in seen["sids"])
+    assert any("is not declared here" in m for m in seen["tailoring-statement"])
+    assert any("unknown action" in m for m in seen["actions"])
+    assert all(f"`{code}`" in (Path(__file__).parents[1] / "docs" / "cli.md").read_text() for code in CODES)

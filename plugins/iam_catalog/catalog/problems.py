@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, ParamSpec, TypeVar
 
 Severity = Literal["error", "warning"]
 
@@ -44,6 +46,29 @@ class Problems:
     def sorted(self) -> list[Problem]:
         # A problem can be found twice by independent checks; report it once.
         return sorted(set(self.items), key=lambda p: (p.path, p.line, p.severity, p.message))
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def check(code: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Marks a function as one check: every problem it reports, through the `Problems` it is
+    given, carries `code` (`validate --format json|github` show it); a check it calls has its own."""
+
+    def mark(function: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(function)
+        def run(*args: P.args, **kwargs: P.kwargs) -> R:
+            problems = next(a for a in (*args, *kwargs.values()) if isinstance(a, Problems))
+            outer, problems.check = problems.check, code
+            try:
+                return function(*args, **kwargs)
+            finally:
+                problems.check = outer
+
+        return run
+
+    return mark
 
 
 class CatalogError(Exception):

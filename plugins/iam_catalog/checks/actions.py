@@ -6,12 +6,13 @@ from typing import Any
 
 from iam_catalog.aws import facts as awsfacts
 from iam_catalog.catalog.model import TRUST, Catalog, Policy
-from iam_catalog.catalog.problems import Problems
+from iam_catalog.catalog.problems import Problems, check
 from iam_catalog.catalog.schema import Lines, Pointer
 
 _MAX_HINTS = 3
 
 
+@check("actions")
 def known_actions(path: str, line: int, action: str, problems: Problems) -> list[str]:
     """AWS's names for `action` (a wildcard may name several); none, after saying why."""
     service, _ = awsfacts.split(action)
@@ -43,6 +44,7 @@ def check_actions_in(data: Any, lines: Lines, path: str, problems: Problems, ptr
             check_actions_in(item, lines, path, problems, (*ptr, i))
 
 
+@check("resources")
 def _check_policy(path: str, policy: Policy, problems: Problems) -> None:
     for st in policy.statements:
         accepted: list[str] = []

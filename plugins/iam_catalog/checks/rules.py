@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import PurePosixPath
 
 from iam_catalog.catalog.model import SERVICE, TRUST, Catalog, DbType, Policy, Statement
-from iam_catalog.catalog.problems import Problems
+from iam_catalog.catalog.problems import Problems, check
 from iam_catalog.iam.documents import placeholders
 from iam_catalog.iam.patterns import covers
 
@@ -54,6 +54,7 @@ def _undeclared(texts: Iterable[str], declared: set[str], used: set[str]) -> lis
     return [name for name in names if name not in declared]
 
 
+@check("statement-shape")
 def _check_policy_shape(path: str, policy: Policy, problems: Problems) -> None:
     for st in policy.statements:
         if policy.attach == TRUST:
@@ -90,6 +91,7 @@ def _covers_all(wide: Statement, narrow: Statement) -> bool:
     )
 
 
+@check("covered-statement")
 def _check_covered(path: str, policy: Policy, problems: Problems) -> None:
     if policy.attach == TRUST:
         return
@@ -103,6 +105,7 @@ def _check_covered(path: str, policy: Policy, problems: Problems) -> None:
                 break
 
 
+@check("prose")
 def _check_prose(path: str, line: int, text: str | None, declared: set[str], problems: Problems) -> None:
     if not text:
         return
@@ -113,6 +116,7 @@ def _check_prose(path: str, line: int, text: str | None, declared: set[str], pro
             problems.error(path, line, f"placeholder ${{{name}}} is not a declared variable")
 
 
+@check("type")
 def _check_type(catalog: Catalog, db_type: DbType, problems: Problems) -> None:
     path = db_type.path
     stem = _name(path).removesuffix(".yaml")
@@ -164,6 +168,7 @@ def _check_type(catalog: Catalog, db_type: DbType, problems: Problems) -> None:
             problems.warning(path, var.line, f"variable {var.name} is declared but not used")
 
 
+@check("variables")
 def _check_variables(catalog: Catalog, problems: Problems) -> None:
     # One option sets one variable, whichever types a reader chooses.
     setters: dict[str, str] = {}
@@ -182,6 +187,7 @@ def _check_variables(catalog: Catalog, problems: Problems) -> None:
                 problems.error(owner_path, var.line, f"pattern of {var.name} is not a regular expression: {exc}")
 
 
+@check("names")
 def _check_unique_names(catalog: Catalog, problems: Problems) -> None:
     # Ids first: an alias is the later, optional name, so a clash is reported on the alias.
     owners: dict[str, DbType] = {}
@@ -210,6 +216,7 @@ def _check_unique_names(catalog: Catalog, problems: Problems) -> None:
     _check_sids(catalog, problems)
 
 
+@check("sids")
 def _check_sids(catalog: Catalog, problems: Problems) -> None:
     """Sids are unique within a service. One Sid may name statements of two services; in a policy
     that merges both, the later service's statement takes its `sid_prefix`, which must then be
@@ -245,6 +252,7 @@ def _check_sids(catalog: Catalog, problems: Problems) -> None:
                 problems.error(path, line, message)
 
 
+@check("services")
 def _check_services(catalog: Catalog, db_type: DbType, problems: Problems) -> None:
     known = {s.id: s for s in catalog.shared.services}
     covered: set[str] = set()

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import PurePosixPath
 
 from iam_catalog.catalog.model import TRUST, Catalog, Choice, Policy, ScopeVariable, Statement
-from iam_catalog.catalog.problems import Problems
+from iam_catalog.catalog.problems import Problems, check
 from iam_catalog.iam.documents import full_match, placeholders
 
 
@@ -23,6 +23,7 @@ def _declarations(catalog: Catalog) -> Iterator[tuple[str, tuple[Choice, ...], t
         yield db_type.path, db_type.choices, db_type.scopes
 
 
+@check("tailoring-declarations")
 def _check_declarations(catalog: Catalog, problems: Problems) -> None:
     choices: dict[str, str] = {}
     scopes: dict[str, str] = {}
@@ -56,6 +57,7 @@ def _check_declarations(catalog: Catalog, problems: Problems) -> None:
                 problems.error(path, scope.line, message)
 
 
+@check("tailoring-statement")
 def _check_statement(
     path: str,
     policy: Policy,
@@ -94,6 +96,7 @@ def _check_statement(
             problems.error(path, st.at("scope"), message)
 
 
+@check("tailoring-use")
 def check_tailoring(catalog: Catalog, problems: Problems) -> None:
     _check_declarations(catalog, problems)
     shared = catalog.shared
