@@ -118,3 +118,25 @@ def test_git_revisions_are_read_without_a_checkout(tmp_path: Path, monkeypatch: 
 def test_reviewing_page_shows_a_real_report() -> None:
     page = (Path(__file__).resolve().parents[1] / "docs" / "reviewing.md").read_text()
     assert "````markdown\n" + (DIFF / "widened-to-star" / "expected.md").read_text() + "````" in page
+
+
+def test_a_file_both_sides_share_is_read_once_and_reported_under_each_side(tmp_path: Path) -> None:
+    """diff reads a file that both sides hold once (checks.loader.FileMemo); its problems are
+    still each side's own, at each side's path."""
+    from iam_catalog.checks.loader import FileMemo, load_directory
+
+    sides = []
+    for name in ("base", "head"):
+        catalog = tmp_path / name
+        shutil.copytree(DIFF / "base", catalog)
+        alpha = catalog / "alpha.yaml"
+        alpha.write_text(alpha.read_text().replace("purpose:", "purpos:", 1))
+        sides.append(catalog)
+    memo = FileMemo()
+    first, second = (load_directory(side, memo) for side in sides)
+    assert any(str(sides[0]) in str(p) for p in first.problems)
+    assert [str(p) for p in second.problems] == [str(p) for p in load_directory(sides[1]).problems]
+    assert len(memo.read) == len(list(sides[0].glob("*.yaml")))  # the second side read nothing anew
+    out, err = io.StringIO(), io.StringIO()
+    assert cli.run(["diff", str(sides[0]), str(sides[1])], out, err) == 2
+    assert f"{sides[0]}/alpha.yaml" in err.getvalue() and f"{sides[1]}/alpha.yaml" in err.getvalue()

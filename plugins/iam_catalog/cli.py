@@ -248,7 +248,7 @@ def cmd_print_iam(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
-def _side(spec: str, folder: str, err: TextIO) -> Any:
+def _side(spec: str, folder: str, err: TextIO, memo: Any) -> Any:
     """A catalog from a folder or a git revision; None after printing why there is none."""
     from pathlib import Path
 
@@ -256,22 +256,24 @@ def _side(spec: str, folder: str, err: TextIO) -> Any:
     from iam_catalog.review.gitsource import RevisionError, read_revision
 
     if Path(spec).is_dir():
-        loaded = load_directory(Path(spec))
+        loaded = load_directory(Path(spec), memo)
     else:
         try:
             sources = read_revision(spec, folder)
         except RevisionError as exc:
             raise Usage(str(exc)) from None
-        loaded = load_sources(sources, f"{spec}:{folder}")
+        loaded = load_sources(sources, f"{spec}:{folder}", memo)
     _print_problems(loaded.errors, err)
     return None if loaded.errors else loaded.require()
 
 
 def cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from iam_catalog.checks.loader import FileMemo
     from iam_catalog.review.diff import diff
     from iam_catalog.review.report import exit_code, to_json, to_markdown
 
-    base, head = _side(args.base, args.folder, err), _side(args.head, args.folder, err)
+    memo = FileMemo()  # the two sides share most files: each is read and checked once
+    base, head = _side(args.base, args.folder, err, memo), _side(args.head, args.folder, err, memo)
     if base is None or head is None:
         return 2
     report = diff(base, head, args.base, args.head)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -43,7 +44,40 @@ class Loaded:
         return self.catalog
 
 
-def load_sources(sources: Mapping[str, bytes], where: str) -> Loaded:
+class FileMemo:
+    """What reading one file gave (its model, or the problems that stop it), by name and
+    content: `diff` reads two revisions whose files are mostly the same, and reads each once."""
+
+    def __init__(self) -> None:
+        self.read: dict[tuple[str, bytes], tuple[Shared | DbType | None, list[Problem]]] = {}
+
+
+def _read_file(name: str, data: bytes, path: str, root: dict[str, Any]) -> tuple[Shared | DbType | None, list[Problem]]:
+    """One file on its own: its model, or None; and every problem found in it."""
+    problems = Problems()
+    if not name.endswith(SUFFIX):
+        problems.error(path, 1, f"catalog files end in {SUFFIX}")
+        return None, problems.items
+    problems.check = "yaml"
+    node = parse(data, path, problems)
+    if node is None:
+        return None, problems.items
+    problems.check = "schema"
+    file_schema = root["$defs"]["shared"] if name == SHARED_FILE else root
+    checker = Checker(root, path, problems)
+    plain = checker.check(node, file_schema, "the file")
+    if problems.items:
+        # A half-read file cannot become a model; its action names can still be checked,
+        # so one run shows a misspelt key and a misspelt action together.
+        problems.check = "aws"
+        actions.check_actions_in(plain, checker.lines, path, problems)
+        return None, problems.items
+    if name == SHARED_FILE:
+        return shared_from_data(plain, checker.lines, path), problems.items
+    return db_type_from_data(plain, checker.lines, path), problems.items
+
+
+def load_sources(sources: Mapping[str, bytes], where: str, memo: FileMemo | None = None) -> Loaded:
     """Check every file and the catalog as a whole; collect every problem on the way."""
     problems = Problems()
     root = schema()
@@ -53,29 +87,20 @@ def load_sources(sources: Mapping[str, bytes], where: str) -> Loaded:
         problems.error(f"{where}/{SHARED_FILE}", 1, "missing: every catalog needs its shared file")
     for name, data in sorted(sources.items()):
         path = f"{where}/{name}"
-        problems.check = "files"
-        if not name.endswith(SUFFIX):
-            problems.error(path, 1, f"catalog files end in {SUFFIX}")
-            continue
-        problems.check = "yaml"
-        node = parse(data, path, problems)
-        if node is None:
-            continue
-        problems.check = "schema"
-        file_schema = root["$defs"]["shared"] if name == SHARED_FILE else root
-        checker = Checker(root, path, problems)
-        before = len(problems.items)
-        plain = checker.check(node, file_schema, "the file")
-        if len(problems.items) > before:
-            # A half-read file cannot become a model; its action names can still be checked,
-            # so one run shows a misspelt key and a misspelt action together.
-            problems.check = "aws"
-            actions.check_actions_in(plain, checker.lines, path, problems)
-            continue
-        if name == SHARED_FILE:
-            shared = shared_from_data(plain, checker.lines, path)
+        if memo is not None and (name, data) in memo.read:
+            # The same file read before, under another revision's path: the same answers there.
+            model, found = memo.read[(name, data)]
+            model = dataclasses.replace(model, path=path) if model is not None else None
+            found = [dataclasses.replace(p, path=path) if p.path.endswith(f"/{name}") else p for p in found]
         else:
-            types.append(db_type_from_data(plain, checker.lines, path))
+            model, found = _read_file(name, data, path, root)
+            if memo is not None:
+                memo.read[(name, data)] = (model, found)
+        problems.items.extend(found)
+        if isinstance(model, Shared):
+            shared = model
+        elif model is not None:
+            types.append(model)
     if shared is None:
         return Loaded(None, problems.sorted())
     catalog = Catalog(shared, tuple(sorted(types, key=lambda t: (t.title.casefold(), t.id))))
@@ -93,9 +118,9 @@ def load_sources(sources: Mapping[str, bytes], where: str) -> Loaded:
     return Loaded(None if has_errors else catalog, result)
 
 
-def load_directory(directory: Path) -> Loaded:
+def load_directory(directory: Path, memo: FileMemo | None = None) -> Loaded:
     try:
         sources = read_directory(directory)
     except OSError as exc:
         return Loaded(None, [Problem(str(directory), 0, f"cannot read the catalog: {exc.strerror or exc}")])
-    return load_sources(sources, str(directory))
+    return load_sources(sources, str(directory), memo)

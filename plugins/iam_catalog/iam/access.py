@@ -110,12 +110,22 @@ def atoms(
     start = tuple(_closure(p, [0]) for p in patterns)
     seen: dict[tuple[frozenset[int], ...], tuple[Symbol, ...]] = {start: ()}
     queue = deque([start])
+    # One pattern's part of a state recurs in many states of the product (its dead state in
+    # most of them): each of its steps is worked out once.
+    steps: dict[tuple[int, frozenset[int], Symbol], frozenset[int]] = {}
+
+    def step(k: int, states: frozenset[int], symbol: Symbol) -> frozenset[int]:
+        key = (k, states, symbol)
+        if key not in steps:
+            steps[key] = _step(patterns[k], states, symbol)
+        return steps[key]
+
     while queue:
         state = queue.popleft()
         text = seen[state]
         found.setdefault(tuple(len(p) in s for p, s in zip(patterns, state, strict=True)), text)
         for symbol in alphabet:
-            nxt = tuple(_step(p, s, symbol) for p, s in zip(patterns, state, strict=True))
+            nxt = tuple(step(k, s, symbol) for k, s in enumerate(state))
             if nxt not in seen:
                 if len(seen) >= MAX_STATES:
                     raise Undecidable(f"the patterns need more than {MAX_STATES} automaton states")
