@@ -81,6 +81,7 @@ class Exposure:
     overview's matrix and a part of the type page's opening line."""
 
     type: DbType
+    service: str | None  # the service's id, for a row of its table; None for the other policies
     label: str  # the service's title, or an optional or database-user policy's name
     anchor: str | None  # the section of the type page the numbers link to
     counts: dict[str, int]
@@ -102,11 +103,15 @@ def exposures(catalog: Catalog, db_type: DbType) -> tuple[list[Exposure], list[E
         ]
         if policies:
             counts = access_counts(st for p in policies for st in p.statements)
-            services.append(Exposure(db_type, service.title, _anchor(service.title), counts))
+            services.append(Exposure(db_type, service.id, service.title, _anchor(service.title), counts))
     user = db_type.database_user.title if db_type.database_user else None
     others = [
         Exposure(
-            db_type, p.title or (user if p.attach == DATABASE_USER else None) or p.id, None, access_counts(p.statements)
+            db_type,
+            None,
+            p.title or (user if p.attach == DATABASE_USER else None) or p.id,
+            None,
+            access_counts(p.statements),
         )
         for p in db_type.own_policies()
         if p.optional or p.attach == DATABASE_USER
@@ -281,6 +286,7 @@ def changes(catalog: Catalog) -> list[ChangeRow]:
 
 
 def render_overview(catalog: Catalog) -> str:
+    by_type = {t.id: exposures(catalog, t) for t in catalog.types}
     page = (
         _environment()
         .get_template("overview.md.j2")
@@ -291,9 +297,9 @@ def render_overview(catalog: Catalog) -> str:
             types=catalog.types,
             changes=changes(catalog),
             cell=_cell,
-            exposures={t.id: exposures(catalog, t) for t in catalog.types},
+            exposures=by_type,
             covered={
-                s.id: [t.id for t in catalog.types if any(e.label == s.title for e in exposures(catalog, t)[0])]
+                s.id: [t.id for t in catalog.types if any(e.service == s.id for e in by_type[t.id][0])]
                 for s in catalog.shared.services
             },
             levels=ACCESS_LEVELS,
