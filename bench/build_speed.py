@@ -21,10 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from iam_catalog.checks.loader import load_directory  # noqa: E402
-from iam_catalog.site.render import STYLESHEET, site_files  # noqa: E402
-
 from bench.sidebyside import label, medians, twenty_times, verdict  # noqa: E402
+from tests.plainsite import project_without_plugin  # noqa: E402
 from tests.synthetic import write_catalog  # noqa: E402
 
 BUDGET = 1.2
@@ -32,22 +30,12 @@ BUDGET = 1.2
 
 def prepare(workdir: Path, extra_types: int) -> tuple[Path, Path]:
     """(plugin site config, plain site config) for the catalog plus `extra_types` types."""
-    plugin_site, plain_site = workdir / "plugin", workdir / "plain"
-    for site in (plugin_site, plain_site):
-        shutil.copytree(ROOT / "docs", site / "docs")
-        shutil.copytree(ROOT / "overrides", site / "overrides")
-    write_catalog(plugin_site / "catalog", extra_types)
+    plugin_site = workdir / "plugin"
+    for name in ("docs", "overrides"):
+        shutil.copytree(ROOT / name, plugin_site / name)
+    catalog = write_catalog(plugin_site / "catalog", extra_types)
     shutil.copy(ROOT / "mkdocs.yml", plugin_site / "mkdocs.yml")
-
-    catalog = load_directory(plugin_site / "catalog").require()
-    for path, content in site_files(catalog).items():
-        target = plain_site / "docs" / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(content)
-    text = (ROOT / "mkdocs.yml").read_text().replace("  - iam-catalog:\n      catalog: catalog\n", "")
-    assert "iam-catalog:" not in text, "the plugin's entry in mkdocs.yml changed shape"
-    (plain_site / "mkdocs.yml").write_text(text + f"extra_css: [{STYLESHEET}]\n")
-    return plugin_site / "mkdocs.yml", plain_site / "mkdocs.yml"
+    return plugin_site / "mkdocs.yml", project_without_plugin(workdir / "plain", catalog)
 
 
 def measure(label: str, extra_types: int, runs: int) -> float:

@@ -6,6 +6,7 @@ block and download, and no page may call another host or log an error.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 from collections.abc import Iterator
@@ -357,12 +358,17 @@ def test_type_page_tailoring_is_print_iam_byte_for_byte(
         assert page.input_value(f"form.iam-values [data-scope={name}]") == ", ".join(values)
 
 
-def _compiled_rules(type_id: str, service: str) -> list[dict[str, Any]]:
+@functools.cache
+def _compiled() -> dict[str, Any]:
     from iam_catalog.catalog.compiled import compile_catalog
     from iam_catalog.catalog.location import bundled_dir
     from iam_catalog.checks.loader import load_directory
 
-    compiled = compile_catalog(load_directory(Path(bundled_dir())).require())
+    return compile_catalog(load_directory(Path(bundled_dir())).require())
+
+
+def _compiled_rules(type_id: str, service: str) -> list[dict[str, Any]]:
+    compiled = _compiled()
     return [r for t in compiled["types"] if t["id"] == type_id for p in t["policies"] if p["service"] == service
             for r in p["rules"]]  # fmt: skip
 

@@ -14,33 +14,15 @@ from pathlib import Path
 import pytest
 from iam_catalog import cli
 from iam_catalog.catalog.model import Catalog
-from iam_catalog.site.render import SCRIPT, STYLESHEET, page_path, site_files
+from iam_catalog.site.render import page_path, site_files
 from playwright.sync_api import Browser
 
 from .conftest import ROOT, mkdocs_build, serving
+from .plainsite import project_without_plugin, render
 
 ARTICLE = re.compile(r'<article class="md-content__inner md-typeset">(.*?)</article>', re.DOTALL)
 # "Edit this page" differs by design: the plugin links the catalog file, a plain site the page.
 EDIT = re.compile(r'<a [^>]*rel="edit"[^>]*>.*?</a>', re.DOTALL)
-
-
-def render(target: Path, *extra: str) -> str:
-    out, err = io.StringIO(), io.StringIO()
-    assert cli.run(["render", str(target), *extra], out, err) == 0, err.getvalue()
-    return err.getvalue()
-
-
-def project_without_plugin(tmp_path: Path) -> Path:
-    """This repository's docs and settings, the plugin taken out and render's files put in."""
-    shutil.copytree(ROOT / "docs", tmp_path / "docs")
-    shutil.copytree(ROOT / "overrides", tmp_path / "overrides")
-    render(tmp_path / "docs")
-    config = (ROOT / "mkdocs.yml").read_text()
-    config = re.sub(r"  - iam-catalog:\n      catalog: catalog\n", "", config)
-    assert "iam-catalog" not in config.split("plugins:")[1].split("markdown_extensions")[0]
-    config += f"extra_css: [{STYLESHEET}]\nextra_javascript: [{SCRIPT}]\n"
-    (tmp_path / "mkdocs.yml").write_text(config)
-    return tmp_path / "mkdocs.yml"
 
 
 def test_render_writes_the_plugin_files_and_nothing_else(tmp_path: Path, catalog: Catalog) -> None:

@@ -20,7 +20,9 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from typing import Any, NoReturn, TextIO
 
+    from iam_catalog.catalog.model import Catalog
     from iam_catalog.catalog.problems import Problem
+    from iam_catalog.checks.loader import FileMemo, Loaded
 
 PROG = "iam-catalog"
 
@@ -86,12 +88,17 @@ def _github(problem: Problem) -> str:
     return f"::{problem.severity} {where},title={prop(f'iam-catalog {problem.check}')}::{data(problem.message)}"
 
 
-def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def _load(args: argparse.Namespace) -> Loaded:
+    """The whole catalog, read and checked (not the cached compiled form): --catalog's or ours."""
     from pathlib import Path
 
     from iam_catalog.checks.loader import load_directory
 
-    loaded = load_directory(Path(args.catalog or bundled_dir()))
+    return load_directory(Path(args.catalog or bundled_dir()))
+
+
+def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    loaded = _load(args)
     errors = len(loaded.errors)
     warnings = len(loaded.problems) - errors
     where = args.catalog or bundled_dir()
@@ -122,10 +129,9 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from pathlib import Path
 
-    from iam_catalog.checks.loader import load_directory
     from iam_catalog.site.render import site_files
 
-    loaded = load_directory(Path(args.catalog or bundled_dir()))
+    loaded = _load(args)
     _print_problems(loaded.errors, err)
     if loaded.errors:
         return 1
@@ -248,7 +254,7 @@ def cmd_print_iam(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
-def _side(spec: str, folder: str, err: TextIO, memo: Any) -> Any:
+def _side(spec: str, folder: str, err: TextIO, memo: FileMemo) -> Catalog | None:
     """A catalog from a folder or a git revision; None after printing why there is none."""
     from pathlib import Path
 

@@ -69,7 +69,6 @@ def _read_file(name: str, data: bytes, path: str, root: dict[str, Any]) -> tuple
     if problems.items:
         # A half-read file cannot become a model; its action names can still be checked,
         # so one run shows a misspelt key and a misspelt action together.
-        problems.check = "aws"
         actions.check_actions_in(plain, checker.lines, path, problems)
         return None, problems.items
     if name == SHARED_FILE:
@@ -104,14 +103,10 @@ def load_sources(sources: Mapping[str, bytes], where: str, memo: FileMemo | None
     if shared is None:
         return Loaded(None, problems.sorted())
     catalog = Catalog(shared, tuple(sorted(types, key=lambda t: (t.title.casefold(), t.id))))
-    problems.check = "rules"
     rules.check_catalog(catalog, problems)
-    problems.check = "tailoring"
     tailoring.check_tailoring(catalog, problems)
     if not problems.errors:  # sizes of a broken catalog would mean nothing
-        problems.check = "quotas"
         quotas.check_catalog(catalog, problems)
-    problems.check = "aws"
     actions.check_catalog(catalog, problems)
     result = problems.sorted()
     has_errors = any(p.severity == "error" for p in result)

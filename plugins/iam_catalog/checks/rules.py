@@ -282,6 +282,7 @@ def _name(path: str) -> str:
     return PurePosixPath(path).name
 
 
+@check("rules")  # the shared file's own rules; each check it calls has its own code
 def check_catalog(catalog: Catalog, problems: Problems) -> None:
     shared = catalog.shared
     for step in shared.steps:
