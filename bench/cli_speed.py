@@ -27,7 +27,7 @@ import iam_catalog
 from iam_catalog.cache import RACY_NS
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.sidebyside import label, medians, twenty_times, verdict
+from bench.sidebyside import label, medians, report, twenty_times
 from tests.synthetic import write_catalog
 
 
@@ -44,12 +44,8 @@ def measure(label: str, extra_types: int, budget: float, runs: int) -> bool:
         types = ",".join(t["id"] for t in json.loads(listing.stdout))
         print_iam = [command, "print-iam", *catalog, "--types", types, "--optional", "--account", "123456789012"]
         cli, python = medians(print_iam, [sys.executable, "-c", "pass"], runs, env)
-    ratio = cli / python
-    print(
-        f"{label:<24} print-iam {cli * 1000:6.1f} ms   python -c pass {python * 1000:6.1f} ms   "
-        f"{verdict(ratio, budget, runs)}"
-    )
-    return ratio <= budget
+    what = f"{label:<24} print-iam {cli * 1000:6.1f} ms   python -c pass {python * 1000:6.1f} ms "
+    return report(what, cli / python, budget, runs)
 
 
 def main() -> int:

@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.sidebyside import label, medians, twenty_times, verdict
+from bench.sidebyside import label, medians, report, twenty_times
 from tests.synthetic import write_catalog
 
 BUDGET = 2.5
@@ -55,12 +55,8 @@ def measure(label: str, extra_types: int, runs: int) -> bool:
         validate = [command, "validate", "--catalog", str(catalog)]
         subprocess.run(diff, cwd=repo, check=True, capture_output=True, env=env)
         took_diff, took_validate = medians(["sh", "-c", f"cd {repo} && {' '.join(diff)}"], validate, runs, env)
-    ratio = took_diff / took_validate
-    print(
-        f"{label:<24} {changed:3d} types edited  diff {took_diff:5.2f} s  validate {took_validate:5.2f} s  "
-        f"{verdict(ratio, BUDGET, runs)}"
-    )
-    return ratio <= BUDGET
+    what = f"{label:<24} {changed:3d} types edited  diff {took_diff:5.2f} s  validate {took_validate:5.2f} s"
+    return report(what, took_diff / took_validate, BUDGET, runs)
 
 
 def main() -> int:

@@ -25,8 +25,11 @@ def medians(first: list[str], second: list[str], runs: int, env: dict[str, str])
     return statistics.median(times[0]), statistics.median(times[1])
 
 
-def verdict(ratio: float, budget: float, runs: int) -> str:
-    return f"ratio {ratio:4.2f}  ({'within' if ratio <= budget else 'OVER'} the {budget} budget, median of {runs})"
+def report(what: str, ratio: float, budget: float, runs: int) -> bool:
+    """Print one measurement with its ratio and whether it is within budget; return that."""
+    within = ratio <= budget
+    print(f"{what}  ratio {ratio:4.2f}  ({'within' if within else 'OVER'} the {budget} budget, median of {runs})")
+    return within
 
 
 def real_types() -> int:
