@@ -6,28 +6,11 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import PurePosixPath
 
-from iam_catalog.catalog.model import SERVICE, TRUST, Catalog, DbType, Policy, Statement
+from iam_catalog.catalog import prose
+from iam_catalog.catalog.model import SERVICE, TRUST, Catalog, Choice, DbType, Policy, ScopeVariable, Statement
 from iam_catalog.catalog.problems import Problems, check
 from iam_catalog.iam.documents import placeholders
 from iam_catalog.iam.patterns import covers
-
-_CODE_BLOCK = re.compile(r"^( *)(```|~~~).*?^\1\2", re.MULTILINE | re.DOTALL)
-_CODE_SPAN = re.compile(r"(`+).+?\1", re.DOTALL)
-_AUTOLINK = re.compile(r"<(https?|mailto):[^<>\s]+>")
-_HTML = re.compile(r"<\s*[A-Za-z!/?]")
-_LINK_TARGET = re.compile(r"\]\(\s*<?([^)\s>]*)")
-_SAFE_TARGET = re.compile(r"(https?://|mailto:|#|\.{0,2}/|[A-Za-z0-9_.-]+(/|\.md|#|$))")
-
-
-def prose_problems(text: str) -> Iterator[str]:
-    """Why a piece of catalog Markdown may not reach a page as written."""
-    bare = _CODE_SPAN.sub("", _CODE_BLOCK.sub("", text))
-    if _HTML.search(_AUTOLINK.sub("", bare)):
-        yield "raw HTML is not allowed in catalog prose: write Markdown, or put code in backticks"
-    for target in _LINK_TARGET.findall(bare):
-        if target and not _SAFE_TARGET.match(target):
-            scheme = target.split(":", 1)[0]
-            yield f"link with scheme '{scheme}:' is not allowed: use an http(s), mailto or relative link"
 
 
 def _statements(policies: Iterable[Policy]) -> Iterator[tuple[Policy, Statement]]:
@@ -106,14 +89,36 @@ def _check_covered(path: str, policy: Policy, problems: Problems) -> None:
 
 
 @check("prose")
-def _check_prose(path: str, line: int, text: str | None, declared: set[str], problems: Problems) -> None:
+def _check_prose(
+    path: str,
+    line: int,
+    text: str | None,
+    declared: set[str] | None,
+    problems: Problems,
+    *,
+    pages: frozenset[str],
+    inline: bool = False,
+) -> None:
+    """Prose in the Markdown subset of `catalog/prose.py`, the rule the pages are rendered by;
+    `inline`: one paragraph, in a table cell or a label."""
     if not text:
         return
-    for message in prose_problems(text):
+    for message in dict.fromkeys(prose.problems(text, pages=pages, inline=inline)):
         problems.error(path, line, message)
+    if declared is None:
+        return
     for name in placeholders(text):
         if name not in declared:
             problems.error(path, line, f"placeholder ${{{name}}} is not a declared variable")
+
+
+def _check_labels(path: str, choices: Iterable[Choice], scopes: Iterable[ScopeVariable], problems: Problems) -> None:
+    """Choices and scope variables, shown as one line of prose on the pages and in the builder."""
+    for choice in choices:
+        for text in (choice.label, choice.when):
+            _check_prose(path, choice.line, text, None, problems, pages=frozenset(), inline=True)
+    for scope in scopes:
+        _check_prose(path, scope.line, scope.label, None, problems, pages=frozenset(), inline=True)
 
 
 @check("type")
@@ -133,25 +138,31 @@ def _check_type(catalog: Catalog, db_type: DbType, problems: Problems) -> None:
         if policy.id in seen_ids:
             problems.error(path, policy.at("id"), f"policy id '{policy.id}' is used twice in this type")
         seen_ids.setdefault(policy.id, policy.line)
+    pages = prose.pages_of(t.id for t in catalog.types)
     for policy in db_type.own_policies():
         _check_policy_shape(path, policy, problems)
         _check_covered(path, policy, problems)
+        _check_prose(path, policy.at("title"), policy.title, declared, problems, pages=pages, inline=True)
         for field in ("intro", "notes"):
-            _check_prose(path, policy.at(field), getattr(policy, field), declared, problems)
+            _check_prose(path, policy.at(field), getattr(policy, field), declared, problems, pages=pages)
         for st in policy.statements:
-            _check_prose(path, st.at("purpose"), st.purpose, declared, problems)
-            _check_prose(path, st.at("change"), st.change.note if st.change else None, declared, problems)
+            _check_prose(path, st.at("purpose"), st.purpose, declared, problems, pages=pages, inline=True)
+            note = st.change.note if st.change else None
+            _check_prose(path, st.at("change"), note, declared, problems, pages=pages, inline=True)
             for name in _undeclared(_statement_texts(st), declared, used):
                 problems.error(path, st.line, f"placeholder ${{{name}}} is not a declared variable")
             used.update(name for template in st.scope for name in placeholders(template))  # checked in tailoring
-    _check_prose(path, db_type.at("intro"), db_type.intro, declared, problems)
+    _check_prose(path, db_type.at("summary"), db_type.summary, declared, problems, pages=pages, inline=True)
+    _check_prose(path, db_type.at("intro"), db_type.intro, declared, problems, pages=pages)
     for _, note in db_type.unsupported:
-        _check_prose(path, db_type.at("unsupported"), note, declared, problems)
+        _check_prose(path, db_type.at("unsupported"), note, declared, problems, pages=pages)
     _check_services(catalog, db_type, problems)
-    _check_prose(path, db_type.at("change"), db_type.change.note if db_type.change else None, declared, problems)
+    note = db_type.change.note if db_type.change else None
+    _check_prose(path, db_type.at("change"), note, declared, problems, pages=pages, inline=True)
+    _check_labels(path, db_type.choices, db_type.scopes, problems)
     user = db_type.database_user
     if user:
-        _check_prose(path, user.at("intro"), user.intro, declared, problems)
+        _check_prose(path, user.at("intro"), user.intro, declared, problems, pages=pages)
         for step in db_type.steps(catalog.shared):
             texts = (
                 step.title,
@@ -285,14 +296,19 @@ def _name(path: str) -> str:
 @check("rules")  # the shared file's own rules; each check it calls has its own code
 def check_catalog(catalog: Catalog, problems: Problems) -> None:
     shared = catalog.shared
+    pages = prose.pages_of(t.id for t in catalog.types)
     for step in shared.steps:
+        # Placeholders of the steps are checked for each type that shows them (`_check_type`).
         for policy in step.policies():
             _check_policy_shape(shared.path, policy, problems)
-        for alternative in step.alternatives:
-            for message in prose_problems(alternative.intro or ""):
-                problems.error(shared.path, alternative.policy.line, message)
-    for message in prose_problems(shared.overview):
-        problems.error(shared.path, shared.at("overview"), message)
+        _check_prose(shared.path, step.line, step.title, None, problems, pages=pages, inline=True)
+        for text in (step.intro, step.notes, *(a.intro for a in step.alternatives)):
+            _check_prose(shared.path, step.line, text, None, problems, pages=pages)
+    _check_prose(shared.path, shared.at("overview"), shared.overview, None, problems, pages=pages)
+    _check_prose(shared.path, shared.at("assume_role"), shared.assume_role_intro, None, problems, pages=pages)
+    for service in shared.services:
+        _check_prose(shared.path, service.line, service.summary, None, problems, pages=pages, inline=True)
+    _check_labels(shared.path, shared.choices, shared.scopes, problems)
     names = {v.name for v in shared.variables}
     for service in shared.services:
         if service.identity not in names:

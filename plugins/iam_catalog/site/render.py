@@ -10,6 +10,8 @@ import hashlib
 import html
 import json
 import re
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -17,12 +19,15 @@ from posixpath import relpath
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from iam_catalog.aws.context import ACCESS_LEVELS, CHANGING, access_counts, action_notes, scope_hint
+from iam_catalog.catalog import prose as prose_rule
 from iam_catalog.catalog.compiled import choice_data, compile_catalog, rule, scope_data, variable_data
 from iam_catalog.catalog.model import DATABASE_USER, SERVICE, Catalog, Change, Choice, DbType, Policy, Step
 from iam_catalog.catalog.policy import policy_document, statement_template
 from iam_catalog.iam.documents import document, dumps, fill_one
+from iam_catalog.site.escape import code, fence, inline_html, link, markdown_text
 
 REFERENCE = "reference"
 POLICIES = "policies"
@@ -88,8 +93,9 @@ class Exposure:
 
 
 def _anchor(title: str) -> str:
-    """The id Markdown's table of contents gives a plain heading."""
-    return "-".join(title.lower().split())
+    """The id Python-Markdown's table of contents gives a heading of plain text."""
+    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    return re.sub(r"[-\s]+", "-", re.sub(r"[^\w\s-]", "", ascii_text).strip().lower())
 
 
 def exposures(catalog: Catalog, db_type: DbType) -> tuple[list[Exposure], list[Exposure]]:
@@ -161,33 +167,83 @@ def downloads(catalog: Catalog, db_type: DbType) -> dict[str, Download]:
 
 
 def _cell(text: str) -> str:
-    return " ".join(text.split()).replace("|", "\\|")
+    """Text for one table cell, on one line; Markup stays Markup (prose has no `|`, by its rule)."""
+    joined = " ".join(text.split())
+    return Markup(joined) if isinstance(text, Markup) else joined
+
+
+class UnsafeProse(ValueError):
+    """Prose outside the subset reached a page: `validate` refuses it, so this is a bypass."""
+
+
+def _escaped(value: object) -> Markup:
+    # The engine's finalize: every value a template prints is escaped unless it is already
+    # Markup, which only escape.py and `prose` make. A template cannot forget it.
+    return value if isinstance(value, Markup) else markdown_text(str(value))
+
+
+def _prose(catalog: Catalog, defaults: dict[str, str]) -> Callable[..., Markup]:
+    pages = prose_rule.pages_of(t.id for t in catalog.types)
+
+    def prose(text: str, inline: bool = False) -> Markup:
+        filled = fill_one(text, defaults).strip()
+        found = list(prose_rule.problems(filled, pages=pages, inline=inline))
+        if found:
+            raise UnsafeProse(f"catalog prose outside the Markdown subset ({'; '.join(found)}): {filled[:80]!r}")
+        return Markup(filled)
+
+    return prose
+
+
+def _counted(counts: dict[str, int]) -> Markup:
+    """Counts of actions by access level, the levels that change something in bold."""
+    parts = [
+        Markup("**{} {}**" if level in CHANGING else "{} {}").format(counts[level], level)
+        for level in ACCESS_LEVELS
+        if counts.get(level)
+    ]
+    return Markup(", ").join(parts) if parts else Markup("no actions")
+
+
+def _level_cell(count: int, level: str, href: str) -> Markup:
+    if not count:
+        return Markup("\u2013")  # an en dash: none
+    linked = link(str(count), href)
+    return Markup("**{}**").format(linked) if level in CHANGING else linked
+
+
+def _download_button(download: Download) -> Markup:
+    label = Markup(":material-download: Download ") + code(download.name)
+    attributes = Markup('{{ .md-button .iam-download download="{}" data-policy="{}" }}').format(
+        download.filename, download.key
+    )
+    return link(label, download.href) + attributes
 
 
 @cache
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("iam_catalog.site", "templates"),
-        autoescape=False,  # the output is Markdown; prose is checked for raw HTML when loaded
+        autoescape=True,
+        finalize=_escaped,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["code"] = lambda text: f"`{text}`"
+    env.filters["code"] = code
     env.filters["scope_hint"] = scope_hint
     env.filters["lower_first"] = lambda text: text[:1].lower() + text[1:]
-    env.filters["inline_code"] = _inline_code
-    env.filters["attr"] = lambda text: html.escape(text, quote=True)
+    env.filters["inline_html"] = inline_html
+    env.globals.update(
+        counted=_counted,
+        level_cell=_level_cell,
+        link=link,
+        fence=fence,
+        download_button=_download_button,
+        heading=lambda level: Markup("#" * level),
+    )
     return env
-
-
-_CODE_SPAN = re.compile(r"`([^`]+)`")
-
-
-def _inline_code(text: str) -> str:
-    """One line of catalog Markdown for raw HTML, where Markdown is not read: its code spans."""
-    return _CODE_SPAN.sub(lambda m: f"<code>{m.group(1)}</code>", html.escape(text))
 
 
 def _tidy(markdown: str) -> str:
@@ -205,10 +261,10 @@ def _tidy(markdown: str) -> str:
     return "\n".join(out).strip() + "\n"
 
 
-def _attribute_json(data: Any) -> str:
+def _attribute_json(data: Any) -> Markup:
     # An attribute, not a <script>: Material's instant navigation re-runs the scripts of a
-    # new page as JavaScript, whatever their type.
-    return html.escape(json.dumps(data, separators=(",", ":")), quote=True)
+    # new page as JavaScript, whatever their type. Escaped, no `<` or quote can end it.
+    return Markup(html.escape(json.dumps(data, separators=(",", ":")), quote=True))
 
 
 def page_data(catalog: Catalog, db_type: DbType) -> dict[str, Any]:
@@ -251,15 +307,14 @@ def render_type(catalog: Catalog, db_type: DbType, rendered: dict[str, Download]
             downloads=rendered if rendered is not None else downloads(catalog, db_type),
             steps=db_type.steps(catalog.shared),
             assume_role_intro=catalog.shared.assume_role_intro,
-            fill=lambda text: fill_one(text, defaults),
+            prose=_prose(catalog, defaults),
+            text=lambda text: fill_one(text, defaults),
             tailoring_of=lambda policy: tailoring(catalog, db_type, policy),
             exposure=exposures(catalog, db_type),
-            levels=ACCESS_LEVELS,
-            changing=CHANGING,
             cell=_cell,
             notes=action_notes,
             tabs=tabs,
-            values_form=form.strip(),
+            values_form=Markup(form.strip()),  # rendered by the same escaping engine
             page_data=_attribute_json(page_data(catalog, db_type)),
         )
     )
@@ -287,13 +342,15 @@ def changes(catalog: Catalog) -> list[ChangeRow]:
 
 def render_overview(catalog: Catalog) -> str:
     by_type = {t.id: exposures(catalog, t) for t in catalog.types}
+    roles = {v.name: v.default for v in catalog.shared.variables}
     page = (
         _environment()
         .get_template("overview.md.j2")
         .render(
             overview=catalog.shared.overview,
+            prose=_prose(catalog, roles),
             services=catalog.shared.services,
-            roles={v.name: v.default for v in catalog.shared.variables},
+            roles=roles,
             types=catalog.types,
             changes=changes(catalog),
             cell=_cell,
@@ -303,7 +360,6 @@ def render_overview(catalog: Catalog) -> str:
                 for s in catalog.shared.services
             },
             levels=ACCESS_LEVELS,
-            changing=CHANGING,
         )
     )
     return _tidy(page)
