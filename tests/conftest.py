@@ -12,7 +12,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 from iam_catalog.catalog.location import bundled_dir
@@ -96,9 +96,48 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield origin
 
 
+# Every page carries a Content-Security-Policy (site/csp.py). Chromium reports a refusal to the
+# page as a `securitypolicyviolation` event; every context the tests open logs it, and a test
+# during which one was logged fails, whatever it was testing.
+CSP_VIOLATIONS: list[str] = []
+_REPORT_VIOLATIONS = """document.addEventListener("securitypolicyviolation", (e) =>
+  console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI} ${e.sample}`));"""
+
+
+def _is_violation(text: str) -> bool:
+    return "CSP violation" in text or "Content Security Policy" in text
+
+
+class _WatchedBrowser:
+    """A Browser whose every context records Content-Security-Policy violations."""
+
+    def __init__(self, browser: Browser) -> None:
+        self._browser = browser
+
+    def new_context(self, **options: Any) -> Any:
+        context = self._browser.new_context(**options)
+        context.add_init_script(_REPORT_VIOLATIONS)
+        context.on("console", lambda m: CSP_VIOLATIONS.append(m.text) if _is_violation(m.text) else None)
+        return context
+
+    def new_page(self, **options: Any) -> Any:
+        return self.new_context(**options).new_page()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._browser, name)
+
+
+@pytest.fixture(autouse=True)
+def _no_csp_violation() -> Iterator[None]:
+    CSP_VIOLATIONS.clear()
+    yield
+    assert CSP_VIOLATIONS == [], "Content-Security-Policy violations"
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
-    """Debian's Chromium, driven by Playwright (whose own browser download does not work here)."""
+    """Debian's Chromium, driven by Playwright (whose own browser download does not work here);
+    every context it opens records Content-Security-Policy violations."""
     if not CHROMIUM.exists():
         if os.environ.get("CI"):
             raise RuntimeError("CI must install Debian's chromium for the browser tests (.ci/run does)")
@@ -109,5 +148,5 @@ def browser() -> Iterator[Browser]:
         args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                 "--disable-sync", "--no-first-run"]  # fmt: skip
         chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=args)
-        yield chromium
+        yield cast("Browser", _WatchedBrowser(chromium))
         chromium.close()

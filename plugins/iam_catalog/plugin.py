@@ -16,7 +16,9 @@ from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 
 from iam_catalog.checks.loader import load_directory
+from iam_catalog.site.csp import with_policy
 from iam_catalog.site.render import SCRIPT, STYLESHEET, page_sources, site_files
+from iam_catalog.site.sanitize import sanitize
 
 log = get_plugin_logger(__name__)
 
@@ -68,6 +70,17 @@ class IamCatalogPlugin(BasePlugin[IamCatalogConfig]):  # type: ignore[no-untyped
             generated.edit_uri = os.path.relpath(source, config.docs_dir).replace(os.sep, "/") if source else None
             files.append(generated)
         return files
+
+    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        # Generated pages carry catalog text: whatever Markdown made of it, the allowlist decides.
+        return sanitize(html) if page.file.src_uri in self.files else html
+
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        return with_policy(output, page.content or "")
+
+    def on_post_template(self, output_content: str, *, template_name: str, config: MkDocsConfig) -> str:
+        # Static templates such as 404.html: pages too, with no content of a page's own.
+        return with_policy(output_content) if template_name.endswith(".html") else output_content
 
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
         # mkdocs orders pages by file name ("rds-proxy" before "rds"); readers scan titles, and

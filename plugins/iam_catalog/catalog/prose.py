@@ -37,6 +37,7 @@ _FENCE_LIKE = re.compile(r"\s*(```|~~~)")
 _LIST_ITEM = re.compile(r"(?:[-*]|[0-9]{1,9}\.) (?=\S)")
 _PLACEHOLDER = re.compile(r"\$\{[A-Za-z][A-Za-z0-9]*\}")
 _LINK = re.compile(r"\[([^\[\]\n]*)\]\(([^()\s]*)\)")
+_BRACKET = "a '[' must open a link written on one line, [text](https://...): put other brackets in backticks"
 _LAX_LINK = re.compile(r"\[[^\[\]\n]*\]\(([^\s)]*)")
 _AUTOLINK = re.compile(r"<((?:https?://|mailto:)[^\s<>\"'\\]+)>")
 _REFERENCE = re.compile(r"&(?:#[0-9]+|#[xX][0-9A-Fa-f]+|[A-Za-z][A-Za-z0-9]*);")
@@ -102,7 +103,7 @@ def _inline(line: str, pages: Collection[str] | None, inline: bool) -> Iterator[
                 if lax and ":" in lax[1] and not _URL.match(lax[1]):
                     yield from _target(lax[1], pages)  # names the scheme at fault
                 else:
-                    yield "a '[' must open a link written on one line, [text](https://...): put other brackets in backticks"
+                    yield _BRACKET
                 return
             yield from _inline(m[1], pages, inline)
             yield from _target(m[2], pages)
