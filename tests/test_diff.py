@@ -110,7 +110,9 @@ def test_git_revisions_are_read_without_a_checkout(tmp_path: Path, monkeypatch: 
     code, out, _ = run("diff", "HEAD~1", "HEAD", "--fail-on", "broadening")
     expected = (DIFF / "added-action" / "expected.md").read_text()
     assert code == 1
-    assert out == expected.replace("`before` → `after`", "`HEAD~1` → `HEAD`")
+    assert out == expected.replace(
+        "<code>before</code> → <code>after</code>", "<code>HEAD\\~1</code> → <code>HEAD</code>"
+    )
     code, _, err = run("diff", "no-such-rev", "HEAD")
     assert code == 2 and "'no-such-rev' is neither a catalog folder nor a git revision" in err
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 
 from iam_catalog.review.diff import AccessChange, Report, StatementChange, TextChange, access_levels, summary
 
@@ -39,8 +40,22 @@ def _counts(report: Report) -> str:
     return " · ".join(parts)
 
 
+_PUNCTUATION = re.compile(r"[!-/:-@\[-`{-~]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def gfm(text: str) -> str:
+    """Catalog text as literal text in GitHub's Markdown, on one line: CommonMark lets a
+    backslash escape any ASCII punctuation, so no character can open a code span, a comment,
+    a link, a heading or a table cell."""
+    visible = _CONTROL.sub("\ufffd", " ".join(text.split()))
+    return _PUNCTUATION.sub(lambda m: "\\" + m[0], visible)
+
+
 def _code(text: str) -> str:
-    return f"`{text}`" if text else ""
+    # An element rather than backticks: its text is escaped like any other, so a backtick or a
+    # pipe in it is only a character.
+    return f"<code>{gfm(text)}</code>" if text else ""
 
 
 def _rows(policy: str, st: StatementChange, levels: dict[str, str]) -> list[str]:
@@ -51,18 +66,24 @@ def _rows(policy: str, st: StatementChange, levels: dict[str, str]) -> list[str]
     if st.renamed_from:
         rows.append(f"| ~ | {_code(policy)} | {name} | renamed from {_code(st.renamed_from)} | |")
     for sign, actions in (("+", st.actions_added), ("-", st.actions_removed)):
-        rows += [f"| {sign} | {_code(policy)} | {name} | action {_code(a)} | {levels.get(a, '')} |" for a in actions]
+        rows += [
+            f"| {sign} | {_code(policy)} | {name} | action {_code(a)} | {gfm(levels.get(a, ''))} |" for a in actions
+        ]
     for sign, resources in (("+", st.resources_added), ("-", st.resources_removed)):
         rows += [f"| {sign} | {_code(policy)} | {name} | resource {_code(r)} | |" for r in resources]
-    rows += [f"| ~ | {_code(policy)} | {name} | {t.field} changed | |" for t in st.text]
+    rows += [f"| ~ | {_code(policy)} | {name} | {gfm(t.field)} changed | |" for t in st.text]
     return rows
 
 
 def _detail(where: str, change: TextChange) -> list[str]:
     def show(text: str | None) -> str:
-        return "(none)" if text is None else " ".join(text.split())
+        return "(none)" if text is None else gfm(text)
 
-    return [f"- **{where}{change.field}**", f"  - before: {show(change.before)}", f"  - after: {show(change.after)}"]
+    return [
+        f"- **{gfm(where + change.field)}**",
+        f"  - before: {show(change.before)}",
+        f"  - after: {show(change.after)}",
+    ]
 
 
 def _plural(n: int, noun: str) -> str:
@@ -83,9 +104,9 @@ def _access_table(changes: list[AccessChange], levels: dict[str, str], allowed_b
         by = ", ".join(_code(s) for s in c.statements)
         if c.unproven:
             doubt = "cannot prove no new access" if c.direction == "broadening" else "cannot prove"
-            by = f"{by} ({doubt}: {c.unproven})".lstrip()
-        cells = [_code(c.type), _code(c.policy), *([c.principal or ""] if trust else []), _code(c.action),
-                 levels.get(c.action, ""), _code(c.resource or "")]  # fmt: skip
+            by = f"{by} ({doubt}: {gfm(c.unproven)})".lstrip()
+        cells = [_code(c.type), _code(c.policy), *([gfm(c.principal or "")] if trust else []), _code(c.action),
+                 gfm(levels.get(c.action, "")), _code(c.resource or "")]  # fmt: skip
         cells += [*([_conditions(c.conditions)] if conditional else []), by]
         lines.append("| " + " | ".join(cells) + " |")
     return [*lines, ""]
@@ -123,15 +144,15 @@ def to_markdown(report: Report) -> str:
     lines += access_sections(report.broadening, report.narrowing, levels)
     details: list[str] = []
     for t in report.types:
-        lines += [f"#### {_code(t.id)} {t.title}: {t.status}", ""]
+        lines += [f"#### {_code(t.id)} {gfm(t.title)}: {t.status}", ""]
         rows = [row for p in t.policies for st in p.statements for row in _rows(p.id, st, levels)]
         rows += [
             f"| {'+' if p.status == 'added' else '-'} | {_code(p.id)} | | policy {p.status} | |"
             for p in t.policies
             if p.status != "changed"
         ]
-        rows += [f"| ~ | {_code(p.id)} | | {c.field} changed | |" for p in t.policies for c in p.text]
-        rows += [f"| ~ | | | {c.field} changed | |" for c in t.text]
+        rows += [f"| ~ | {_code(p.id)} | | {gfm(c.field)} changed | |" for p in t.policies for c in p.text]
+        rows += [f"| ~ | | | {gfm(c.field)} changed | |" for c in t.text]
         if rows:
             lines += ["| | Policy | Statement | Change | Access level |", "| --- | --- | --- | --- | --- |", *rows, ""]
         details += [line for c in t.text for line in _detail(f"{t.id}: ", c)]
