@@ -197,20 +197,28 @@ def test_large_catalog_warns_and_splits_exactly(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--types", "rds,mongo"], "unknown database type 'mongo'; valid types: documentdb, docdb,"),
-        (["--types", "rds", "--account", "12345"], "--account '12345' is not valid: expected 12 digits"),
+        (["--types", "rds,mongo"], 'unknown database type "mongo"; valid types: documentdb, docdb,'),
+        (["--types", "rds", "--account", "12345"], '--account "12345" is not valid: expected 12 digits'),
         (["--types", "rds", "--partition", "aws-mars"], "expected one of aws, aws-cn, aws-us-gov"),
-        (["--types", "rds", "--var", "Region"], "argument --var: 'Region' is not NAME=VALUE"),
-        (["--types", "rds", "--var", "Nope=1"], "--var Nope: no such variable for these types"),
+        (["--types", "rds", "--var", "Region"], 'argument --var: "Region" is not NAME=VALUE'),
+        (["--types", "rds", "--var", "Nope=1"], '--var "Nope": no such variable for these types'),
         (["--types", "rds", "--role", "a", "--user", "b"], "argument --user: not allowed with argument --role"),
         (["--types", "rds", "--catalog", "/nonexistent"], "/nonexistent: cannot read the catalog: no such folder"),
         (["--types", "rds", "--role", "arn:aws:iam::123456789012:user/u"], "is not the ARN of an IAM role"),
-        (["--types", "rds", "--without", "nope"], "--without nope: not a choice for these types; choices: "),
-        (["--types", "rds", "--without", "session-tags"], "--without session-tags: not a choice for these types"),
-        (["--types", "rds", "--scope", "MemoryDBUser=a"], "--scope MemoryDBUser: no such scope variable for these"),
-        (["--types", "rds", "--scope", "DbUserName=a b"], "--scope DbUserName 'a b' is not valid: expected a database"),
-        (["--types", "rds", "--scope", "DbUserName"], "argument --scope: 'DbUserName' is not NAME=VALUE"),
+        (["--types", "rds", "--without", "nope"], '--without "nope": not a choice for these types; choices: '),
+        (["--types", "rds", "--without", "session-tags"], '--without "session-tags": not a choice for these types'),
+        (["--types", "rds", "--scope", "MemoryDBUser=a"], '--scope "MemoryDBUser": no such scope variable for these'),
+        (["--types", "rds", "--scope", "DbUserName=a b"], '--scope DbUserName "a b" is not valid: expected a database'),
+        (["--types", "rds", "--scope", "DbUserName"], 'argument --scope: "DbUserName" is not NAME=VALUE'),
         (["--types", "keyspaces", "--without", "assume-role"], "--without leaves out every statement of these types"),
+        # A value is shown escaped, on one line: no newline, terminal escape or bidi control gets through.
+        (["--types", "rds", "--account", "1\n\x1b[31m\u202e"], '--account "1\\n\\u001b[31m\\u202e" is not valid'),
+        (["--types", "rds", "--user", "a b"], '--user "a b" is not valid: expected an IAM user name'),
+        (["--types", "rds", "--user", "a\nb"], '--user "a\\nb" is not valid'),
+        # Values that no variable's rule admits never reach an output.
+        (["--types", "elasticache-managed-users", "--var", "KmsKeyId={{resolve:ssm:k}}"], "{{resolve:ssm:k}}\" is not"),
+        (["--types", "redshift-serverless", "--var", "WorkgroupId=a\"b"], '--var WorkgroupId "a\\"b" is not valid'),
+        (["--types", "elasticache-managed-users", "--var", "SecretPrefix=x}}"], "expected a Secrets Manager"),
     ],
 )
 def test_bad_input_is_one_clear_line(argv: list[str], message: str) -> None:
@@ -225,7 +233,7 @@ def test_installed_command_never_shows_a_traceback(tmp_path: Path) -> None:
     command = [str(Path(sys.executable).parent / "iam-catalog"), "print-iam", "--types", "x"]
     result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     assert result.returncode == 2
-    assert result.stderr.startswith("iam-catalog: error: unknown database type 'x'")
+    assert result.stderr.startswith("iam-catalog: error: unknown database type \"x\"")
     assert "Traceback" not in result.stderr
 
 

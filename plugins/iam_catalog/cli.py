@@ -183,7 +183,7 @@ def cmd_list_types(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _var(text: str) -> tuple[str, str]:
     name, sep, value = text.partition("=")
     if not sep or not name or not value:
-        raise argparse.ArgumentTypeError(f"'{text}' is not NAME=VALUE")
+        raise argparse.ArgumentTypeError(f"{json.dumps(text)} is not NAME=VALUE")
     return name, value
 
 
@@ -230,9 +230,10 @@ def cmd_print_iam(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         result = answer(compiled, request)
         documents = split_document(result.document) if args.split else [result.document]
+        text = FORMATS[args.format](documents, result.identity, result.services)
     except RequestError as exc:
         raise Usage(str(exc)) from None
-    print(FORMATS[args.format](documents, result.identity, result.services), end="", file=out)
+    print(text, end="", file=out)
 
     # Everything below is for the person at the terminal; stdout stays a clean document.
     for name in result.unfilled:

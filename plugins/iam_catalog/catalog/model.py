@@ -16,6 +16,8 @@ StringMap = tuple[tuple[str, Strings], ...]
 # Policies attached to the Database Service's own identity; print-iam merges these.
 SERVICE = "service"
 TRUST = "trust"
+# The option of the variable whose rule checks `print-iam --user`: no policy names the user.
+USER_OPTION = "user"
 DATABASE_USER = "database-user"  # the policy of a role that Teleport users connect as
 
 

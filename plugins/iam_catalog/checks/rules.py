@@ -7,9 +7,20 @@ from collections.abc import Iterable, Iterator
 from pathlib import PurePosixPath
 
 from iam_catalog.catalog import prose
-from iam_catalog.catalog.model import SERVICE, TRUST, Catalog, Choice, DbType, Policy, ScopeVariable, Statement
+from iam_catalog.catalog.model import (
+    SERVICE,
+    TRUST,
+    USER_OPTION,
+    Catalog,
+    Choice,
+    DbType,
+    Policy,
+    ScopeVariable,
+    Statement,
+    Variable,
+)
 from iam_catalog.catalog.problems import Problems, check
-from iam_catalog.iam.documents import placeholders
+from iam_catalog.iam.documents import full_match, placeholders
 from iam_catalog.iam.patterns import covers
 
 
@@ -190,12 +201,35 @@ def _check_variables(catalog: Catalog, problems: Problems) -> None:
             if var.option and setters.setdefault(var.option, var.name) != var.name:
                 message = f"option {var.option} already sets variable {setters[var.option]}, not {var.name}"
                 problems.error(owner_path, var.line, message)
-            if var.pattern is None:
-                continue
-            try:
-                re.compile(var.pattern)
-            except re.error as exc:
-                problems.error(owner_path, var.line, f"pattern of {var.name} is not a regular expression: {exc}")
+            _check_value_rule(owner_path, var, problems)
+    if USER_OPTION not in setters:
+        message = f"no variable has option: {USER_OPTION}, the rule print-iam --user checks an IAM user's name by"
+        problems.error(catalog.shared.path, catalog.shared.at("variables"), message)
+
+
+# What an example default, which print-iam never prints, may be: it names what goes there.
+_EXAMPLE_DEFAULT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+
+
+def _check_value_rule(path: str, var: Variable, problems: Problems) -> None:
+    """Every value a reader gives is checked against the variable's pattern or choices, and so
+    is a default that print-iam prints; an example default is a plain word."""
+    if var.pattern is None and not var.choices:
+        message = f"variable {var.name} needs a pattern (or choices): every value given for it is checked against one"
+        problems.error(path, var.line, message)
+        return
+    if var.pattern is not None:
+        try:
+            re.compile(var.pattern)
+        except re.error as exc:
+            problems.error(path, var.line, f"pattern of {var.name} is not a regular expression: {exc}")
+            return
+    if var.example:
+        if not _EXAMPLE_DEFAULT.fullmatch(var.default):
+            message = f"the example default of {var.name} must be a plain word (letters, digits, '.', '_', '-')"
+            problems.error(path, var.line, message)
+    elif not (var.default in var.choices if var.choices else full_match(var.pattern or "", var.default)):
+        problems.error(path, var.line, f"the default of {var.name} does not match its own pattern or choices")
 
 
 @check("names")

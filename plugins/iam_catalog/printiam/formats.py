@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import json
+import re
 
 from iam_catalog.iam.documents import as_list, dumps
+from iam_catalog.printiam.request import RequestError
 
 # No `typing` at run time: it costs more than a cached print-iam (tests/test_startup.py).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterator, Sequence
     from typing import Any
 
     Format = Callable[[Sequence[dict[str, Any]], tuple[str, str] | None, Sequence[dict[str, Any]]], str]
@@ -26,9 +27,24 @@ def _names(services: Sequence[dict[str, Any]]) -> tuple[str, str, str]:
     )
 
 
+_HCL_SHORT = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_HCL_SPECIAL = re.compile('["\\\\\x00-\x1f\x7f-\U0010ffff]')
+
+
+def _hcl_escape(m: re.Match[str]) -> str:
+    char = m[0]
+    if char in _HCL_SHORT:
+        return _HCL_SHORT[char]
+    point = ord(char)
+    point = 0xFFFD if 0xD800 <= point <= 0xDFFF else point  # a lone surrogate is no character
+    return f"\\u{point:04x}" if point <= 0xFFFF else f"\\U{point:08x}"
+
+
 def _hcl_string(text: str) -> str:
-    # HCL interpolates ${...}; IAM placeholders and policy variables must reach AWS as written.
-    return json.dumps(text.replace("${", "$${").replace("%{", "%%{"))
+    """A quoted HCL string, ASCII only, with HCL's own escapes (`\\b` and `\\f` are JSON's, not
+    HCL's). HCL interpolates ${...} and %{...}: IAM placeholders and policy variables must
+    reach AWS as written."""
+    return '"' + _HCL_SPECIAL.sub(_hcl_escape, text.replace("${", "$${").replace("%{", "%%{")) + '"'
 
 
 def _hcl_list(values: str | list[str]) -> str:
@@ -68,6 +84,23 @@ def terraform(
     return "\n\n".join(blocks) + "\n"
 
 
+# CloudFormation resolves `{{resolve:service:key}}` in any string of a template: a value must
+# never become a reference to a parameter or secret of the reader's account.
+_DYNAMIC_REFERENCE = re.compile(r"\{\{[\t\n\x0b\x0c\r ]*resolve[\t\n\x0b\x0c\r ]*:", re.IGNORECASE | re.ASCII)
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
 def cloudformation(
     documents: Sequence[dict[str, Any]], identity: tuple[str, str] | None, services: Sequence[dict[str, Any]]
 ) -> str:
@@ -84,6 +117,8 @@ def cloudformation(
         "Description": f"{description}, from iam-catalog",
         "Resources": resources,
     }
+    if any(_DYNAMIC_REFERENCE.search(text) for text in _strings(template)):
+        raise RequestError("a value holds '{{resolve:', which CloudFormation would read as a dynamic reference")
     return dumps(template)
 
 

@@ -5,6 +5,7 @@ Works on the compiled catalog (plain data) so that the command starts fast.
 
 from __future__ import annotations
 
+import json
 import re
 
 from iam_catalog.iam.documents import MANAGED_POLICY_LIMIT, compact, compact_size, full_match, placeholders
@@ -20,6 +21,12 @@ if TYPE_CHECKING:
 # The options that take an IAM identity's ARN, and the options whose variables its parts fill.
 ARN_OPTIONS = {"role": "role", "user": "user", "assumes-roles": "role"}
 ARN_PARTS = (("partition", 1), ("account", 2))
+
+
+def shown(value: str) -> str:
+    """A reader's value in a message: quoted, on one line, every character outside printable
+    ASCII escaped, so that no value can break the line, colour the terminal or hide itself."""
+    return json.dumps(value)
 
 
 class RequestError(Exception):
@@ -87,7 +94,8 @@ def resolve_types(compiled: dict[str, Any], names: Sequence[str]) -> list[dict[s
     for name in names:
         db_type = by_name.get(name.strip())
         if db_type is None:
-            raise RequestError(f"unknown database type '{name.strip()}'; valid types: {', '.join(by_name)}", "types")
+            valid = ", ".join(by_name)
+            raise RequestError(f"unknown database type {shown(name.strip())}; valid types: {valid}", "types")
         chosen.setdefault(db_type["id"], db_type)
     if not chosen:
         raise RequestError("--types needs at least one database type", "types")
@@ -100,14 +108,14 @@ def accepts(variable: dict[str, Any], value: str) -> bool:
     return "pattern" not in variable or full_match(variable["pattern"], value)
 
 
-def _check(variable: dict[str, Any] | None, value: str, option: str, shown: str, subject: str | None = None) -> None:
+def _check(variable: dict[str, Any] | None, value: str, option: str, label: str, subject: str | None = None) -> None:
     if variable is None or accepts(variable, value):
         return
     if "choices" in variable:
         expected = "one of " + ", ".join(variable["choices"])
     else:
         expected = variable.get("hint") or f"a value matching {variable['pattern']}"
-    raise RequestError(f"{shown} '{value}' is not valid: expected {expected}", option, subject)
+    raise RequestError(f"{label} {shown(value)} is not valid: expected {expected}", option, subject)
 
 
 def _tailoring(
@@ -120,11 +128,12 @@ def _tailoring(
     for choice in without:
         if choice not in choices:
             known = ", ".join(choices) or "none"
-            raise RequestError(f"--without {choice}: not a choice for these types; choices: {known}", "without")
+            raise RequestError(f"--without {shown(choice)}: not a choice for these types; choices: {known}", "without")
     for name, given in request.scopes.items():
         if name not in scopes:
             known = ", ".join(scopes) or "none"
-            raise RequestError(f"--scope {name}: no such scope variable for these types; known: {known}", "scope", name)
+            message = f"--scope {shown(name)}: no such scope variable for these types; known: {known}"
+            raise RequestError(message, "scope", name)
         for value in given:
             _check(compiled["scopes"][name], value, "scope", f"--scope {name}", name)
     values: dict[str, str | list[str]] = {}
@@ -144,14 +153,14 @@ def _name_in(
     kind = ARN_OPTIONS[option]
     match = re.fullmatch(compiled["identity_arn"], value)
     if not match or match[3] != kind:
-        raise RequestError(f"'{value}' is not the ARN of an IAM {kind}", option)
+        raise RequestError(f"{shown(value)} is not the ARN of an IAM {kind}", option)
     for part, group in ARN_PARTS:
         name = by_option.get(part)
         if name is None:
             continue
         seen = given.setdefault(name, match[group])
         if seen != match[group]:
-            raise RequestError(f"'{value}' is in {part} {match[group]}, not {seen}", option)
+            raise RequestError(f"{shown(value)} is in {part} {match[group]}, not {seen}", option)
     return match[4]
 
 
@@ -160,7 +169,7 @@ def resolve_services(compiled: dict[str, Any], names: Sequence[str]) -> list[dic
     for name in names:
         if name.strip() not in by_id:
             valid = ", ".join(by_id)
-            raise RequestError(f"unknown service '{name.strip()}'; valid services: {valid}", "service")
+            raise RequestError(f"unknown service {shown(name.strip())}; valid services: {valid}", "service")
     wanted = services_of(compiled, [n.strip() for n in names])
     return [by_id[s] for s in wanted]
 
@@ -195,7 +204,7 @@ def answer(compiled: dict[str, Any], request: Request) -> Answer:
             given[name] = value
     for name, value in request.variables.items():
         if name not in declared:
-            message = f"--var {name}: no such variable for these types; known: {', '.join(sorted(declared))}"
+            message = f"--var {shown(name)}: no such variable for these types; known: {', '.join(sorted(declared))}"
             raise RequestError(message, "var")
         _check(declared[name], value, "var", f"--var {name}")
         given[name] = value
@@ -204,6 +213,12 @@ def answer(compiled: dict[str, Any], request: Request) -> Answer:
     for option, value in (("role", request.role), ("user", request.user)):
         if value:
             identity = (option, _name_in(compiled, option, value, given, by_option))
+            if option == "user":
+                # No policy names the user, but CloudFormation's Users does: checked all the same.
+                rule = declared.get(by_option.get("user", ""))
+                if rule is None:
+                    raise RequestError("--user: the catalog declares no rule for IAM user names", "user")
+                _check(rule, identity[1], "user", "--user")
             for service in services if option == "role" else ():
                 _check(declared.get(service["identity"]), identity[1], option, f"--{option}")
                 given[service["identity"]] = identity[1]

@@ -24,7 +24,7 @@ from markupsafe import Markup
 from iam_catalog.aws.context import ACCESS_LEVELS, CHANGING, access_counts, action_notes, scope_hint
 from iam_catalog.catalog import prose as prose_rule
 from iam_catalog.catalog.compiled import choice_data, compile_catalog, rule, scope_data, variable_data
-from iam_catalog.catalog.model import DATABASE_USER, SERVICE, Catalog, Change, Choice, DbType, Policy, Step
+from iam_catalog.catalog.model import DATABASE_USER, SERVICE, USER_OPTION, Catalog, Change, Choice, DbType, Policy, Step
 from iam_catalog.catalog.policy import policy_document, statement_template
 from iam_catalog.iam.documents import document, dumps, fill_one
 from iam_catalog.site.escape import code, fence, inline_html, link, markdown_text
@@ -291,7 +291,8 @@ def render_type(catalog: Catalog, db_type: DbType, rendered: dict[str, Download]
         _environment()
         .get_template("values-form.html.j2")
         .render(
-            variables=catalog.shared.variables,
+            # The user's name fills no placeholder of a page: only CloudFormation's Users.
+            variables=[v for v in catalog.shared.variables if v.option != USER_OPTION],
             choices=catalog.used_choices(db_type),
             scopes=catalog.used_scopes(db_type),
         )

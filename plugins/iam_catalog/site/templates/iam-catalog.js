@@ -377,7 +377,7 @@
       var type = byName.get(strip(name));
       if (type === undefined) {
         var valid = Array.from(byName.keys()).join(", ");
-        throw new RequestError("unknown database type '" + strip(name) + "'; valid types: " + valid, "types");
+        throw new RequestError("unknown database type " + shown(strip(name)) + "; valid types: " + valid, "types");
       }
       if (chosen.indexOf(type) < 0) chosen.push(type);
     });
@@ -395,9 +395,9 @@
     return variable.hint || "a value matching " + variable.pattern;
   }
 
-  function check(variable, value, option, shown, subject) {
+  function check(variable, value, option, label, subject) {
     if (!variable || accepts(variable, value)) return;
-    throw new RequestError(shown + " '" + value + "' is not valid: expected " + expected(variable), option, subject);
+    throw new RequestError(label + " " + shown(value) + " is not valid: expected " + expected(variable), option, subject);
   }
 
   function tailoringOf(compiled, request, types, ids) {
@@ -410,14 +410,14 @@
     without.forEach(function (choice) {
       if (choices.indexOf(choice) < 0) {
         var known = choices.join(", ") || "none";
-        throw new RequestError("--without " + choice + ": not a choice for these types; choices: " + known, "without");
+        throw new RequestError("--without " + shown(choice) + ": not a choice for these types; choices: " + known, "without");
       }
     });
     var requested = request.scopes || {};
     Object.keys(requested).forEach(function (name) {
       if (scopes.indexOf(name) < 0) {
         var known = scopes.join(", ") || "none";
-        throw new RequestError("--scope " + name + ": no such scope variable for these types; known: " + known, "scope", name);
+        throw new RequestError("--scope " + shown(name) + ": no such scope variable for these types; known: " + known, "scope", name);
       }
       requested[name].forEach(function (value) { check(compiled.scopes[name], value, "scope", "--scope " + name, name); });
     });
@@ -433,13 +433,13 @@
     if (value.indexOf("arn:") !== 0) return value;
     var kind = ARN_OPTIONS[option];
     var match = new RegExp("^(?:" + compiled.identity_arn + ")$").exec(value);
-    if (!match || match[3] !== kind) throw new RequestError("'" + value + "' is not the ARN of an IAM " + kind, option);
+    if (!match || match[3] !== kind) throw new RequestError(shown(value) + " is not the ARN of an IAM " + kind, option);
     ARN_PARTS.forEach(function (part) {
       if (!has(byOption, part[0])) return;
       var name = byOption[part[0]];
       if (!has(given, name)) given[name] = match[part[1]];
       if (given[name] !== match[part[1]]) {
-        throw new RequestError("'" + value + "' is in " + part[0] + " " + match[part[1]] + ", not " + given[name], option);
+        throw new RequestError(shown(value) + " is in " + part[0] + " " + match[part[1]] + ", not " + given[name], option);
       }
     });
     return match[4];
@@ -449,7 +449,7 @@
     var ids = compiled.services.map(function (s) { return s.id; });
     names.forEach(function (name) {
       if (ids.indexOf(strip(name)) < 0) {
-        throw new RequestError("unknown service '" + strip(name) + "'; valid services: " + ids.join(", "), "service");
+        throw new RequestError("unknown service " + shown(strip(name)) + "; valid services: " + ids.join(", "), "service");
       }
     });
     var wanted = servicesOf(compiled, names.map(strip));
@@ -493,7 +493,7 @@
       var name = pair[0];
       if (!has(declared, name)) {
         var known = Object.keys(declared).sort().join(", ");
-        throw new RequestError("--var " + name + ": no such variable for these types; known: " + known, "var");
+        throw new RequestError("--var " + shown(name) + ": no such variable for these types; known: " + known, "var");
       }
       check(declared[name], pair[1], "var", "--var " + name);
       given[name] = pair[1];
@@ -503,6 +503,11 @@
     [["role", request.role], ["user", request.user]].forEach(function (o) {
       if (!o[1]) return;
       identity = [o[0], nameIn(compiled, o[0], o[1], given, byOption)];
+      if (o[0] === "user") {
+        var rule = has(byOption, "user") && has(declared, byOption.user) ? declared[byOption.user] : null;
+        if (!rule) throw new RequestError("--user: the catalog declares no rule for IAM user names", "user");
+        check(rule, identity[1], "user", "--user");
+      }
       (o[0] === "role" ? services : []).forEach(function (service) {
         check(has(declared, service.identity) ? declared[service.identity] : null, identity[1], o[0], "--" + o[0]);
         given[service.identity] = identity[1];
@@ -559,6 +564,9 @@
       .replace(/-/g, "");
   }
 
+  /* printiam's shown(): a reader's value in a message, as Python's json.dumps writes it. */
+  function shown(value) { return asciiJson(value); }
+
   /* Python's json.dumps(text): ASCII only, every other character (and DEL) as \u escapes. */
   function asciiJson(text) {
     return JSON.stringify(text).replace(/[^\x20-\x7e]/g, function (c) {
@@ -566,7 +574,17 @@
     });
   }
 
-  function hclString(text) { return asciiJson(text.split("${").join("$${").split("%{").join("%%{")); }
+  /* formats._hcl_string: ASCII only, HCL's own escapes (JSON's \b and \f are not HCL's). */
+  var HCL_SHORT = { '"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+  function hclString(text) {
+    var escaped = text.split("${").join("$${").split("%{").join("%%{").replace(/["\\\x00-\x1f\x7f-\u{10ffff}]/gu, function (c) {
+      if (has(HCL_SHORT, c)) return HCL_SHORT[c];
+      var point = c.codePointAt(0);
+      if (point >= 0xd800 && point <= 0xdfff) point = 0xfffd;  // a lone surrogate is no character
+      return point <= 0xffff ? "\\u" + point.toString(16).padStart(4, "0") : "\\U" + point.toString(16).padStart(8, "0");
+    });
+    return '"' + escaped + '"';
+  }
   function hclList(values) { return "[" + asList(values).map(hclString).join(", ") + "]"; }
 
   function terraformStatement(st) {
@@ -603,7 +621,22 @@
       if (identity) properties[identity[0] === "role" ? "Roles" : "Users"] = [identity[1]];
       resources[documents.length === 1 ? n[1] : n[1] + (i + 1)] = { Type: "AWS::IAM::ManagedPolicy", Properties: properties };
     });
-    return dumps({ AWSTemplateFormatVersion: "2010-09-09", Description: n[2] + ", from iam-catalog", Resources: resources });
+    var template = { AWSTemplateFormatVersion: "2010-09-09", Description: n[2] + ", from iam-catalog", Resources: resources };
+    if (strings(template).some(function (text) { return DYNAMIC_REFERENCE.test(text); })) {
+      throw new RequestError("a value holds '{{resolve:', which CloudFormation would read as a dynamic reference");
+    }
+    return dumps(template);
+  }
+
+  // formats._DYNAMIC_REFERENCE: CloudFormation resolves {{resolve:...}} in any string.
+  var DYNAMIC_REFERENCE = /\{\{[\t\n\x0b\x0c\r ]*resolve[\t\n\x0b\x0c\r ]*:/i;
+  function strings(value) {
+    if (typeof value === "string") return [value];
+    if (Array.isArray(value)) return [].concat.apply([], value.map(strings));
+    if (value && typeof value === "object") {
+      return [].concat.apply([], Object.keys(value).map(function (k) { return [k].concat(strings(value[k])); }));
+    }
+    return [];
   }
 
   function asJson(documents) { return dumps(documents.length === 1 ? documents[0] : { Policies: documents }); }
