@@ -33,6 +33,7 @@ bench: $(TESTS)
 	$(PY) bench/build_speed.py
 	$(PY) bench/cli_speed.py
 	$(PY) bench/diff_speed.py
+	$(PY) bench/validate_speed.py
 
 clean:
 	rm -rf site $(VENV) node_modules

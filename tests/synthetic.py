@@ -97,3 +97,30 @@ def write_catalog(target: Path, extra_types: int) -> Path:
     for n in range(extra_types):
         (target / f"synthetic-{n:03d}.yaml").write_text(synthetic_type(n))
     return target
+
+
+# Actions that a DynamoDB table's ARN scopes, so that every statement of a large type is valid.
+_TABLE_ACTIONS = ["GetItem", "PutItem", "Query", "Scan", "UpdateItem", "DeleteItem", "DescribeTable", "BatchGetItem"]
+
+
+def large_type(statements: int) -> str:
+    """One type with `statements` statements of its own, each on its own table, as a type that
+    grew by hand would be: for measuring the checks that compare statements with each other."""
+    body = "".join(
+        f"""      - sid: Large{i}
+        actions: dynamodb:{_TABLE_ACTIONS[i % len(_TABLE_ACTIONS)]}
+        resources: "arn:${{Partition}}:dynamodb:${{Region}}:${{Account}}:table/table-{i}"
+        purpose: Statement number {i} of a large type.
+"""
+        for i in range(statements)
+    )
+    return f"""id: large
+title: Large
+summary: A type with {statements} statements.
+unsupported:
+  discovery: Measured on its own.
+policies:
+  - id: database-service
+    attach: service
+    statements:
+{body}"""

@@ -94,7 +94,7 @@ def requests(draw: st.DrawFn) -> dict[str, Any]:
         "partition": draw(st.one_of(st.none(), mostly(st.sampled_from(PARTITIONS), TEXT))),
         "region": draw(st.one_of(st.none(), REGIONS)),
         "role": draw(IDENTITIES),
-        "user": draw(st.one_of(st.none(), st.none(), IDENTITIES)),
+        "user": draw(mostly(st.none(), IDENTITIES)),  # a user is checked before scopes: seldom, so they are reached
         "assumes_roles": draw(st.lists(st.one_of(padded(ROLE_NAMES), arns()), max_size=2)),
         "variables": [list(pair) for pair in variables],
         "optional": draw(st.booleans()),
@@ -242,7 +242,7 @@ def test_random_requests_reach_the_common_outcomes() -> None:
     collect()
     # Every kind of refusal is asked outright above; drawn at random, the common outcomes must come.
     outcomes = {"policy", "identity", "several types", "tailored", "types", "account", "without", "scope"}
-    assert seen >= outcomes
+    assert seen >= outcomes, outcomes - seen
 
 
 # --- the merge on statements no catalog has yet -------------------------------------------------

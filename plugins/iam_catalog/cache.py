@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import marshal
 import os
+import stat
 import sys
 import time
 import zlib
@@ -27,6 +28,7 @@ from iam_catalog.catalog.location import PACKAGE, bundled_dir, schema_path, sour
 # start (tests/test_startup.py holds the line).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
     from iam_catalog.catalog.problems import Problem
@@ -44,9 +46,15 @@ def cache_dir() -> str:
 
 
 def _inputs(directory: str) -> list[str]:
-    """Every file the loader reads for `directory`, and the code that checks and compiles it."""
+    """Every file the loader reads for `directory`, and the code that checks and compiles it.
+    Raises OSError for an entry that is not a regular file: the full load reports it, and the
+    checksum below must never read a FIFO or a device."""
     code = [os.path.join(folder, n) for folder, _, names in os.walk(PACKAGE) for n in names if n.endswith(".py")]
-    return [*(os.path.join(directory, n) for n in source_names(directory)), schema_path(), *sorted(code)]
+    sources = [os.path.join(directory, n) for n in source_names(directory)]
+    for path in sources:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise OSError(f"{path} is not a regular file")
+    return [*sources, schema_path(), *sorted(code)]
 
 
 def _checksum(path: str) -> str:
@@ -88,12 +96,68 @@ def _unchanged(entry: dict[str, Any], directory: str, inputs: list[str]) -> bool
     return True
 
 
+def _untrusted(path: str, info: os.stat_result) -> str | None:
+    """Why a cache folder or entry is not to be used, or None. Like ssh's and pip's: whoever
+    else can write it could decide what print-iam prints."""
+    if info.st_uid != os.getuid():
+        return f"{path} belongs to another user"
+    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return f"{path} can be written by other users"
+    return None
+
+
+def _folder_problem(folder: str) -> str | None:
+    try:
+        info = os.stat(folder)
+    except FileNotFoundError:
+        return None  # made private when the first entry is written
+    except OSError as exc:
+        return f"{folder} cannot be read: {exc.strerror}"
+    if not stat.S_ISDIR(info.st_mode):
+        return f"{folder} is not a folder"
+    return _untrusted(folder, info)
+
+
+def _read_entry(path: str) -> dict[str, Any] | None:
+    """The entry at `path` if it is this user's own regular file, of the shape this code
+    writes; None otherwise (missing, foreign or malformed are all just a miss)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or _untrusted(path, info):
+            return None
+        entry = marshal.loads(f.read())  # load(f) reads in small pieces: slower
+    shaped = (
+        isinstance(entry, dict)
+        and isinstance(entry.get("inputs"), list)
+        and all(
+            isinstance(item, list)
+            and len(item) == 3
+            and isinstance(item[0], str)
+            and isinstance(item[1], list)
+            and all(isinstance(n, int) for n in item[1])
+            and isinstance(item[2], (str, type(None)))
+            for item in entry["inputs"]
+        )
+        and isinstance(entry.get("compiled"), dict)
+        and all(isinstance(entry["compiled"].get(k), (list, dict, str)) for k in COMPILED_KEYS)
+    )
+    return entry if shaped else None
+
+
+# What print-iam reads of a compiled catalog (catalog/compiled.py writes them).
+COMPILED_KEYS = ("types", "services", "variables", "choices", "scopes", "identity_arn")
+
+
 def _write(path: str, entry: dict[str, Any]) -> None:
     import tempfile  # only when writing: it costs more to import than a hit takes
 
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
+        folder = os.path.dirname(path)
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        if _folder_problem(folder):
+            return
+        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")  # private to this user
         with os.fdopen(fd, "wb") as f:
             marshal.dump(entry, f)
         os.replace(tmp, path)  # readers see the old entry or the whole new one
@@ -101,8 +165,11 @@ def _write(path: str, entry: dict[str, Any]) -> None:
         pass  # a read-only home only costs speed
 
 
-def load_compiled(directory: str | None) -> tuple[dict[str, Any] | None, list[Problem]]:
-    """The compiled catalog, or None and every problem that stops it."""
+def load_compiled(
+    directory: str | None, note: Callable[[str], None] | None = None
+) -> tuple[dict[str, Any] | None, list[Problem]]:
+    """The compiled catalog, or None and every problem that stops it. `note` hears, once, why
+    the cache is not used when it is there but not to be trusted."""
     directory = directory or bundled_dir()
     now = time.time_ns()
     try:
@@ -110,11 +177,15 @@ def load_compiled(directory: str | None) -> tuple[dict[str, Any] | None, list[Pr
         path: str | None = _entry_path(directory)
     except OSError:
         inputs, path = [], None  # unreadable: the full load below reports it properly
+    why = _folder_problem(cache_dir()) if path else None
+    if why:
+        if note:
+            note(f"not using the cache: {why}; the catalog is compiled anew")
+        path = None
     if path:
         try:
-            with open(path, "rb") as f:
-                entry: dict[str, Any] = marshal.loads(f.read())  # load(f) reads in small pieces: slower
-            if _unchanged(entry, directory, inputs):
+            entry = _read_entry(path)
+            if entry is not None and _unchanged(entry, directory, inputs):
                 aged = [item for item in entry["inputs"] if item[2] is not None and not _racy(item[1], now)]
                 for item in aged:  # verified just now, and old enough for its stat to be trusted
                     item[2] = None
@@ -122,8 +193,8 @@ def load_compiled(directory: str | None) -> tuple[dict[str, Any] | None, list[Pr
                     _write(path, entry)
                 compiled: dict[str, Any] = entry["compiled"]
                 return compiled, []
-        except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError):
-            pass
+        except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError, IndexError):
+            pass  # a miss: compiled anew below
     from pathlib import Path
 
     from iam_catalog.catalog.compiled import compile_catalog

@@ -66,7 +66,7 @@ def _print_problems(problems: Sequence[Problem], err: TextIO) -> None:
 
 
 def _compiled(args: argparse.Namespace, err: TextIO) -> dict[str, Any] | None:
-    compiled, problems = load_compiled(args.catalog)
+    compiled, problems = load_compiled(args.catalog, lambda text: print(f"{PROG}: note: {text}", file=err))
     _print_problems(problems, err)
     return compiled
 
@@ -127,8 +127,6 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from pathlib import Path
-
     from iam_catalog.site.render import site_files
 
     loaded = _load(args)
@@ -136,14 +134,53 @@ def cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if loaded.errors:
         return 1
     files = site_files(loaded.require(), directory_urls=not args.no_directory_urls)
-    target = Path(args.directory)
-    for path, content in files.items():
-        # Only the generated files are written; nothing else in the folder is touched.
-        destination = target / path
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        destination.write_bytes(content)
-    print(f"{PROG}: wrote {_count(len(files), 'file')} into {target}", file=err)
+    _write_tree(args.directory, files)
+    print(f"{PROG}: wrote {_count(len(files), 'file')} into {args.directory}", file=err)
     return 0
+
+
+def _write_tree(target: str, files: dict[str, bytes]) -> None:
+    """Write `files` under the folder `target`, and nothing else in it. Never through a link:
+    every path is checked before the first byte is written, and each folder and file is then
+    opened relative to its parent without following links, so a link made meanwhile fails."""
+    import contextlib
+
+    shown = json.dumps(target)
+    if not target:
+        raise Usage("render: DIR is empty: name the folder to write into")
+    if os.path.lexists(target) and not os.path.isdir(target):
+        raise Usage(f"render: {shown} is not a folder")
+    for path in files:
+        where = target
+        for part in path.split("/"):
+            where = os.path.join(where, part)
+            if os.path.islink(where):
+                raise Usage(f"render: {json.dumps(where)} is a symbolic link: not writing through it")
+    try:
+        os.makedirs(target, exist_ok=True)
+        root = os.open(target, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError as exc:
+        raise Usage(f"render: cannot create the folder {shown}: {exc.strerror}") from None
+    try:
+        for path, content in files.items():
+            *folders, name = path.split("/")
+            parent = os.dup(root)
+            try:
+                for folder in folders:
+                    with contextlib.suppress(FileExistsError):
+                        os.mkdir(folder, 0o755, dir_fd=parent)
+                    inner = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=parent)
+                    os.close(parent)
+                    parent = inner
+                fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644, dir_fd=parent)
+                with os.fdopen(fd, "wb") as f:
+                    f.write(content)
+            except OSError as exc:
+                raise Usage(f"render: cannot write {json.dumps(os.path.join(target, path))}: {exc.strerror}") from None
+            finally:
+                os.close(parent)
+    finally:
+        os.close(root)
 
 
 def cmd_list_types(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -9,7 +9,15 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from iam_catalog.catalog.location import SHARED_FILE, SUFFIX, schema_path, source_names
+from iam_catalog.catalog.location import (
+    SHARED_FILE,
+    SUFFIX,
+    NotACatalogFile,
+    display_name,
+    read_source,
+    schema_path,
+    source_names,
+)
 from iam_catalog.catalog.model import Catalog, DbType, Shared, db_type_from_data, shared_from_data
 from iam_catalog.catalog.problems import CatalogError, Problem, Problems
 from iam_catalog.catalog.schema import Checker, load_schema
@@ -22,11 +30,19 @@ def schema() -> dict[str, Any]:
     return load_schema(Path(schema_path()))
 
 
-def read_directory(directory: Path) -> dict[str, bytes]:
-    """The catalog's files by name. Raises OSError when the folder cannot be read."""
+def read_directory(directory: Path) -> tuple[dict[str, bytes], list[Problem]]:
+    """The catalog's files by name, and a problem for each entry that is not a file to read.
+    Raises OSError when the folder cannot be read."""
     if not directory.is_dir():
         raise NotADirectoryError("no such folder")
-    return {name: (directory / name).read_bytes() for name in source_names(str(directory))}
+    sources: dict[str, bytes] = {}
+    problems: list[Problem] = []
+    for name in source_names(str(directory)):
+        try:
+            sources[name] = read_source(str(directory), name)
+        except NotACatalogFile as exc:
+            problems.append(Problem(f"{directory}/{display_name(name)}", 1, f"{exc}: not read", check="files"))
+    return sources, problems
 
 
 @dataclass(frozen=True)
@@ -85,7 +101,10 @@ def load_sources(sources: Mapping[str, bytes], where: str, memo: FileMemo | None
     if SHARED_FILE not in sources:
         problems.error(f"{where}/{SHARED_FILE}", 1, "missing: every catalog needs its shared file")
     for name, data in sorted(sources.items()):
-        path = f"{where}/{name}"
+        path = f"{where}/{display_name(name)}"
+        if path != f"{where}/{name}":
+            problems.error(path, 1, "the file's name is not UTF-8: rename it")
+            continue
         if memo is not None and (name, data) in memo.read:
             # The same file read before, under another revision's path: the same answers there.
             model, found = memo.read[(name, data)]
@@ -115,7 +134,10 @@ def load_sources(sources: Mapping[str, bytes], where: str, memo: FileMemo | None
 
 def load_directory(directory: Path, memo: FileMemo | None = None) -> Loaded:
     try:
-        sources = read_directory(directory)
+        sources, unread = read_directory(directory)
     except OSError as exc:
         return Loaded(None, [Problem(str(directory), 0, f"cannot read the catalog: {exc.strerror or exc}")])
-    return load_sources(sources, str(directory), memo)
+    loaded = load_sources(sources, str(directory), memo)
+    if not unread:
+        return loaded
+    return Loaded(None, sorted([*loaded.problems, *unread], key=lambda p: (p.path, p.line)))

@@ -21,7 +21,7 @@ from iam_catalog.catalog.model import (
 )
 from iam_catalog.catalog.problems import Problems, check
 from iam_catalog.iam.documents import full_match, placeholders
-from iam_catalog.iam.patterns import covers
+from iam_catalog.iam.patterns import CoverIndex, covers
 
 
 def _statements(policies: Iterable[Policy]) -> Iterator[tuple[Policy, Statement]]:
@@ -89,9 +89,22 @@ def _covers_all(wide: Statement, narrow: Statement) -> bool:
 def _check_covered(path: str, policy: Policy, problems: Problems) -> None:
     if policy.attach == TRUST:
         return
-    names = [st.sid or f"statement {i + 1}" for i, st in enumerate(policy.statements)]
-    for i, narrow in enumerate(policy.statements):
-        for j, wide in enumerate(policy.statements):
+    statements = policy.statements
+    names = [st.sid or f"statement {i + 1}" for i, st in enumerate(statements)]
+    # Only a statement without conditions covers another; indexed by its grants, a statement
+    # meets only those that could cover its first grant (linear in practice, not quadratic).
+    index = CoverIndex()
+    for j, wide in enumerate(statements):
+        if not wide.conditions:
+            for action in wide.actions:
+                for resource in wide.resources:
+                    index.add(j, wide.effect, action.lower(), resource)
+    for i, narrow in enumerate(statements):
+        if not narrow.actions or not narrow.resources:
+            continue
+        first = index.candidates(narrow.effect, narrow.actions[0].lower(), narrow.resources[0])
+        for j in sorted(set(first)):
+            wide = statements[j]
             # Of two that cover each other, the later one is the one to remove.
             if i != j and _covers_all(wide, narrow) and (j < i or not _covers_all(narrow, wide)):
                 message = f"{names[i]} grants nothing that {names[j]} does not: remove it, or narrow {names[j]}"

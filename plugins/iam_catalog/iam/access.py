@@ -105,7 +105,9 @@ def atoms(
         key = tuple(matches(p, seed) for p in patterns)
         found.setdefault(key, tuple(seed))
     literals = {s for p in patterns for s in p if s is not STAR and s is not ONE}
-    fresh = next(c for c in "xyzqXYZQ0123456789_" if c not in literals)
+    # A symbol no pattern names: readable ones first, then as many others as the literals need.
+    supply = itertools.chain("xyzqXYZQ0123456789_", map(chr, itertools.count(0x100)))
+    fresh = next(c for c in supply if c not in literals)
     alphabet: list[Symbol] = [*sorted(literals, key=str), fresh]
     start = tuple(_closure(p, [0]) for p in patterns)
     seen: dict[tuple[frozenset[int], ...], tuple[Symbol, ...]] = {start: ()}

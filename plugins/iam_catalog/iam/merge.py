@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 
 from iam_catalog.iam.documents import as_list, document, fill_statement
-from iam_catalog.iam.patterns import covers, literal_start
+from iam_catalog.iam.patterns import CoverIndex, covers, is_pattern
 from iam_catalog.iam.tailor import tailor
 
 # No `typing` at run time: it costs more than a cached print-iam (tests/test_startup.py).
@@ -60,41 +60,23 @@ def _regroup(statement: dict[str, Any], remaining: list[Grant]) -> list[dict[str
     return out
 
 
-def _wild(text: str) -> bool:
-    return "*" in text or "?" in text
-
-
 def _covered(order: list[Grant]) -> set[int]:
     """Positions of the grants that another grant covers, the later of two that cover each other."""
-    # Only an unconditioned grant with a wildcard resource can cover another one. They are
-    # indexed by effect, action (None when it is a pattern) and the resource's literal start,
-    # so that a grant meets only the few that could cover it (the JS twin tries them all: the
-    # index changes how many are tried, not which cover).
+    # Only an unconditioned grant with a wildcard resource can cover another one (exact repeats
+    # are gone already). The index changes how many are tried, not which cover: the JS twin
+    # tries them all.
     actions = [g[1].lower() for g in order]
-    index: dict[tuple[str, str | None, str], list[int]] = {}
-    for j, (effect, action, resource, condition) in enumerate(order):
-        if condition == "{}" and _wild(resource):
-            key = (effect, None if _wild(action) else actions[j], literal_start(resource))
-            index.setdefault(key, []).append(j)
+    index = CoverIndex()
+    for j, (effect, _, resource, condition) in enumerate(order):
+        if condition == "{}" and is_pattern(resource):
+            index.add(j, effect, actions[j], resource)
 
     def covering(h: int, g: int) -> bool:
         return order[h][0] == order[g][0] and covers(actions[h], actions[g]) and covers(order[h][2], order[g][2])
 
-    # For each effect and action, the lengths of the literal starts indexed under it: a grant
-    # looks up only the prefixes of its resource that some covering grant could start with.
-    lengths: dict[tuple[str, str | None], set[int]] = {}
-    for effect, indexed, start in index:
-        lengths.setdefault((effect, indexed), set()).add(len(start))
     dropped = set()
     for i, (effect, _, resource, _) in enumerate(order):
-        candidates = [
-            j
-            for named in (actions[i], None)
-            for k in lengths.get((effect, named), ())
-            if k <= len(resource)
-            for j in index.get((effect, named, resource[:k]), ())
-        ]
-        for j in sorted(candidates):
+        for j in sorted(index.candidates(effect, actions[i], resource)):
             if j != i and covering(j, i) and (j < i or not covering(i, j)):
                 dropped.add(i)
                 break

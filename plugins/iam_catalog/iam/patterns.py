@@ -94,3 +94,34 @@ def _fits(segment: Sequence[Symbol], n: Pattern, at: int) -> bool:
         elif w != x:
             return False
     return True
+
+
+class CoverIndex:
+    """Numbered items (grants, statements) under the action and resource patterns they grant, so that a
+    grant meets only the few that could cover it: by effect, by action (None for a pattern,
+    which is tried for every action), and by the resource's literal start, whose every prefix
+    length in use is looked up. Complete for `covers`: whatever covers a grant is a candidate.
+    """
+
+    def __init__(self) -> None:
+        self._items: dict[tuple[str, str | None, str], list[int]] = {}
+        self._lengths: dict[tuple[str, str | None], set[int]] = {}
+
+    def add(self, item: int, effect: str, action: str, resource: str) -> None:
+        """`action` in lower case: IAM ignores the case of action names."""
+        key = (effect, None if is_pattern(action) else action, literal_start(resource))
+        self._items.setdefault(key, []).append(item)
+        self._lengths.setdefault(key[:2], set()).add(len(key[2]))
+
+    def candidates(self, effect: str, action: str, resource: str) -> list[int]:
+        return [
+            item
+            for named in (action, None)
+            for k in self._lengths.get((effect, named), ())
+            if k <= len(resource)
+            for item in self._items.get((effect, named, resource[:k]), ())
+        ]
+
+
+def is_pattern(text: str) -> bool:
+    return "*" in text or "?" in text
