@@ -39,6 +39,8 @@ _PLACEHOLDER = re.compile(r"\$\{[A-Za-z][A-Za-z0-9]*\}")
 _LINK = re.compile(r"\[([^\[\]\n]*)\]\(([^()\s]*)\)")
 _BRACKET = "a '[' must open a link written on one line, [text](https://...): put other brackets in backticks"
 _LAX_LINK = re.compile(r"\[[^\[\]\n]*\]\(([^\s)]*)")
+# What may follow a `<` that opens a tag, a comment or an autolink; any other `<` is text.
+_TAG_START = re.compile(r"[A-Za-z!/?]")
 _AUTOLINK = re.compile(r"<((?:https?://|mailto:)[^\s<>\"'\\]+)>")
 _REFERENCE = re.compile(r"&(?:#[0-9]+|#[xX][0-9A-Fa-f]+|[A-Za-z][A-Za-z0-9]*);")
 _EMOJI = re.compile(r":[+\-\w]+:")
@@ -80,7 +82,7 @@ def _inline(line: str, pages: Collection[str] | None, inline: bool) -> Iterator[
             i = closer.end()
         elif char == "$" and (m := _PLACEHOLDER.match(line, i)):
             i = m.end()
-        elif char == "<":
+        elif char == "<" and _TAG_START.match(line, i + 1):
             m = _AUTOLINK.match(line, i)
             if m is None:
                 yield "raw HTML is not allowed in catalog prose: write Markdown, or put code in backticks"
@@ -126,7 +128,7 @@ def _target(target: str, pages: Collection[str] | None) -> Iterator[str]:
         page = relative[1]
         if page is None or page in pages:
             return
-        yield f"link to {page}, which is not a page of the reference: link one of {', '.join(sorted(pages))}"
+        yield f"link to {page}, which is not a page of the reference: link index.md or a type's page, <id>.md"
         return
     scheme = target.split(":", 1)[0] if ":" in target else ""
     if scheme and not relative:
