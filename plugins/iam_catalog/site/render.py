@@ -9,8 +9,6 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -92,10 +90,10 @@ class Exposure:
     counts: dict[str, int]
 
 
-def _anchor(title: str) -> str:
-    """The id Python-Markdown's table of contents gives a heading of plain text."""
-    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    return re.sub(r"[-\s]+", "-", re.sub(r"[^\w\s-]", "", ascii_text).strip().lower())
+def section_id(service_id: str) -> str:
+    """The id of a service's section on a type page: from the service's id, which the schema
+    keeps a slug, not from its title, which may hold anything."""
+    return f"{service_id}-service"
 
 
 def exposures(catalog: Catalog, db_type: DbType) -> tuple[list[Exposure], list[Exposure]]:
@@ -109,7 +107,7 @@ def exposures(catalog: Catalog, db_type: DbType) -> tuple[list[Exposure], list[E
         ]
         if policies:
             counts = access_counts(st for p in policies for st in p.statements)
-            services.append(Exposure(db_type, service.id, service.title, _anchor(service.title), counts))
+            services.append(Exposure(db_type, service.id, service.title, section_id(service.id), counts))
     user = db_type.database_user.title if db_type.database_user else None
     others = [
         Exposure(
@@ -242,6 +240,7 @@ def _environment() -> jinja2.Environment:
         fence=fence,
         download_button=_download_button,
         heading=lambda level: Markup("#" * level),
+        section_id=section_id,
     )
     return env
 
