@@ -131,7 +131,7 @@ def test_role_arn_gives_the_account_as_in_the_cli(watched: Watched, server: str)
     arn = "arn:aws:iam::210987654321:role/teleport-db-service-role"
     assert choose(page, ["documentdb", "rds"], role=arn) == print_iam("--types", "documentdb,rds", "--role", arn)
     choose(page, ["documentdb"], role="arn:aws-cn:iam::210987654321:role/svc")
-    refused = "'arn:aws-cn:iam::210987654321:role/svc' is in partition aws-cn, not aws"
+    refused = '"arn:aws-cn:iam::210987654321:role/svc" is in partition aws-cn, not aws'
     assert page.text_content("[data-error-for=role]") == refused
     # A name print-iam --role refuses inside an ARN is refused here too, and left out.
     shown = choose(page, ["documentdb"], role="arn:aws:iam::123456789012:role/bad name!")

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import html
 import json
-import re
 from pathlib import Path
 from typing import Any
 
+import html5lib
 import pytest
 from iam_catalog.catalog.compiled import compile_catalog
 from iam_catalog.catalog.model import Catalog
@@ -16,10 +15,14 @@ from iam_catalog.iam.documents import document, fill_statement
 from iam_catalog.site.render import page_data
 
 
+def _document(page: Path) -> Any:
+    return html5lib.parse(page.read_text(), namespaceHTMLElements=False)
+
+
 def _embedded(page: Path, element_id: str) -> Any:
-    match = re.search(rf'<div hidden id="{element_id}" data-json="([^"]*)"', page.read_text())
-    assert match, f"no {element_id} in {page}"
-    return json.loads(html.unescape(match.group(1)))
+    found = [e for e in _document(page).iter("div") if e.get("id") == element_id]
+    assert len(found) == 1 and "hidden" in found[0].attrib, f"no hidden {element_id} in {page}"
+    return json.loads(found[0].get("data-json"))
 
 
 @pytest.mark.parametrize("type_id", ["documentdb", "elasticache-managed-users", "redshift-serverless"])
@@ -46,7 +49,8 @@ def test_every_type_page_embeds_its_data(built_site: Path, catalog: Catalog) -> 
 def test_builder_embeds_the_compiled_catalog(built_site: Path, catalog: Catalog) -> None:
     page = built_site / "builder" / "index.html"
     assert _embedded(page, "iam-catalog-compiled") == compile_catalog(catalog)
-    boxes = re.findall(r'<input type="checkbox" name="type" value="([a-z0-9-]+)"', page.read_text())
+    inputs = list(_document(page).iter("input"))
+    boxes = [e.get("value") for e in inputs if e.get("type") == "checkbox" and e.get("name") == "type"]
     assert boxes == [t.id for t in catalog.types]
-    for element in ('id="account"', 'id="role"', 'id="region"', 'id="partition"', 'id="policy"', 'id="download"'):
-        assert element in page.read_text()
+    ids = {e.get("id") for e in _document(page).iter()}
+    assert {"account", "role", "region", "partition", "policy", "download"} <= ids

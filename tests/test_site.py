@@ -109,14 +109,13 @@ def test_html_in_catalog_prose_never_reaches_a_page(tmp_path: Path) -> None:
     rds = tmp_path / "project" / "catalog" / "rds.yaml"
     rds.write_text(
         rds.read_text().replace(
-            "purpose: Connect to a database with IAM authentication tokens.",
-            'purpose: "Connect <img src=x onerror=alert(1)> <script>alert(2)</script>"',
+            "    notes: |\n", "    notes: |\n      Connect <img src=x onerror=alert(1)> <script>alert(2)</script>\n\n", 1
         )
     )
     site = tmp_path / "site"
     result = mkdocs_build(config, site)
     assert result.returncode != 0
-    assert f"{rds}:{line_of(rds, '<img')}: raw HTML is not allowed in catalog prose" in result.stderr
+    assert f"{rds}:{line_of(rds, 'notes: |')}: raw HTML is not allowed in catalog prose" in result.stderr
     assert not (site / "reference").exists()
 
 
