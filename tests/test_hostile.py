@@ -32,6 +32,7 @@ from hypothesis import strategies as st
 from iam_catalog import cli
 from iam_catalog.catalog import prose
 from iam_catalog.catalog.location import bundled_dir
+from iam_catalog.catalog.problems import Problem
 from iam_catalog.checks.loader import load_directory
 from iam_catalog.iam.access import atoms
 from iam_catalog.iam.patterns import symbols
@@ -577,6 +578,11 @@ def test_a_malformed_entry_is_a_miss(cached: Path, content: bytes) -> None:
     _, expected, _ = _print_iam()
     next(cached.glob("*.marshal")).write_bytes(content)
     assert _print_iam() == (0, expected, "")
+
+
+def test_a_problem_prints_on_one_line_without_control_characters() -> None:
+    shown = str(Problem("a.yaml", 3, "title 'x\x1b[2J\u202ey\nz'"))
+    assert shown == "a.yaml:3: title 'x\\x1b[2J\\u202ey\\nz'"
 
 
 def test_the_engine_finds_a_symbol_no_pattern_uses() -> None:

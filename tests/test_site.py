@@ -107,11 +107,8 @@ def test_plugin_never_writes_into_docs(built_site: Path) -> None:
 def test_html_in_catalog_prose_never_reaches_a_page(tmp_path: Path) -> None:
     config = copy_project(tmp_path / "project")
     rds = tmp_path / "project" / "catalog" / "rds.yaml"
-    rds.write_text(
-        rds.read_text().replace(
-            "    notes: |\n", "    notes: |\n      Connect <img src=x onerror=alert(1)> <script>alert(2)</script>\n\n", 1
-        )
-    )
+    html = "      Connect <img src=x onerror=alert(1)> <script>alert(2)</script>\n\n"
+    rds.write_text(rds.read_text().replace("    notes: |\n", "    notes: |\n" + html, 1))
     site = tmp_path / "site"
     result = mkdocs_build(config, site)
     assert result.returncode != 0

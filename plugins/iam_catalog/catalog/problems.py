@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal, ParamSpec, TypeVar
 
 Severity = Literal["error", "warning"]
+# Control characters, line and paragraph separators, and the bidirectional overrides.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass(frozen=True, order=True)
@@ -23,7 +26,8 @@ class Problem:
     def __str__(self) -> str:
         prefix = "warning: " if self.severity == "warning" else ""
         where = f"{self.path}:{self.line}" if self.line else self.path  # a folder has no lines
-        return f"{where}: {prefix}{self.message}"
+        # A message may quote catalog text: one line, and no control character reaches a terminal.
+        return _CONTROL.sub(lambda m: ascii(m[0])[1:-1], f"{where}: {prefix}{self.message}")
 
 
 @dataclass
