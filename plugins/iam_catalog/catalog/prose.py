@@ -29,13 +29,14 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable, Iterator
 
+from iam_catalog.iam.documents import PLACEHOLDER
+
 # Python-Markdown's own escapable characters: a backslash before any other one stays a
 # backslash, and the character after it keeps its meaning.
 _ESCAPABLE = frozenset("\\`*_{}[]()>#+-.!")
 _FENCE = re.compile(r"(```|~~~)[A-Za-z0-9_+-]*\Z")
 _FENCE_LIKE = re.compile(r"\s*(```|~~~)")
 _LIST_ITEM = re.compile(r"(?:[-*]|[0-9]{1,9}\.) (?=\S)")
-_PLACEHOLDER = re.compile(r"\$\{[A-Za-z][A-Za-z0-9]*\}")
 _LINK = re.compile(r"\[([^\[\]\n]*)\]\(([^()\s]*)\)")
 _BRACKET = "a '[' must open a link written on one line, [text](https://...): put other brackets in backticks"
 _LAX_LINK = re.compile(r"\[[^\[\]\n]*\]\(([^\s)]*)")
@@ -80,7 +81,7 @@ def _inline(line: str, pages: Collection[str] | None, inline: bool) -> Iterator[
                 yield "a code span must be closed on the same line: `code`"
                 return
             i = closer.end()
-        elif char == "$" and (m := _PLACEHOLDER.match(line, i)):
+        elif char == "$" and (m := PLACEHOLDER.match(line, i)):
             i = m.end()
         elif char == "<" and _TAG_START.match(line, i + 1):
             m = _AUTOLINK.match(line, i)
