@@ -10,6 +10,7 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
+from hypothesis import strategies as st
 from iam_catalog.catalog import model
 from iam_catalog.catalog.location import bundled_dir
 from iam_catalog.catalog.problems import Problems
@@ -74,3 +75,127 @@ def test_every_schema_key_is_a_model_field(pointer: str) -> None:
             node = node[part]
     fields = {f.name for f in dataclasses.fields(FIELDS_OF[pointer])}
     assert set(node["properties"]) <= fields
+
+
+def _keywords(schema: Any, in_properties: bool = False) -> set[str]:
+    """Every keyword the schema uses, wherever it stands (not the names of properties)."""
+    found: set[str] = set()
+    if isinstance(schema, dict):
+        for key, value in schema.items():
+            if in_properties:
+                found |= _keywords(value)
+                continue
+            found.add(key)
+            if key in ("properties", "$defs"):
+                found |= _keywords(value, in_properties=True)
+            elif key in ("items", "additionalProperties", "propertyNames"):
+                found |= _keywords(value)
+            elif key in ("oneOf", "anyOf", "allOf"):
+                for option in value:
+                    found |= _keywords(option)
+    return found
+
+
+def test_the_checker_implements_every_keyword_the_schema_uses() -> None:
+    """A keyword the checker skipped would pass files that editors and jsonschema refuse."""
+    from iam_catalog.catalog.schema import ANNOTATING, VALIDATING
+
+    assert _keywords(SCHEMA) <= VALIDATING | ANNOTATING
+    assert _keywords({"minProperties": 1, "properties": {"x": {"maxLength": 2}}}) == {
+        "minProperties", "properties", "maxLength"
+    }  # fmt: skip
+
+
+def _checker_errors(data: Any, name: str) -> list[str]:
+    problems = Problems()
+    node = parse(yaml.safe_dump(data, allow_unicode=True).encode(), name, problems)
+    if node is None:  # YAML our reader refuses (none that safe_dump writes): not the schema's
+        return ["unreadable"]
+    file_schema = SCHEMA["$defs"]["shared"] if name == "_shared.yaml" else SCHEMA
+    Checker(SCHEMA, name, problems).check(node, file_schema, "the file")
+    return [p.message for p in problems.errors]
+
+
+def _paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [path]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            out += _paths(item, (*path, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            out += _paths(item, (*path, i))
+    return out
+
+
+MUTATIONS = st.sampled_from(["delete", {}, [], "", " ", 7, True, None, "x\ny", "<b>", "unknown-key"])
+
+
+def _documents(schema: dict[str, Any], root: dict[str, Any]) -> st.SearchStrategy[Any]:
+    """Documents valid under `schema`, drawn from its own keywords: the ones the checker
+    implements (hypothesis-jsonschema does this in general, but its release breaks on the
+    Hypothesis this project pins)."""
+    while "$ref" in schema:
+        target: Any = root
+        for part in schema["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        schema = {**target, **{k: v for k, v in schema.items() if k != "$ref"}}
+    if "oneOf" in schema:
+        return st.one_of([_documents(option, root) for option in schema["oneOf"]])
+    if "enum" in schema:
+        return st.sampled_from(schema["enum"])
+    kind = schema["type"]
+    if kind == "boolean":
+        return st.booleans()
+    if kind == "string":
+        text = st.from_regex(schema["pattern"]) if "pattern" in schema else st.text(max_size=12)
+        return text.filter(lambda t: len(t) >= schema.get("minLength", 0))
+    if kind == "array":
+        return st.lists(
+            _documents(schema.get("items", {"type": "string"}), root), min_size=schema.get("minItems", 0), max_size=3
+        )
+    properties = schema.get("properties", {})
+    required = schema.get("required", [])
+    optional = [k for k in properties if k not in required]
+    extra = schema.get("additionalProperties")
+    fixed = st.fixed_dictionaries(
+        {k: _documents(properties[k], root) for k in required},
+        optional={k: _documents(properties[k], root) for k in optional},
+    )
+    if isinstance(extra, dict):
+        names = _documents({"type": "string", **schema.get("propertyNames", {})}, root)
+        more = st.dictionaries(names, _documents(extra, root), max_size=3)
+        fixed = st.tuples(fixed, more).map(lambda both: {**both[1], **both[0]})
+    return fixed.filter(lambda d: len(d) >= schema.get("minProperties", 0))
+
+
+@pytest.mark.parametrize("name", ["type.yaml", "_shared.yaml"])
+def test_loader_and_jsonschema_agree_on_generated_documents(name: str) -> None:
+    """Documents drawn from schema.json itself, and mutations of them: the checker and jsonschema
+    agree on validity for each, and the whole loader reports problems, never raises."""
+    from hypothesis import HealthCheck, given, settings
+    from iam_catalog.checks.loader import load_sources
+
+    schema = _schema_for(name)
+    validator = jsonschema.Draft202012Validator(schema)
+    real = {p.name: p.read_bytes() for p in FILES}
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(_documents(schema, SCHEMA), st.data())
+    def agree(document: Any, data: st.DataObject) -> None:
+        path = data.draw(st.sampled_from(_paths(document)))
+        mutation = data.draw(MUTATIONS)
+        if path and mutation != "unknown-key":
+            parent = document
+            for key in path[:-1]:
+                parent = parent[key]
+            if mutation == "delete":
+                del parent[path[-1]]
+            else:
+                parent[path[-1]] = mutation
+        elif mutation == "unknown-key" and isinstance(document, dict):
+            document["unknown-key"] = "x"
+        assert bool(_checker_errors(document, name)) == bool(list(validator.iter_errors(document)))
+        sources = {**real, (name if name == "_shared.yaml" else "generated.yaml"): yaml.safe_dump(document).encode()}
+        load_sources(sources, "catalog")  # raises nothing: every problem is reported
+
+    agree()

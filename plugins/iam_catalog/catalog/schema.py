@@ -19,6 +19,14 @@ from typing import Any
 from iam_catalog.catalog.problems import Problems
 from iam_catalog.catalog.yamlsource import Map, Node, Scalar, Seq
 
+# The JSON Schema keywords this checker applies, and those that only annotate; a test fails
+# when schema.json uses any other (tests/test_schema.py).
+VALIDATING = frozenset(
+    {"$ref", "type", "oneOf", "enum", "properties", "additionalProperties", "propertyNames", "required",
+     "minProperties", "items", "minItems", "minLength", "pattern"}
+)  # fmt: skip
+ANNOTATING = frozenset({"$schema", "$id", "$defs", "title", "description", "x-hint"})
+
 Pointer = tuple[str | int, ...]
 Lines = dict[Pointer, int]
 
@@ -118,7 +126,7 @@ class Checker:
     def _scalar(self, node: Scalar, schema: dict[str, Any], where: str) -> Any:
         value = node.value
         if isinstance(value, str):
-            if len(value.strip()) < schema.get("minLength", 0):
+            if len(value) < schema.get("minLength", 0):
                 return self._bad(node, f"{_quote(where)} must not be empty")
             pattern = schema.get("pattern")
             if pattern and not re.search(pattern, value):
@@ -150,6 +158,8 @@ class Checker:
         for name in schema.get("required", []):
             if name not in out and not any(k.value == name for k, _ in node.items):
                 self._bad(node, f"{title} is missing required key '{name}'")
+        if len(node.items) < schema.get("minProperties", 0):
+            return self._bad(node, f"{_quote(where)} must not be empty")
         return out
 
     def _bad(self, node: Node, message: str) -> None:
