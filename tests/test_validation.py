@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import time
 from pathlib import Path
 
 import pytest
 from iam_catalog.catalog.location import bundled_dir
-from iam_catalog.catalog.problems import Problem
+from iam_catalog.catalog.problems import CHECKS, Problem
 from iam_catalog.checks.loader import load_directory
 
 from .synthetic import write_catalog
@@ -97,20 +99,36 @@ def test_a_catalog_twenty_times_larger_loads_in_seconds(tmp_path: Path) -> None:
     assert time.perf_counter() - start < 5.0
 
 
-CODES = {"files", "yaml", "schema", "actions", "resources", "sids", "names", "services", "variables", "prose"}
-CODES |= {"statement-shape", "covered-statement", "type", "quotas", "rules"}
-CODES |= {"tailoring-declarations", "tailoring-statement", "tailoring-use"}
+CLI_DOC = Path(__file__).parents[1] / "docs" / "cli.md"
 
 
-def test_every_problem_names_the_check_that_found_it(tmp_path: Path) -> None:
-    """docs/cli.md lists these codes; each invalid case's problems carry one, and the right one."""
-    seen: dict[str, set[str]] = {}
-    for case in INVALID:
-        problems, _ = found(tmp_path / case.stem, case)
-        for p in problems:
-            seen.setdefault(p.check, set()).add(p.message)
-    assert set(seen) <= CODES
-    assert any("sids are unique" in m for m in seen["sids"])
-    assert any("is not declared here" in m for m in seen["tailoring-statement"])
-    assert any("unknown action" in m for m in seen["actions"])
-    assert all(f"`{code}`" in (Path(__file__).parents[1] / "docs" / "cli.md").read_text() for code in CODES)
+def codes_of(case: Path) -> set[str]:
+    """The case's own `# codes:` line: the checks whose errors it must produce, exactly."""
+    lines = [raw for raw in case.read_text(errors="replace").splitlines() if raw.startswith("# codes: ")]
+    assert len(lines) == 1, f"{case.name} states its codes once"
+    return set(lines[0].removeprefix("# codes: ").split(", "))
+
+
+@pytest.mark.parametrize("case", INVALID, ids=lambda p: p.stem)
+def test_every_problem_names_the_check_that_found_it(tmp_path: Path, case: Path) -> None:
+    """Each error carries a registered code, and a case's errors carry exactly the codes it states."""
+    problems, _ = found(tmp_path, case)
+    assert all(p.check in CHECKS for p in problems), [p for p in problems if p.check not in CHECKS]
+    assert {p.check for p in problems if p.severity == "error"} == codes_of(case)
+
+
+def checks_table() -> str:
+    rows = [f"| `{code}` | {CHECKS[code]} |" for code in sorted(CHECKS)]
+    return "\n".join(["<!-- checks -->", "| Check | What it checks |", "| --- | --- |", *rows, "<!-- /checks -->"])
+
+
+def test_docs_list_every_registered_check() -> None:
+    """docs/cli.md's table is the registry; `UPDATE_GOLDEN=1` writes it."""
+    text = CLI_DOC.read_text()
+    written = re.search(r"<!-- checks -->.*?<!-- /checks -->", text, re.DOTALL)
+    assert written
+    if os.environ.get("UPDATE_GOLDEN"):
+        CLI_DOC.write_text(text.replace(written[0], checks_table()))
+    else:
+        assert written[0] == checks_table()
+    assert len(CHECKS) >= 18 and all(CHECKS.values())

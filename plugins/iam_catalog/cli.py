@@ -97,33 +97,49 @@ def _load(args: argparse.Namespace) -> Loaded:
     return load_directory(Path(args.catalog or bundled_dir()))
 
 
+def _summary(loaded: Loaded, where: str, err: TextIO) -> None:
+    errors = len(loaded.errors)
+    counts = f"{_count(errors, 'error')}, {_count(len(loaded.problems) - errors, 'warning')}"
+    types = f"{_count(len(loaded.catalog.types), 'type')}, " if loaded.catalog else ""
+    print(f"{where}: {types}{counts}", file=err)
+
+
+def _report_text(loaded: Loaded, where: str, out: TextIO, err: TextIO) -> None:
+    _print_problems(loaded.problems, err)
+    _summary(loaded, where, err)
+
+
+def _report_github(loaded: Loaded, where: str, out: TextIO, err: TextIO) -> None:
+    for problem in loaded.problems:
+        print(_github(problem), file=out)
+    _summary(loaded, where, err)
+
+
+def _report_json(loaded: Loaded, where: str, out: TextIO, err: TextIO) -> None:
+    fields = ("path", "line", "severity", "message", "check")
+    report = {
+        "catalog": where,
+        "types": len(loaded.catalog.types) if loaded.catalog else None,
+        "errors": len(loaded.errors),
+        "warnings": len(loaded.problems) - len(loaded.errors),
+        "problems": [{f: getattr(p, f) for f in fields} for p in loaded.problems],
+    }
+    print(json.dumps(report, indent=2), file=out)
+
+
+# validate's output formats: a new one is one function here; --format's choices are this map's.
+VALIDATE_REPORTS: dict[str, tuple[Callable[[Loaded, str, TextIO, TextIO], None], str]] = {
+    "text": (_report_text, "path:line: message on stderr"),
+    "json": (_report_json, "a report on stdout"),
+    "github": (_report_github, "workflow commands on stdout"),
+}
+
+
 def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     loaded = _load(args)
-    errors = len(loaded.errors)
-    warnings = len(loaded.problems) - errors
-    where = args.catalog or bundled_dir()
-    if args.format == "json":
-        fields = ("path", "line", "severity", "message", "check")
-        report = {
-            "catalog": where,
-            "types": len(loaded.catalog.types) if loaded.catalog else None,
-            "errors": errors,
-            "warnings": warnings,
-            "problems": [{f: getattr(p, f) for f in fields} for p in loaded.problems],
-        }
-        print(json.dumps(report, indent=2), file=out)
-    else:
-        if args.format == "github":
-            for problem in loaded.problems:
-                print(_github(problem), file=out)
-        else:
-            _print_problems(loaded.problems, err)
-        counts = f"{_count(errors, 'error')}, {_count(warnings, 'warning')}"
-        if loaded.catalog:
-            print(f"{where}: {_count(len(loaded.catalog.types), 'type')}, {counts}", file=err)
-        else:
-            print(f"{where}: {counts}", file=err)
-    return 1 if errors or (args.strict and warnings) else 0
+    VALIDATE_REPORTS[args.format][0](loaded, args.catalog or bundled_dir(), out, err)
+    warnings = len(loaded.problems) - len(loaded.errors)
+    return 1 if loaded.errors or (args.strict and warnings) else 0
 
 
 def cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -314,14 +330,14 @@ def _side(spec: str, folder: str, err: TextIO, memo: FileMemo) -> Catalog | None
 def cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from iam_catalog.checks.loader import FileMemo
     from iam_catalog.review.diff import diff
-    from iam_catalog.review.report import exit_code, to_json, to_markdown
+    from iam_catalog.review.report import REPORTS, exit_code
 
     memo = FileMemo()  # the two sides share most files: each is read and checked once
     base, head = _side(args.base, args.folder, err, memo), _side(args.head, args.folder, err, memo)
     if base is None or head is None:
         return 2
     report = diff(base, head, args.base, args.head)
-    print((to_json if args.format == "json" else to_markdown)(report), end="", file=out)
+    print(REPORTS[args.format](report), end="", file=out)
     return exit_code(report, args.fail_on)
 
 
@@ -334,9 +350,9 @@ def _validate(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--strict", action="store_true", help="fail on warnings too")
     sub.add_argument(
         "--format",
-        choices=["text", "json", "github"],
+        choices=list(VALIDATE_REPORTS),
         default="text",
-        help="text: path:line: message on stderr; json: a report on stdout; github: workflow commands on stdout",
+        help="; ".join(f"{name}: {what}" for name, (_, what) in VALIDATE_REPORTS.items()),
     )
     sub.set_defaults(run=cmd_validate)
 
@@ -384,15 +400,19 @@ def _print_iam(sub: argparse.ArgumentParser) -> None:
         help="narrow * to your resources; repeat a NAME for several; * and ? allowed in a value",
     )
     sub.add_argument("--split", action="store_true", help="split into policies within the size limit")
-    sub.add_argument("--format", choices=["json", "terraform", "cloudformation"], default="json")
+    from iam_catalog.printiam.formats import FORMATS
+
+    sub.add_argument("--format", choices=list(FORMATS), default="json")
     sub.set_defaults(run=cmd_print_iam)
 
 
 def _diff(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("base", help="catalog folder or git revision, e.g. origin/main")
     sub.add_argument("head", help="catalog folder or git revision, e.g. HEAD")
-    sub.add_argument("--format", choices=["markdown", "json"], default="markdown")
-    sub.add_argument("--fail-on", choices=["broadening", "any"], help="exit 1 when the change is of this kind")
+    from iam_catalog.review.report import FAIL_ON, REPORTS
+
+    sub.add_argument("--format", choices=list(REPORTS), default="markdown")
+    sub.add_argument("--fail-on", choices=list(FAIL_ON), help="exit 1 when the change is of this kind")
     sub.add_argument("--folder", default="catalog", help="the catalog folder inside a revision (default: catalog)")
     sub.set_defaults(run=cmd_diff)
 

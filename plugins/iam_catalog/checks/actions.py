@@ -12,7 +12,7 @@ from iam_catalog.catalog.schema import Lines, Pointer
 _MAX_HINTS = 3
 
 
-@check("actions")
+@check("actions", "every action is one AWS lists (with a suggestion for a misspelt one)")
 def known_actions(path: str, line: int, action: str, problems: Problems) -> list[str]:
     """AWS's names for `action` (a wildcard may name several); none, after saying why."""
     service, _ = awsfacts.split(action)
@@ -44,7 +44,10 @@ def check_actions_in(data: Any, lines: Lines, path: str, problems: Problems, ptr
             check_actions_in(item, lines, path, problems, (*ptr, i))
 
 
-@check("resources")
+@check(
+    "resources",
+    "every resource matches an ARN format that the statement's actions accept, and says so where `*` could be scoped",
+)
 def _check_policy(path: str, policy: Policy, problems: Problems) -> None:
     for st in policy.statements:
         accepted: list[str] = []

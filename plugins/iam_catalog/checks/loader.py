@@ -19,10 +19,16 @@ from iam_catalog.catalog.location import (
     source_names,
 )
 from iam_catalog.catalog.model import Catalog, DbType, Shared, db_type_from_data, shared_from_data
-from iam_catalog.catalog.problems import CatalogError, Problem, Problems
+from iam_catalog.catalog.problems import CatalogError, Problem, Problems, register
 from iam_catalog.catalog.schema import Checker, load_schema
 from iam_catalog.catalog.yamlsource import parse
 from iam_catalog.checks import actions, quotas, rules, tailoring
+
+FILES = register(
+    "files", "every catalog entry is a regular file of the folder, of a sane size, with a UTF-8 name ending in .yaml"
+)
+YAML = register("yaml", "each file is YAML without duplicate keys, tags, anchors or aliases")
+SCHEMA = register("schema", "each file keeps to catalog/schema.json: known and required keys, types and patterns")
 
 
 @cache
@@ -41,7 +47,7 @@ def read_directory(directory: Path) -> tuple[dict[str, bytes], list[Problem]]:
         try:
             sources[name] = read_source(str(directory), name)
         except NotACatalogFile as exc:
-            problems.append(Problem(f"{directory}/{display_name(name)}", 1, f"{exc}: not read", check="files"))
+            problems.append(Problem(f"{directory}/{display_name(name)}", 1, f"{exc}: not read", check=FILES))
     return sources, problems
 
 
@@ -70,15 +76,15 @@ class FileMemo:
 
 def _read_file(name: str, data: bytes, path: str, root: dict[str, Any]) -> tuple[Shared | DbType | None, list[Problem]]:
     """One file on its own: its model, or None; and every problem found in it."""
-    problems = Problems()
+    problems = Problems(check=FILES)
     if not name.endswith(SUFFIX):
         problems.error(path, 1, f"catalog files end in {SUFFIX}")
         return None, problems.items
-    problems.check = "yaml"
+    problems.check = YAML
     node = parse(data, path, problems)
     if node is None:
         return None, problems.items
-    problems.check = "schema"
+    problems.check = SCHEMA
     file_schema = root["$defs"]["shared"] if name == SHARED_FILE else root
     checker = Checker(root, path, problems)
     plain = checker.check(node, file_schema, "the file")
@@ -94,7 +100,7 @@ def _read_file(name: str, data: bytes, path: str, root: dict[str, Any]) -> tuple
 
 def load_sources(sources: Mapping[str, bytes], where: str, memo: FileMemo | None = None) -> Loaded:
     """Check every file and the catalog as a whole; collect every problem on the way."""
-    problems = Problems()
+    problems = Problems(check=FILES)
     root = schema()
     shared: Shared | None = None
     types: list[DbType] = []
@@ -136,7 +142,8 @@ def load_directory(directory: Path, memo: FileMemo | None = None) -> Loaded:
     try:
         sources, unread = read_directory(directory)
     except OSError as exc:
-        return Loaded(None, [Problem(str(directory), 0, f"cannot read the catalog: {exc.strerror or exc}")])
+        unreadable = Problem(str(directory), 0, f"cannot read the catalog: {exc.strerror or exc}", check=FILES)
+        return Loaded(None, [unreadable])
     loaded = load_sources(sources, str(directory), memo)
     if not unread:
         return loaded

@@ -42,7 +42,7 @@ def _report(problems: Problems, path: str, line: int, what: str, verdict: tuple[
         (problems.error if severity == "error" else problems.warning)(path, line, f"{what}: {message}")
 
 
-@check("quotas")
+@check("quotas", "every policy a reader attaches fits AWS's size quota")
 def check_catalog(catalog: Catalog, problems: Problems) -> None:
     for db_type in catalog.types:
         values = catalog.defaults(db_type)

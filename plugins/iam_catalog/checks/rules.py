@@ -48,7 +48,10 @@ def _undeclared(texts: Iterable[str], declared: set[str], used: set[str]) -> lis
     return [name for name in names if name not in declared]
 
 
-@check("statement-shape")
+@check(
+    "statement-shape",
+    "each statement has what its kind of policy needs: resources or a principal, a purpose with a Sid",
+)
 def _check_policy_shape(path: str, policy: Policy, problems: Problems) -> None:
     for st in policy.statements:
         if policy.attach == TRUST:
@@ -85,7 +88,7 @@ def _covers_all(wide: Statement, narrow: Statement) -> bool:
     )
 
 
-@check("covered-statement")
+@check("covered-statement", "no statement grants only what another statement of its policy grants")
 def _check_covered(path: str, policy: Policy, problems: Problems) -> None:
     if policy.attach == TRUST:
         return
@@ -112,7 +115,7 @@ def _check_covered(path: str, policy: Policy, problems: Problems) -> None:
                 break
 
 
-@check("prose")
+@check("prose", "catalog prose keeps to the declared Markdown subset, and names only declared placeholders")
 def _check_prose(
     path: str,
     line: int,
@@ -145,7 +148,7 @@ def _check_labels(path: str, choices: Iterable[Choice], scopes: Iterable[ScopeVa
         _check_prose(path, scope.line, scope.label, None, problems, pages=frozenset(), inline=True)
 
 
-@check("type")
+@check("type", "a type's file: its id is its file name, its variables and placeholders are declared and used")
 def _check_type(catalog: Catalog, db_type: DbType, problems: Problems) -> None:
     path = db_type.path
     stem = _name(path).removesuffix(".yaml")
@@ -203,7 +206,10 @@ def _check_type(catalog: Catalog, db_type: DbType, problems: Problems) -> None:
             problems.warning(path, var.line, f"variable {var.name} is declared but not used")
 
 
-@check("variables")
+@check(
+    "variables",
+    "every variable has one rule (a pattern or choices) that its default keeps, and one option sets one variable",
+)
 def _check_variables(catalog: Catalog, problems: Problems) -> None:
     # One option sets one variable, whichever types a reader chooses.
     setters: dict[str, str] = {}
@@ -245,7 +251,7 @@ def _check_value_rule(path: str, var: Variable, problems: Problems) -> None:
         problems.error(path, var.line, f"the default of {var.name} does not match its own pattern or choices")
 
 
-@check("names")
+@check("names", "type ids and aliases are unique across the catalog")
 def _check_unique_names(catalog: Catalog, problems: Problems) -> None:
     # Ids first: an alias is the later, optional name, so a clash is reported on the alias.
     owners: dict[str, DbType] = {}
@@ -274,7 +280,7 @@ def _check_unique_names(catalog: Catalog, problems: Problems) -> None:
     _check_sids(catalog, problems)
 
 
-@check("sids")
+@check("sids", "Sids are unique within a service, prefixed Sids included")
 def _check_sids(catalog: Catalog, problems: Problems) -> None:
     """Sids are unique within a service. One Sid may name statements of two services; in a policy
     that merges both, the later service's statement takes its `sid_prefix`, which must then be
@@ -310,7 +316,7 @@ def _check_sids(catalog: Catalog, problems: Problems) -> None:
                 problems.error(path, line, message)
 
 
-@check("services")
+@check("services", "every type has a policy for each service, or says why not")
 def _check_services(catalog: Catalog, db_type: DbType, problems: Problems) -> None:
     known = {s.id: s for s in catalog.shared.services}
     covered: set[str] = set()
@@ -340,7 +346,7 @@ def _name(path: str) -> str:
     return PurePosixPath(path).name
 
 
-@check("rules")  # the shared file's own rules; each check it calls has its own code
+@check("rules", "the shared file's own rules: each service's identity is a shared variable")
 def check_catalog(catalog: Catalog, problems: Problems) -> None:
     shared = catalog.shared
     pages = prose.pages_of(t.id for t in catalog.types)

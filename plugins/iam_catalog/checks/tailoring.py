@@ -23,7 +23,7 @@ def _declarations(catalog: Catalog) -> Iterator[tuple[str, tuple[Choice, ...], t
         yield db_type.path, db_type.choices, db_type.scopes
 
 
-@check("tailoring-declarations")
+@check("tailoring-declarations", "every choice and scope variable is declared once, with a valid pattern")
 def _check_declarations(catalog: Catalog, problems: Problems) -> None:
     choices: dict[str, str] = {}
     scopes: dict[str, str] = {}
@@ -57,7 +57,10 @@ def _check_declarations(catalog: Catalog, problems: Problems) -> None:
                 problems.error(path, scope.line, message)
 
 
-@check("tailoring-statement")
+@check(
+    "tailoring-statement",
+    "a statement names only choices and scopes its type can see, and scope templates are ARNs its actions accept",
+)
 def _check_statement(
     path: str,
     policy: Policy,
@@ -96,7 +99,7 @@ def _check_statement(
             problems.error(path, st.at("scope"), message)
 
 
-@check("tailoring-use")
+@check("tailoring-use", "every declared choice and scope variable is used by some statement")
 def check_tailoring(catalog: Catalog, problems: Problems) -> None:
     _check_declarations(catalog, problems)
     shared = catalog.shared

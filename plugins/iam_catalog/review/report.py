@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from collections.abc import Callable
 
 from iam_catalog.review.diff import AccessChange, Report, StatementChange, TextChange, access_levels, summary
 
@@ -169,9 +170,13 @@ def to_markdown(report: Report) -> str:
     return "\n".join(lines)
 
 
+# diff's output formats and its --fail-on kinds; the command line's choices are these maps'.
+REPORTS = {"markdown": to_markdown, "json": to_json}
+FAIL_ON: dict[str, Callable[[Report], bool]] = {
+    "broadening": lambda report: bool(report.broadening),
+    "any": lambda report: report.changed,
+}
+
+
 def exit_code(report: Report, fail_on: str | None) -> int:
-    if fail_on == "any" and report.changed:
-        return 1
-    if fail_on == "broadening" and report.broadening:
-        return 1
-    return 0
+    return 1 if fail_on is not None and FAIL_ON[fail_on](report) else 0
