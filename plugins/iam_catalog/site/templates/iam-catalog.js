@@ -978,6 +978,6 @@
 
   window.iamCatalog = {
     answer: answer, RequestError: RequestError, dumps: dumps, mergeStatements: mergeStatements, tailor: tailor,
-    formats: FORMATS,
+    formats: FORMATS, covers: covers,
   };
 })();
