@@ -580,6 +580,14 @@ def test_a_malformed_entry_is_a_miss(cached: Path, content: bytes) -> None:
     assert _print_iam() == (0, expected, "")
 
 
+def test_a_title_cannot_drive_the_terminal_that_lists_it(tmp_path: Path) -> None:
+    """list-types prints titles as they are: a one-line field refuses control characters."""
+    folder = _write(tmp_path / "catalog", {("rds.yaml", ("title",)): "RDS\x1b[2J\x1b]0;owned\x07"})
+    out, err = io.StringIO(), io.StringIO()
+    assert cli.run(["list-types", "--catalog", str(folder)], out, err) == 1
+    assert out.getvalue() == "" and "\x1b" not in err.getvalue() and "rds.yaml:" in err.getvalue()
+
+
 def test_a_problem_prints_on_one_line_without_control_characters() -> None:
     shown = str(Problem("a.yaml", 3, "title 'x\x1b[2J\u202ey\nz'"))
     assert shown == "a.yaml:3: title 'x\\x1b[2J\\u202ey\\nz'"
