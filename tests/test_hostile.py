@@ -589,8 +589,10 @@ def test_a_title_cannot_drive_the_terminal_that_lists_it(tmp_path: Path) -> None
 
 
 def test_a_problem_prints_on_one_line_without_control_characters() -> None:
-    shown = str(Problem("a.yaml", 3, "title 'x\x1b[2J\u202ey\nz'"))
-    assert shown == "a.yaml:3: title 'x\\x1b[2J\\u202ey\\nz'"
+    problem = Problem("a.yaml", 3, "title 'x\x1b[2J\u202ey\nz'", check="schema")
+    assert str(problem) == "a.yaml:3: title 'x\\x1b[2J\\u202ey\\nz'"
+    # The same in a workflow command, which a CI log shows as it is.
+    assert cli._github(problem) == "::error file=a.yaml,line=3,title=iam-catalog schema::title 'x\\x1b[2J\\u202ey%0Az'"
 
 
 def test_the_engine_finds_a_symbol_no_pattern_uses() -> None:

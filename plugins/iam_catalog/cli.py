@@ -78,8 +78,12 @@ def _count(n: int, noun: str) -> str:
 def _github(problem: Problem) -> str:
     """A GitHub Actions workflow command: the problem shows on its line of the pull request."""
 
+    from iam_catalog.catalog.problems import printable
+
     def data(text: str) -> str:
-        return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        # GitHub's own escapes for what would end the command; any other control character as
+        # `printable` shows it, since a CI log prints the line as it is.
+        return printable(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
     def prop(text: str) -> str:
         return data(text).replace(":", "%3A").replace(",", "%2C")
@@ -161,22 +165,24 @@ def _write_tree(target: str, files: dict[str, bytes]) -> None:
     opened relative to its parent without following links, so a link made meanwhile fails."""
     import contextlib
 
-    shown = json.dumps(target)
+    from iam_catalog.printiam.request import shown
+
+    where = shown(target)
     if not target:
         raise Usage("render: DIR is empty: name the folder to write into")
     if os.path.lexists(target) and not os.path.isdir(target):
-        raise Usage(f"render: {shown} is not a folder")
+        raise Usage(f"render: {where} is not a folder")
     for path in files:
-        where = target
+        inside = target
         for part in path.split("/"):
-            where = os.path.join(where, part)
-            if os.path.islink(where):
-                raise Usage(f"render: {json.dumps(where)} is a symbolic link: not writing through it")
+            inside = os.path.join(inside, part)
+            if os.path.islink(inside):
+                raise Usage(f"render: {shown(inside)} is a symbolic link: not writing through it")
     try:
         os.makedirs(target, exist_ok=True)
         root = os.open(target, os.O_RDONLY | os.O_DIRECTORY)
     except OSError as exc:
-        raise Usage(f"render: cannot create the folder {shown}: {exc.strerror}") from None
+        raise Usage(f"render: cannot create the folder {where}: {exc.strerror}") from None
     try:
         for path, content in files.items():
             *folders, name = path.split("/")
@@ -192,7 +198,7 @@ def _write_tree(target: str, files: dict[str, bytes]) -> None:
                 with os.fdopen(fd, "wb") as f:
                     f.write(content)
             except OSError as exc:
-                raise Usage(f"render: cannot write {json.dumps(os.path.join(target, path))}: {exc.strerror}") from None
+                raise Usage(f"render: cannot write {shown(os.path.join(target, path))}: {exc.strerror}") from None
             finally:
                 os.close(parent)
     finally:
@@ -234,9 +240,11 @@ def cmd_list_types(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _var(text: str) -> tuple[str, str]:
+    from iam_catalog.printiam.request import shown
+
     name, sep, value = text.partition("=")
     if not sep or not name or not value:
-        raise argparse.ArgumentTypeError(f"{json.dumps(text)} is not NAME=VALUE")
+        raise argparse.ArgumentTypeError(f"{shown(text)} is not NAME=VALUE")
     return name, value
 
 

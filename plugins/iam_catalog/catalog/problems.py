@@ -26,8 +26,13 @@ class Problem:
     def __str__(self) -> str:
         prefix = "warning: " if self.severity == "warning" else ""
         where = f"{self.path}:{self.line}" if self.line else self.path  # a folder has no lines
-        # A message may quote catalog text: one line, and no control character reaches a terminal.
-        return _CONTROL.sub(lambda m: ascii(m[0])[1:-1], f"{where}: {prefix}{self.message}")
+        return printable(f"{where}: {prefix}{self.message}")
+
+
+def printable(text: str) -> str:
+    """A message that may quote catalog text, for a terminal or a log: control characters,
+    line separators and bidi overrides shown as escapes, so the text stays one honest line."""
+    return _CONTROL.sub(lambda m: ascii(m[0])[1:-1], text)
 
 
 @dataclass
