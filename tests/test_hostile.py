@@ -104,7 +104,7 @@ ALLOWED_PROSE = [
     "A [link](https://docs.aws.amazon.com/IAM/) and <https://example.com/a?b=c> and [mail](mailto:a@example.com).",
     "A [page of the reference](rds.md#database-service) and [a section](#discovery-service).",
     "- a list item\n- another, with `${Account}`\n\n1. numbered",
-    "```json\n<script>alert(1)</script>\n{ \"in\": \"a block\" }\n```",
+    '```json\n<script>alert(1)</script>\n{ "in": "a block" }\n```',
     '!!! warning "A `title`"\n\n    Its text, with [a link](https://example.com).',
     "An escaped \\[bracket\\] and \\*star\\*.",
 ]

@@ -126,6 +126,7 @@ def test_engine_and_moto_agree(base: dict[str, Any], head: dict[str, Any], data:
         resource = text_of(r.resource or ())
         assert moto_allows(base, r.action, resource, asked(r.conditions())), w
         assert not moto_allows(head, r.action, resource, asked(r.conditions())), w
+
     def its_action(witnesses: list[Witness], action: str) -> bool:
         """A witness for this request's own action: the engine gives one for each action that
         differs (iam/access.py), so a difference moto finds must have its action's witness."""

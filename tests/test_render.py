@@ -96,3 +96,26 @@ def test_zensical_builds_every_page_and_download_and_the_builder_works(
         assert cli.run(["print-iam", "--types", "rds", "--account", "123456789012"], out, err) == 0
         assert page.text_content("#policy") == out.getvalue()
         page.close()
+
+
+def test_every_choice_is_labelled_with_the_services_whose_policy_it_changes(catalog: Catalog) -> None:
+    from iam_catalog.catalog.model import SERVICE
+    from iam_catalog.site.render import render_builder, render_type
+
+    titles = {s.id: s.title for s in catalog.shared.services}
+    builder = render_builder(catalog)
+    seen = 0
+    for db_type in catalog.types:
+        page = render_type(catalog, db_type)
+        for policy in db_type.policies:
+            if policy.attach != SERVICE:
+                continue
+            for st in policy.statements:
+                for choice in st.choices():
+                    label = re.search(rf'data-choice="{choice}"> <strong>.*?</strong>([^:]*):', page)
+                    assert label and titles[catalog.service_of(policy)] in label[1], (db_type.id, choice)
+                    offered = re.search(rf'value="{choice}"> <strong>.*?</strong>([^:]*):', builder)
+                    assert offered and titles[catalog.service_of(policy)] in offered[1], choice
+                    seen += 1
+    assert seen, "no statement names a choice: the test would pass on nothing"
+    assert len({catalog.service_of(p) for t in catalog.types for p in t.policies if p.attach == SERVICE}) > 1

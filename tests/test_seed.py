@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import html.parser
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,11 @@ class Correction:
 
 
 CORRECTIONS: dict[tuple[str, str], Correction] = {
+    ("dynamodb", "database-service"): Correction(
+        "The original reference allows sts:TagSession on every role; AWS checks it against the role "
+        "being assumed, so the catalog allows it on the Database Service's assumed role only.",
+        rewritten={"DynamoDBSessionTagging": {"Resource": "arn:aws:iam::aws-account-id:role/dynamodb-user-role"}},
+    ),
     ("elasticache", "database-service"): Correction(
         "Teleport's current reference grants elasticache:Connect on * and gives the replication "
         "group and user ARNs as the way to scope it; the Database Service also reads replication "
@@ -152,10 +158,13 @@ class _Cells(html.parser.HTMLParser):
             self.rows.append([])
         elif tag in ("td", "th"):
             self._cell = []
+        elif tag == "br" and self._cell is not None:
+            self._cell.append("\n")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in ("td", "th") and self._cell is not None:
-            self.rows[-1].append(" ".join("".join(self._cell).split()))
+            lines = "".join(self._cell).split("\n")
+            self.rows[-1].append("\n".join(" ".join(line.split()) for line in lines))
             self._cell = None
 
     def handle_data(self, data: str) -> None:
@@ -172,13 +181,18 @@ def _database_service_part(page: str, catalog: Catalog) -> str:
     return page
 
 
-def _purpose_rows(site: Path, catalog: Catalog) -> dict[str, str]:
-    rows: dict[str, str] = {}
+def _purpose_cells(site: Path, catalog: Catalog) -> dict[str, list[str]]:
+    """The lines of each Database Service statement's Purpose cell, by Sid."""
+    rows: dict[str, list[str]] = {}
     for page in (site / "reference").glob("*/index.html"):
         parser = _Cells()
         parser.feed(_database_service_part(page.read_text(), catalog))
-        rows.update({r[0]: r[1] for r in parser.rows if len(r) >= 2 and r[0] != "Statement"})
+        rows.update({r[0]: r[1].split("\n") for r in parser.rows if len(r) >= 2 and r[0] != "Statement"})
     return rows
+
+
+def _purpose_rows(site: Path, catalog: Catalog) -> dict[str, str]:
+    return {sid: lines[0] for sid, lines in _purpose_cells(site, catalog).items()}
 
 
 SEED_PURPOSES: dict[str, str] = json.loads((SEED / "purposes.json").read_text())
@@ -250,3 +264,18 @@ def test_titles_follow_the_current_reference(catalog: Catalog) -> None:
     for type_id, title in UPSTREAM["titles"].items():
         db_type = catalog.find(type_id)
         assert db_type is not None and db_type.title == title
+
+
+def _plain(prose: str) -> str:
+    """Inline prose as a reader sees it: code, emphasis and link markup dropped."""
+    return " ".join(re.sub(r"[`*_]|\[([^\]]*)\]\([^)]*\)", r"\1", prose).split())
+
+
+def test_every_unscoped_reason_is_shown_beside_its_statement(built_site: Path, catalog: Catalog) -> None:
+    explained = [(t, st) for t in catalog.types for p in t.own_policies() for st in p.statements if st.unscoped]
+    assert explained, "the catalog explains no statement on * (the check below would pass on nothing)"
+    for db_type, st in explained:
+        parser = _Cells()
+        parser.feed((built_site / "reference" / db_type.id / "index.html").read_text())
+        cells = [r[1].split("\n") for r in parser.rows if len(r) >= 2 and r[0] == st.sid]
+        assert any(f"Why *: {_plain(st.unscoped or '')}" in lines for lines in cells), (db_type.id, st.sid)

@@ -200,6 +200,8 @@ RARE = [
     _request(types=["rds", "rds-proxy"], scopes={"DbUserName": ["alice", "b*"], "ProxyResourceId": ["bad id!"]}),
     _request(types=["rds"], services=["discovery"], without=["aurora-discovery", " aurora-discovery"]),
     _request(types=["rds", "redshift"], without=["fetch-metadata"], scopes={"DbUserName": ["alice", "alice"]}),
+    _request(types=["rds"], without=["aurora-discovery"]),  # a choice of another service's policy
+    _request(types=["rds"], services=["discovery"], scopes={"DbUserName": ["alice"]}),  # a scope of another's
 ]
 
 
@@ -218,6 +220,9 @@ def test_javascript_answers_the_rare_requests_as_print_iam_does(page: Page) -> N
     ]
     assert "DescribeDBClusters" not in outcomes[20]["policy"] and "DescribeDBInstances" in outcomes[20]["policy"]
     assert "/alice" in outcomes[21]["policy"] and "FetchMetadata" not in outcomes[21]["policy"]
+    titles = {s["id"]: s["title"] for s in COMPILED["services"]}
+    for outcome, owner in zip(outcomes[22:24], ["discovery", "database"], strict=True):
+        assert f"the {titles[owner]}'s policy; print it with --service {owner}" in outcome["error"], outcome
     assert page.evaluate(JS_ANSWERS, [COMPILED, RARE]) == outcomes
 
 

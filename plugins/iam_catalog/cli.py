@@ -219,9 +219,11 @@ def cmd_list_types(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         from iam_catalog.iam.tailor import used
 
         choices, scopes = used(r for p in t["policies"] for r in p["rules"])
+        # Each names the services whose policy it changes: print-iam --service selects them.
+        services_of = t["tailoring_services"]
         return {
-            "choices": [{"id": c, **compiled["choices"][c]} for c in choices],
-            "scopes": [{"name": n, **compiled["scopes"][n]} for n in scopes],
+            "choices": [{"id": c, **compiled["choices"][c], "services": services_of[c]} for c in choices],
+            "scopes": [{"name": n, **compiled["scopes"][n], "services": services_of[n]} for n in scopes],
         }
 
     if args.format == "json":

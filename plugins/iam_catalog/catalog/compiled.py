@@ -14,7 +14,7 @@ from iam_catalog.catalog.model import SERVICE, Catalog, Choice, ScopeVariable, S
 from iam_catalog.catalog.policy import statement_template
 from iam_catalog.iam.documents import IDENTITY_ARN, placeholders
 
-FORMAT = 4
+FORMAT = 5
 
 
 def variable_data(v: Variable) -> dict[str, Any]:
@@ -72,6 +72,7 @@ def compile_catalog(catalog: Catalog) -> dict[str, Any]:
                 "aliases": list(t.aliases),
                 "summary": t.summary,
                 "variables": {v.name: variable_data(v) for v in t.variables},
+                "tailoring_services": catalog.tailoring_services(t),
                 "policies": [
                     {
                         "id": p.id,

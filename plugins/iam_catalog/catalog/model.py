@@ -89,6 +89,7 @@ class Statement(Located):
     omit_when: Strings  # choices that leave the statement out
     omit_actions: StringMap  # choice: the actions it leaves out
     scope: Strings  # ARN templates that replace "*" once the reader gives a scope value
+    unscoped: str | None  # why a statement on "*" that AWS would let us narrow stays on "*"
     line: int
     key_lines: KeyLines
 
@@ -233,6 +234,24 @@ class Catalog:
     def defaults(self, db_type: DbType) -> dict[str, str]:
         return {name: v.default for name, v in self.variables(db_type).items()}
 
+    def tailoring_services(self, db_type: DbType) -> dict[str, list[str]]:
+        """For each choice (by id) and scope variable (by name) that the type's service policies
+        react to, the services whose policies do, in the shared file's order: a choice of the
+        Discovery Service's policy changes nothing in the Database Service's. Choice ids are
+        lowercase and scope names capitalised (the schema), so one table holds both."""
+        scopes = self.scopes(db_type)
+        found: dict[str, set[str]] = {}
+        for policy in db_type.policies:
+            if policy.attach != SERVICE:
+                continue
+            for st in policy.statements:
+                filled = (n for template in st.scope for n in placeholders(template) if n in scopes)
+                names = (*st.choices(), *filled)
+                for name in names:
+                    found.setdefault(name, set()).add(self.service_of(policy))
+        order = [s.id for s in self.shared.services]
+        return {name: [s for s in order if s in services] for name, services in found.items()}
+
     def service_of(self, policy: Policy) -> str:
         """The service whose identity a `service` policy attaches to."""
         return policy.service or self.shared.services[0].id
@@ -307,6 +326,7 @@ def _statement(data: dict[str, Any], lines: Lines, ptr: Pointer) -> Statement:
         omit_when=tuple(data.get("omit_when", ())),
         omit_actions=_string_map(data.get("omit_actions")),
         scope=_strings(data.get("scope")),
+        unscoped=data.get("unscoped"),
         line=lines[ptr],
         key_lines=_key_lines(data, lines, ptr),
     )

@@ -45,7 +45,9 @@ _TAG_START = re.compile(r"[A-Za-z!/?]")
 _AUTOLINK = re.compile(r"<((?:https?://|mailto:)[^\s<>\"'\\]+)>")
 _REFERENCE = re.compile(r"&(?:#[0-9]+|#[xX][0-9A-Fa-f]+|[A-Za-z][A-Za-z0-9]*);")
 _EMOJI = re.compile(r":[+\-\w]+:")
-_URL = re.compile(r"(?:https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:[/?#][^\s<>\"'\\`]*)?|mailto:[^\s<>\"'\\`:/]+@[A-Za-z0-9.-]+)\Z")
+_URL = re.compile(
+    r"(?:https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:[/?#][^\s<>\"'\\`]*)?|mailto:[^\s<>\"'\\`:/]+@[A-Za-z0-9.-]+)\Z"
+)
 _PAGE_LINK = re.compile(r"(?:([a-z0-9][a-z0-9-]*\.md))?(?:#([A-Za-z0-9_-]+))?\Z")
 _ADMONITION = re.compile(r'!!! ([a-z]+)(?: "([^"\n]*)")?\Z')
 _INDENT = "    "

@@ -5,11 +5,26 @@ from __future__ import annotations
 from typing import Any
 
 from iam_catalog.aws import facts as awsfacts
-from iam_catalog.catalog.model import TRUST, Catalog, Policy
+from iam_catalog.catalog.model import TRUST, Catalog, Policy, Statement
 from iam_catalog.catalog.problems import Problems, check
 from iam_catalog.catalog.schema import Lines, Pointer
 
 _MAX_HINTS = 3
+
+
+def _stale_unscoped(policy: Policy, st: Statement, scoped: list[str]) -> str | None:
+    """Why a statement's `unscoped` reason has no "*" to explain, if it has none."""
+    if not st.unscoped:
+        return None
+    if policy.attach == TRUST:
+        return "a trust policy names no resources"
+    if "*" not in st.resources:
+        return 'the statement is not on "*"'
+    if st.scope:
+        return 'its scope already narrows the "*"'
+    if not scoped:
+        return f'AWS accepts only "*" for {", ".join(st.actions)}'
+    return None
 
 
 @check("actions", "every action is one AWS lists (with a suggestion for a misspelt one)")
@@ -46,7 +61,8 @@ def check_actions_in(data: Any, lines: Lines, path: str, problems: Problems, ptr
 
 @check(
     "resources",
-    "every resource matches an ARN format that the statement's actions accept, and says so where `*` could be scoped",
+    "every resource matches an ARN format that the statement's actions accept; a `*` that could be scoped"
+    " has a scope or says why not",
 )
 def _check_policy(path: str, policy: Policy, problems: Problems) -> None:
     for st in policy.statements:
@@ -63,8 +79,14 @@ def _check_policy(path: str, policy: Policy, problems: Problems) -> None:
                     accepted.extend(info.arn_formats)
                     hints.extend(info.scope_formats)
                     scoped.append(action if len(names) > 1 else info.name)  # a wildcard as written
-        if policy.attach == TRUST or unknown:
+        if unknown:
             continue  # an unknown action is reported once; its resources cannot be checked
+        stale = _stale_unscoped(policy, st, scoped)
+        if stale:
+            problems.error(path, st.at("unscoped"), f"unscoped explains nothing: {stale}; remove it")
+        narrowable = bool(scoped) and "*" in st.resources and not st.scope and policy.attach != TRUST
+        if policy.attach == TRUST:
+            continue
         formats = list(dict.fromkeys(accepted))
         unique_hints = list(dict.fromkeys(hints))
         shown = " or ".join(unique_hints[:_MAX_HINTS]) + (
@@ -72,11 +94,12 @@ def _check_policy(path: str, policy: Policy, problems: Problems) -> None:
         )
         for resource in (*st.resources, *st.scope):
             if resource == "*":
-                if scoped and st.sid and not st.scope:
+                if narrowable and st.sid and not st.unscoped:
                     problems.warning(
                         path,
                         st.at("resources"),
-                        f'{st.sid}: Resource "*" on {", ".join(dict.fromkeys(scoped))}, which can be scoped to {shown}',
+                        f'{st.sid}: Resource "*" on {", ".join(dict.fromkeys(scoped))}, which can be scoped to {shown}'
+                        " (declare a scope, or say why not in unscoped)",
                     )
                 continue
             if not formats:

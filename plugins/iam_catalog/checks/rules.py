@@ -173,7 +173,8 @@ def _check_type(catalog: Catalog, db_type: DbType, problems: Problems) -> None:
         for field in ("intro", "notes"):
             _check_prose(path, policy.at(field), getattr(policy, field), declared, problems, pages=pages)
         for st in policy.statements:
-            _check_prose(path, st.at("purpose"), st.purpose, declared, problems, pages=pages, inline=True)
+            for field in ("purpose", "unscoped"):
+                _check_prose(path, st.at(field), getattr(st, field), declared, problems, pages=pages, inline=True)
             note = st.change.note if st.change else None
             _check_prose(path, st.at("change"), note, declared, problems, pages=pages, inline=True)
             for name in _undeclared(_statement_texts(st), declared, used):

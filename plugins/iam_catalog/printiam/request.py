@@ -118,6 +118,17 @@ def _check(variable: dict[str, Any] | None, value: str, option: str, label: str,
     raise RequestError(f"{label} {shown(value)} is not valid: expected {expected}", option, subject)
 
 
+def _of_other_services(compiled: dict[str, Any], types: list[dict[str, Any]], ids: list[str], name: str) -> str | None:
+    """Where a choice or scope variable that the services asked for do not have belongs, with the
+    option that prints that policy; None if no service of these types has it either."""
+    theirs = {s for t in types for s in t["tailoring_services"].get(name, ()) if s not in ids}
+    services = [s for s in compiled["services"] if s["id"] in theirs]
+    if not services:
+        return None
+    titles = " or the ".join(s["title"] for s in services)
+    return f"of the {titles}'s policy; print it with --service {','.join(s['id'] for s in services)}"
+
+
 def _tailoring(
     compiled: dict[str, Any], request: Request, types: list[dict[str, Any]], ids: list[str]
 ) -> tuple[list[str], dict[str, str | list[str]]]:
@@ -127,13 +138,20 @@ def _tailoring(
     without = list(dict.fromkeys(c.strip() for c in request.without if c.strip()))
     for choice in without:
         if choice not in choices:
+            elsewhere = _of_other_services(compiled, types, ids, choice)
             known = ", ".join(choices) or "none"
-            raise RequestError(f"--without {shown(choice)}: not a choice for these types; choices: {known}", "without")
+            message = f"a choice {elsewhere}" if elsewhere else f"not a choice for these types; choices: {known}"
+            raise RequestError(f"--without {shown(choice)}: {message}", "without")
     for name, given in request.scopes.items():
         if name not in scopes:
+            elsewhere = _of_other_services(compiled, types, ids, name)
             known = ", ".join(scopes) or "none"
-            message = f"--scope {shown(name)}: no such scope variable for these types; known: {known}"
-            raise RequestError(message, "scope", name)
+            message = (
+                f"a scope variable {elsewhere}"
+                if elsewhere
+                else f"no such scope variable for these types; known: {known}"
+            )
+            raise RequestError(f"--scope {shown(name)}: {message}", "scope", name)
         for value in given:
             _check(compiled["scopes"][name], value, "scope", f"--scope {name}", name)
     values: dict[str, str | list[str]] = {}

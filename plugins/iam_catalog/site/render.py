@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -284,6 +284,17 @@ def page_data(catalog: Catalog, db_type: DbType) -> dict[str, Any]:
     }
 
 
+def _owners(catalog: Catalog, types: Iterable[DbType]) -> dict[str, str]:
+    """Each choice's and scope variable's services, by title, as a form labels them: a choice of
+    the Discovery Service's policy changes nothing in the Database Service's."""
+    found: dict[str, set[str]] = {}
+    for db_type in types:
+        for name, services in catalog.tailoring_services(db_type).items():
+            found.setdefault(name, set()).update(services)
+    titles = [(s.id, s.title) for s in catalog.shared.services]
+    return {name: " and ".join(title for sid, title in titles if sid in services) for name, services in found.items()}
+
+
 def render_type(catalog: Catalog, db_type: DbType, rendered: dict[str, Download] | None = None) -> str:
     defaults = catalog.defaults(db_type)
     form = (
@@ -294,6 +305,7 @@ def render_type(catalog: Catalog, db_type: DbType, rendered: dict[str, Download]
             variables=[v for v in catalog.shared.variables if v.option != USER_OPTION],
             choices=catalog.used_choices(db_type),
             scopes=catalog.used_scopes(db_type),
+            owners=_owners(catalog, [db_type]),
         )
     )
     page = (
@@ -376,6 +388,7 @@ def render_builder(catalog: Catalog) -> str:
             variables=catalog.shared.variables,
             choices=[*catalog.shared.choices, *(c for t in catalog.types for c in t.choices)],
             scopes=[*catalog.shared.scopes, *(v for t in catalog.types for v in t.scopes)],
+            owners=_owners(catalog, catalog.types),
             compiled=_attribute_json(compile_catalog(catalog)),
         )
     )

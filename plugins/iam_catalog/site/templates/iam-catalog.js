@@ -400,6 +400,20 @@
     throw new RequestError(label + " " + shown(value) + " is not valid: expected " + expected(variable), option, subject);
   }
 
+  /* request._of_other_services */
+  function ofOtherServices(compiled, types, ids, name) {
+    var theirs = {};
+    types.forEach(function (t) {
+      (has(t.tailoring_services, name) ? t.tailoring_services[name] : []).forEach(function (s) {
+        if (ids.indexOf(s) < 0) theirs[s] = true;
+      });
+    });
+    var services = compiled.services.filter(function (s) { return has(theirs, s.id); });
+    if (!services.length) return null;
+    var titles = services.map(function (s) { return s.title; }).join(" or the ");
+    return "of the " + titles + "'s policy; print it with --service " + services.map(function (s) { return s.id; }).join(",");
+  }
+
   function tailoringOf(compiled, request, types, ids) {
     var rules = [];
     types.forEach(function (t) {
@@ -409,15 +423,17 @@
     var without = unique((request.without || []).map(strip).filter(function (c) { return c; }));
     without.forEach(function (choice) {
       if (choices.indexOf(choice) < 0) {
-        var known = choices.join(", ") || "none";
-        throw new RequestError("--without " + shown(choice) + ": not a choice for these types; choices: " + known, "without");
+        var elsewhere = ofOtherServices(compiled, types, ids, choice);
+        var message = elsewhere ? "a choice " + elsewhere : "not a choice for these types; choices: " + (choices.join(", ") || "none");
+        throw new RequestError("--without " + shown(choice) + ": " + message, "without");
       }
     });
     var requested = request.scopes || {};
     Object.keys(requested).forEach(function (name) {
       if (scopes.indexOf(name) < 0) {
-        var known = scopes.join(", ") || "none";
-        throw new RequestError("--scope " + shown(name) + ": no such scope variable for these types; known: " + known, "scope", name);
+        var elsewhere = ofOtherServices(compiled, types, ids, name);
+        var message = elsewhere ? "a scope variable " + elsewhere : "no such scope variable for these types; known: " + (scopes.join(", ") || "none");
+        throw new RequestError("--scope " + shown(name) + ": " + message, "scope", name);
       }
       requested[name].forEach(function (value) { check(compiled.scopes[name], value, "scope", "--scope " + name, name); });
     });
