@@ -197,6 +197,9 @@ def test_large_catalog_warns_and_splits_exactly(tmp_path: Path) -> None:
     code, out, err = run("print-iam", "--catalog", catalog, "--types", types, "--account", "123456789012", "--split")
     parts = json.loads(out)["Policies"]
     assert len(parts) >= 2
+    # One shape for scripts whatever the size: a policy that fits is a list of one.
+    code, out, _ = run("print-iam", "--types", "rds", "--split")
+    assert code == 0 and [json.loads(run("print-iam", "--types", "rds")[1])] == json.loads(out)["Policies"]
     assert all(len(json.dumps(p, separators=(",", ":"))) <= 6144 for p in parts)
     assert [g for p in parts for s in p["Statement"] for g in grants(s)] == [
         g for s in merged["Statement"] for g in grants(s)
@@ -212,7 +215,9 @@ def test_large_catalog_warns_and_splits_exactly(tmp_path: Path) -> None:
         (["--types", "rds", "--var", "Region"], 'argument --var: "Region" is not NAME=VALUE'),
         (["--types", "rds", "--var", "Nope=1"], '--var "Nope": no such variable for these types'),
         (["--types", "rds", "--role", "a", "--user", "b"], "argument --user: not allowed with argument --role"),
-        (["--types", "rds", "--catalog", "/nonexistent"], "/nonexistent: cannot read the catalog: no such folder"),
+        (["--types", "rds", "--catalog", "/nonexistent"], 'argument --catalog: "/nonexistent": no such folder'),
+        (["--types", "rds", "--catalog", "README.md"], 'argument --catalog: "README.md": not a folder'),
+        (["--types", "rds", "--without", "aurora-discovery"], "a choice of the Discovery Service's policy; print it"),
         (["--types", "rds", "--role", "arn:aws:iam::123456789012:user/u"], "is not the ARN of an IAM role"),
         (["--types", "rds", "--without", "nope"], '--without "nope": not a choice for these types; choices: '),
         (["--types", "rds", "--without", "session-tags"], '--without "session-tags": not a choice for these types'),
@@ -232,9 +237,16 @@ def test_large_catalog_warns_and_splits_exactly(tmp_path: Path) -> None:
 )
 def test_bad_input_is_one_clear_line(argv: list[str], message: str) -> None:
     code, out, err = run("print-iam", *argv)
-    assert code == (1 if "--catalog" in argv else 2)
+    assert code == 2
     assert out == ""
     assert len(err.splitlines()) == 1 and message in err
+
+
+def test_split_names_the_values_to_narrow_when_one_statement_cannot_fit() -> None:
+    scopes = [f"--scope=DbUserName=user-{n:03d}-{'x' * 60}" for n in range(120)]
+    code, out, err = run("print-iam", "--types", "rds", "--split", *scopes)
+    assert (code, out) == (2, "") and len(err.splitlines()) == 1
+    assert "alone is" in err and "it names 120 resources; give fewer --scope" in err
 
 
 def test_installed_command_never_shows_a_traceback(tmp_path: Path) -> None:

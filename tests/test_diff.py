@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -14,7 +15,10 @@ from iam_catalog import cli
 
 DIFF = Path(__file__).parent / "diff"
 CASES = sorted(p.name for p in DIFF.iterdir() if (p / "after").is_dir())
-BROADENING = {"added-action", "widened-to-star", "new-type", "trust-to-anyone"}
+# Broadenings that the change does not declare, which fail the gate; and those it declares.
+UNDECLARED = {"added-action", "widened-to-star", "new-type", "trust-to-anyone", "marking-without-reference"}
+UNDECLARED |= {"declared-elsewhere"}  # a marking on a statement that does not allow the witness
+DECLARED = {"declared-action", "declared-new-type"}
 
 
 def after_catalog(case: str, tmp_path: Path) -> Path:
@@ -35,7 +39,8 @@ def run(*argv: str) -> tuple[int, str, str]:
 def test_cases_cover_the_kinds_of_change() -> None:
     assert set(CASES) == {
         "added-action", "removed-action", "widened-to-star", "renamed-sid", "new-type", "purpose-only", "no-change",
-        "trust-to-anyone", "narrowed-from-star", "condition-added",
+        "trust-to-anyone", "narrowed-from-star", "condition-added", "declared-action", "declared-new-type",
+        "marking-without-reference", "declared-elsewhere",
     }  # fmt: skip
 
 
@@ -56,9 +61,33 @@ def test_report_matches_golden(case: str, fmt: str, tmp_path: Path, monkeypatch:
 @pytest.mark.parametrize("case", CASES)
 def test_fail_on_gates(case: str, tmp_path: Path) -> None:
     before, after = str(DIFF / "base"), str(after_catalog(case, tmp_path))
-    assert run("diff", before, after, "--fail-on", "broadening")[0] == (1 if case in BROADENING else 0)
+    code, _, err = run("diff", before, after, "--fail-on", "broadening")
+    assert code == (1 if case in UNDECLARED else 0)
+    # The log names where each undeclared broadening's marking belongs, one line each.
+    assert len(err.splitlines()) == (1 if case in UNDECLARED else 0)
+    assert all(re.match(rf"{re.escape(after)}/\w+\.yaml:\d+: \S+ newly allows ", line) for line in err.splitlines())
+    report = json.loads(run("diff", before, after, "--format", "json")[1])
+    assert report["summary"]["undeclared"] == (1 if case in UNDECLARED else 0)
+    assert bool(report["summary"]["broadening"]) == (case in UNDECLARED | DECLARED)
+    assert all(c["declared"]["reference"] for c in report["broadening"] if case in DECLARED)
     assert run("diff", before, after, "--fail-on", "any")[0] == (0 if case == "no-change" else 1)
     assert run("diff", before, after)[0] == 0
+
+
+def test_an_old_marking_does_not_declare_a_new_broadening(tmp_path: Path) -> None:
+    """Only a marking that this change writes or rewrites declares: a statement marked in an
+    earlier change cannot be widened again under the same words."""
+    marked = (DIFF / "declared-action" / "after" / "alpha.yaml").read_text()
+    base = tmp_path / "base"
+    shutil.copytree(DIFF / "base", base)
+    (base / "alpha.yaml").write_text(marked)
+    head = tmp_path / "head"
+    shutil.copytree(base, head)
+    wider = marked.replace("rds:ModifyDBInstance]", "rds:ModifyDBInstance, rds:ModifyDBCluster]")
+    (head / "alpha.yaml").write_text(wider)
+    assert run("diff", str(base), str(head), "--fail-on", "broadening")[0] == 1
+    (head / "alpha.yaml").write_text(wider.replace("reference: Teleport 18.0", "reference: Teleport 18.2"))
+    assert run("diff", str(base), str(head), "--fail-on", "broadening")[0] == 0
 
 
 def test_broadening_json_names_the_witness(tmp_path: Path) -> None:
@@ -111,14 +140,15 @@ def test_git_revisions_are_read_without_a_checkout(tmp_path: Path, monkeypatch: 
     assert code == 1
     assert out == expected.replace(
         "<code>before</code> → <code>after</code>", "<code>HEAD\\~1</code> → <code>HEAD</code>"
-    )
+    ).replace("<code>after\\/", "<code>HEAD\\:catalog\\/")
     code, _, err = run("diff", "no-such-rev", "HEAD")
     assert code == 2 and "'no-such-rev' is neither a catalog folder nor a git revision" in err
 
 
-def test_reviewing_page_shows_a_real_report() -> None:
+@pytest.mark.parametrize("case", ["widened-to-star", "declared-action"])
+def test_reviewing_page_shows_a_real_report(case: str) -> None:
     page = (Path(__file__).resolve().parents[1] / "docs" / "reviewing.md").read_text()
-    assert "````markdown\n" + (DIFF / "widened-to-star" / "expected.md").read_text() + "````" in page
+    assert "````markdown\n" + (DIFF / case / "expected.md").read_text() + "````" in page
 
 
 def test_a_file_both_sides_share_is_read_once_and_reported_under_each_side(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 import shlex
 import shutil
@@ -25,7 +26,7 @@ def examples() -> list[tuple[str, str]]:
 
 def test_every_command_has_an_example() -> None:
     commands = {shlex.split(command)[1] for command, _ in examples()}
-    assert commands == {"list-types", "print-iam", "validate"}
+    assert commands == set(cli.COMMANDS) - {"render"}  # render writes files: its section shows a shell session
 
 
 @pytest.mark.parametrize(("command", "shown"), examples(), ids=lambda x: x[:60])
@@ -38,6 +39,12 @@ def test_example_prints_what_the_page_shows(
     assert argv[0] == "iam-catalog"
     out, err = io.StringIO(), io.StringIO()
     cli.run(argv[1:], out, err)
+    if os.environ.get("UPDATE_GOLDEN") and out.getvalue() + err.getvalue() != shown:
+        page = ROOT / "docs" / "cli.md"
+        block = f"$ {command}\n{shown}```"
+        assert page.read_text().count(block) == 1, "an example shown twice: make it unique"
+        page.write_text(page.read_text().replace(block, f"$ {command}\n{out.getvalue()}{err.getvalue()}```"))
+        return
     assert out.getvalue() + err.getvalue() == shown
 
 
@@ -53,3 +60,24 @@ def test_the_example_type_on_the_adding_page_validates(tmp_path: Path) -> None:
     loaded = load_directory(catalog)
     assert [str(p) for p in loaded.errors] == []
     assert loaded.catalog is not None and loaded.catalog.find("example") is not None
+
+
+def _sections() -> dict[str, str]:
+    """docs/cli.md by command: the introduction and the text under the command's heading."""
+    page = (ROOT / "docs" / "cli.md").read_text()
+    parts = re.split(r"^## `iam-catalog ([a-z-]+)`$", page, flags=re.MULTILINE)
+    # The introduction, before the first command, holds the options that every command shares.
+    return {name: parts[0] + text for name, text in zip(parts[1::2], parts[2::2], strict=True)}
+
+
+@pytest.mark.parametrize("command", sorted(cli.COMMANDS))
+def test_every_option_of_every_command_is_documented_in_its_section(command: str) -> None:
+    import argparse
+
+    top = cli.parser(command)
+    (sub,) = (a for a in top._actions if isinstance(a, argparse._SubParsersAction))
+    options = [o for a in sub.choices[command]._actions for o in a.option_strings if o.startswith("--")]
+    section = _sections()[command]
+    assert options, command
+    missing = [o for o in options if o != "--help" and f"`{o}" not in section]
+    assert not missing, f"docs/cli.md's section on {command} does not mention {missing}"

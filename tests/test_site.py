@@ -22,9 +22,7 @@ def test_every_download_matches_the_model(built_site: Path, catalog: Catalog) ->
     }
     found = {str(p.relative_to(built_site)): json.loads(p.read_text()) for p in built_site.glob("policies/*/*.json")}
     assert found == expected
-    # The seed's blocks, two more forms of each trust policy, ElastiCache Serverless's policy, and
-    # the Discovery Service's policy of each of the nine types it can find.
-    assert len(found) == 34 + 2 * 6 + 1 + 9
+    assert {path.split("/")[1] for path in found} == {t.id for t in catalog.types}  # none without a download
 
 
 def test_catalog_json_lists_every_download_with_its_digest(built_site: Path) -> None:
@@ -134,7 +132,8 @@ def test_a_catalog_of_any_size_builds(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "site" / "reference" / "keyspaces-227" / "index.html").is_file()
     listed = json.loads((tmp_path / "site" / "catalog.json").read_text())
-    assert len(listed["types"]) == 241
+    shipped = len(list((tmp_path / "catalog").glob("*.yaml"))) - 228 - 1  # less the copies and _shared.yaml
+    assert len(listed["types"]) == shipped + 228
 
 
 def test_overview_lists_every_change_and_rds_warns(built_site: Path, catalog: Catalog) -> None:

@@ -76,7 +76,8 @@ def test_every_problem_is_reported_once(tmp_path: Path) -> None:
 def test_project_catalog_has_no_errors() -> None:
     loaded = load_directory(Path(bundled_dir()))
     assert not loaded.errors
-    assert loaded.catalog is not None and len(loaded.catalog.types) == 13
+    types = [p for p in Path(bundled_dir()).glob("*.yaml") if not p.name.startswith("_")]
+    assert loaded.catalog is not None and len(loaded.catalog.types) == len(types) > 0
 
 
 def test_every_catalog_file_starts_with_the_schema_modeline() -> None:

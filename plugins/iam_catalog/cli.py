@@ -60,6 +60,18 @@ class _Parser(argparse.ArgumentParser):
         raise Usage(message)
 
 
+def _folder(text: str) -> str:
+    """A folder given on the command line: a wrong path is a bad argument (exit 2), not a
+    catalog problem (exit 1)."""
+    from iam_catalog.printiam.request import shown
+
+    if not os.path.isdir(text):
+        raise argparse.ArgumentTypeError(
+            f"{shown(text)}: {'not a folder' if os.path.exists(text) else 'no such folder'}"
+        )
+    return text
+
+
 def _print_problems(problems: Sequence[Problem], err: TextIO) -> None:
     for problem in problems:
         print(problem, file=err)
@@ -263,7 +275,7 @@ def _comma_list(text: str) -> list[str]:
 
 def cmd_print_iam(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from iam_catalog.iam.documents import MANAGED_POLICY_LIMIT
-    from iam_catalog.printiam.formats import FORMATS
+    from iam_catalog.printiam.formats import FORMATS, SPLIT_FORMATS
     from iam_catalog.printiam.request import (
         Request,
         RequestError,
@@ -293,7 +305,7 @@ def cmd_print_iam(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         result = answer(compiled, request)
         documents = split_document(result.document) if args.split else [result.document]
-        text = FORMATS[args.format](documents, result.identity, result.services)
+        text = (SPLIT_FORMATS if args.split else FORMATS)[args.format](documents, result.identity, result.services)
     except RequestError as exc:
         raise Usage(str(exc)) from None
     print(text, end="", file=out)
@@ -314,7 +326,8 @@ def cmd_print_iam(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             file=err,
         )
     elif args.split:
-        print(f"{PROG}: note: {len(documents)} policies, each within {MANAGED_POLICY_LIMIT} characters", file=err)
+        policies = "1 policy" if len(documents) == 1 else f"{len(documents)} policies"
+        print(f"{PROG}: note: {policies}, each within {MANAGED_POLICY_LIMIT} characters", file=err)
     return 0
 
 
@@ -340,7 +353,7 @@ def _side(spec: str, folder: str, err: TextIO, memo: FileMemo) -> Catalog | None
 def cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from iam_catalog.checks.loader import FileMemo
     from iam_catalog.review.diff import diff
-    from iam_catalog.review.report import REPORTS, exit_code
+    from iam_catalog.review.report import REPORTS, exit_code, gate_messages
 
     memo = FileMemo()  # the two sides share most files: each is read and checked once
     base, head = _side(args.base, args.folder, err, memo), _side(args.head, args.folder, err, memo)
@@ -348,11 +361,18 @@ def cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return 2
     report = diff(base, head, args.base, args.head)
     print(REPORTS[args.format](report), end="", file=out)
+    if args.fail_on == "broadening":
+        from iam_catalog.catalog.problems import printable
+
+        for message in gate_messages(report):
+            print(printable(message), file=err)
     return exit_code(report, args.fail_on)
 
 
 def _catalog_option(sub: argparse.ArgumentParser) -> None:
-    sub.add_argument("--catalog", metavar="DIR", help="catalog folder (default: the one shipped with iam-catalog)")
+    sub.add_argument(
+        "--catalog", metavar="DIR", type=_folder, help="catalog folder (default: the one shipped with iam-catalog)"
+    )
 
 
 def _validate(sub: argparse.ArgumentParser) -> None:

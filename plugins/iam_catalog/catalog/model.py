@@ -70,10 +70,12 @@ class ScopeVariable:
 
 @dataclass(frozen=True)
 class Change:
-    """How a type or statement differs from the original reference."""
+    """How a type or statement differs from the original reference; once written or rewritten
+    in a change that broadens, with a reference, the declaration that the broadening is meant."""
 
     kind: str  # added or changed
     note: str
+    reference: str | None  # the Teleport version, pull request or AWS page that needs it
 
 
 @dataclass(frozen=True)
@@ -310,7 +312,7 @@ def _scopes(data: dict[str, Any] | None, lines: Lines, ptr: Pointer) -> tuple[Sc
 
 
 def _change(data: dict[str, str] | None) -> Change | None:
-    return Change(data["kind"], data["note"]) if data else None
+    return Change(data["kind"], data["note"], data.get("reference")) if data else None
 
 
 def _statement(data: dict[str, Any], lines: Lines, ptr: Pointer) -> Statement:

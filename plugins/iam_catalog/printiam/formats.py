@@ -130,8 +130,17 @@ def as_json(
     return dumps({"Policies": list(documents)})
 
 
+def as_policies(
+    documents: Sequence[dict[str, Any]], identity: tuple[str, str] | None, services: Sequence[dict[str, Any]]
+) -> str:
+    """--split's JSON: always a list of policies, one or more, so that a script reads one shape."""
+    return dumps({"Policies": list(documents)})
+
+
 FORMATS: dict[str, Format] = {
     "json": as_json,
     "terraform": terraform,
     "cloudformation": cloudformation,
 }
+# Terraform and CloudFormation write one resource per policy either way.
+SPLIT_FORMATS: dict[str, Format] = {**FORMATS, "json": as_policies}

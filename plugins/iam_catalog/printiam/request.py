@@ -299,7 +299,15 @@ def split_document(document: dict[str, Any], limit: int = MANAGED_POLICY_LIMIT) 
                 parts[-1] = candidate
                 continue
         single = {**document, "Statement": [statement]}
-        if compact_size(single) > limit:
-            raise RequestError(f"statement {statement.get('Sid', '')} alone is over {limit} characters")
+        size = compact_size(single)
+        if size > limit:
+            resources = statement.get("Resource", [])
+            count = len(resources) if isinstance(resources, list) else 1
+            raise RequestError(
+                f"--split: statement {statement.get('Sid') or '(without a Sid)'} alone is {size} characters,"
+                f" over the limit of {limit}: it names {count} resources; give fewer --scope or --assumes-roles"
+                " values, or one value with * for several",
+                "split",
+            )
         parts.append(single)
     return parts

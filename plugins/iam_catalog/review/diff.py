@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from iam_catalog.catalog.model import Catalog, DbType, Policy, Statement, StringMap, Variable
+from iam_catalog.catalog.model import Catalog, Change, DbType, Policy, Statement, StringMap, Variable
 from iam_catalog.catalog.policy import statement_template
 from iam_catalog.iam.access import Undecidable, compare, iter_witnesses
 from iam_catalog.iam.documents import document
@@ -64,6 +64,17 @@ class PolicyChange:
 
 
 @dataclass
+class Declaration:
+    """The change's own word that a broadening is meant: a `change:` marking that this change
+    wrote or rewrote, with a reference to what needs it."""
+
+    where: str  # path:line of the statement or type that carries it
+    subject: str  # its Sid, or the type's id for a marking of the whole type
+    note: str
+    reference: str
+
+
+@dataclass
 class AccessChange:
     """One class of request whose outcome the change flips, with a concrete witness."""
 
@@ -76,6 +87,8 @@ class AccessChange:
     conditions: dict[str, str | None]  # condition key: value, or None when the request has none
     statements: list[str]  # that allow it: the new policy's for a broadening, the old one's else
     unproven: str | None = None  # why the engine cannot be sure, when it cannot
+    declared: Declaration | None = None  # of a broadening: the marking that says it is meant
+    declare_at: str | None = None  # of an undeclared broadening: where its marking belongs
 
 
 @dataclass
@@ -131,6 +144,7 @@ def _statement_change(sid: str, old: Statement, new: Statement) -> StatementChan
             ("purpose", old.purpose, new.purpose),
             ("principal", _json(old.principal), _json(new.principal)),
             ("conditions", _json(old.conditions), _json(new.conditions)),
+            ("change", _marking(old.change), _marking(new.change)),
         ]
     )
     change = StatementChange(
@@ -144,6 +158,52 @@ def _statement_change(sid: str, old: Statement, new: Statement) -> StatementChan
     )
     touched = change.actions_added or change.actions_removed or change.resources_added or change.resources_removed
     return change if touched or text else None
+
+
+def _marking(change: Change | None) -> str | None:
+    if change is None:
+        return None
+    return f"{change.kind}: {change.note}" + (f" ({change.reference})" if change.reference else "")
+
+
+def _declaration(where: str, subject: str, old: Change | None, new: Change | None) -> Declaration | None:
+    """A marking declares only when this change wrote or rewrote it, and says what needs it: an
+    old marking cannot wave through a later broadening of the same statement."""
+    if new is None or new.reference is None or new == old:
+        return None
+    return Declaration(where, subject, new.note, new.reference)
+
+
+def _declare(
+    changes: list[AccessChange],
+    path: str,
+    old_policy: Policy | None,
+    new_policy: Policy | None,
+    types: tuple[DbType | None, DbType | None] = (None, None),
+) -> None:
+    """Mark each broadening as declared by a statement that allows it (or by its type), or say
+    where its declaration belongs."""
+    before = {_key(st, i): st for i, st in enumerate(old_policy.statements if old_policy else ())}
+    after = {_key(st, i): st for i, st in enumerate(new_policy.statements if new_policy else ())}
+    old_type, new_type = types
+    whole = (
+        _declaration(
+            f"{path}:{new_type.at('change')}", new_type.id, old_type.change if old_type else None, new_type.change
+        )
+        if new_type
+        else None
+    )
+    for change in changes:
+        if change.direction != "broadening":
+            continue
+        allowing = [(sid, after[sid]) for sid in change.statements if sid in after]
+        found = (
+            _declaration(f"{path}:{st.at('change')}", sid, before[sid].change if sid in before else None, st.change)
+            for sid, st in allowing
+        )
+        change.declared = next((d for d in found if d), None) or whole
+        if change.declared is None:
+            change.declare_at = f"{path}:{allowing[0][1].line if allowing else new_policy.line if new_policy else 0}"
 
 
 def _whole(sid: str, st: Statement, status: str) -> StatementChange:
@@ -285,7 +345,10 @@ def diff(base: Catalog, head: Catalog, base_name: str, head_name: str) -> Report
         if change.policies or change.text or status != "changed":
             types.append(change)
         for policy_id in dict.fromkeys([*new_policies, *old_policies]):
-            access.extend(_access(type_id, policy_id, old_policies.get(policy_id), new_policies.get(policy_id)))
+            before, after = old_policies.get(policy_id), new_policies.get(policy_id)
+            found = _access(type_id, policy_id, before, after)
+            _declare(found, (new or old).path, before, after, (old, new))  # type: ignore[union-attr]
+            access.extend(found)
     shared_old = {p.id: p for s in base.shared.steps for p in s.policies()}
     shared_new = {p.id: p for s in head.shared.steps for p in s.policies()}
     shared = _compare(SHARED, "Shared assume-role steps", shared_old, shared_new, "changed")
@@ -299,10 +362,18 @@ def diff(base: Catalog, head: Catalog, base_name: str, head_name: str) -> Report
     if shared.policies or shared.text:
         types.append(shared)
     for policy_id in dict.fromkeys([*shared_new, *shared_old]):
-        access.extend(_access(SHARED, policy_id, shared_old.get(policy_id), shared_new.get(policy_id)))
+        before, after = shared_old.get(policy_id), shared_new.get(policy_id)
+        found = _access(SHARED, policy_id, before, after)
+        _declare(found, head.shared.path, before, after)
+        access.extend(found)
     broadening = [c for c in access if c.direction == "broadening"]
     narrowing = [c for c in access if c.direction == "narrowing"]
     return Report(base_name, head_name, types, broadening, narrowing)
+
+
+def undeclared(report: Report) -> list[AccessChange]:
+    """The broadenings that no marking of the change declares: what the gate fails on."""
+    return [c for c in report.broadening if c.declared is None]
 
 
 def summary(report: Report) -> dict[str, Any]:
@@ -324,6 +395,7 @@ def summary(report: Report) -> dict[str, Any]:
         ),
         "broadening": len(report.broadening),
         "unproven": sum(c.unproven is not None for c in report.broadening),
+        "undeclared": len(undeclared(report)),
         "narrowing": len(report.narrowing),
     }
 

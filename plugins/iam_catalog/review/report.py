@@ -7,9 +7,17 @@ import json
 import re
 from collections.abc import Callable
 
-from iam_catalog.review.diff import AccessChange, Report, StatementChange, TextChange, access_levels, summary
+from iam_catalog.review.diff import (
+    AccessChange,
+    Report,
+    StatementChange,
+    TextChange,
+    access_levels,
+    summary,
+    undeclared,
+)
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 
 def to_json(report: Report) -> str:
@@ -95,11 +103,22 @@ def _conditions(conditions: dict[str, str | None]) -> str:
     return _code(json.dumps(conditions)) if conditions else ""
 
 
-def _access_table(changes: list[AccessChange], levels: dict[str, str], allowed_by: str) -> list[str]:
+def _declared(c: AccessChange) -> str:
+    d = c.declared
+    return f"{_code(d.subject)}: {gfm(d.note)} ({gfm(d.reference)}), {_code(d.where)}" if d else ""
+
+
+def _access_table(
+    changes: list[AccessChange],
+    levels: dict[str, str],
+    allowed_by: str,
+    why: tuple[str, Callable[[AccessChange], str]] | None = None,
+) -> list[str]:
+    """A table of witnesses; `why`: a last column's heading and its cell, for broadenings."""
     trust = any(c.principal is not None for c in changes)
     conditional = any(c.conditions for c in changes)
     head = ["Type", "Policy", *(["Principal"] if trust else []), "Action", "Access level", "Resource"]
-    head += [*(["Conditions"] if conditional else []), allowed_by]
+    head += [*(["Conditions"] if conditional else []), allowed_by, *([why[0]] if why else [])]
     lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
     for c in changes:
         by = ", ".join(_code(s) for s in c.statements)
@@ -108,7 +127,7 @@ def _access_table(changes: list[AccessChange], levels: dict[str, str], allowed_b
             by = f"{by} ({doubt}: {gfm(c.unproven)})".lstrip()
         cells = [_code(c.type), _code(c.policy), *([gfm(c.principal or "")] if trust else []), _code(c.action),
                  gfm(levels.get(c.action, "")), _code(c.resource or "")]  # fmt: skip
-        cells += [*([_conditions(c.conditions)] if conditional else []), by]
+        cells += [*([_conditions(c.conditions)] if conditional else []), by, *([why[1](c)] if why else [])]
         lines.append("| " + " | ".join(cells) + " |")
     return [*lines, ""]
 
@@ -116,9 +135,15 @@ def _access_table(changes: list[AccessChange], levels: dict[str, str], allowed_b
 def access_sections(broadening: list[AccessChange], narrowing: list[AccessChange], levels: dict[str, str]) -> list[str]:
     """The tables of witnesses: what is allowed now and was not, and the reverse."""
     lines = []
-    if broadening:
-        lines += ["#### Broadening: allowed now, not before", ""]
-        lines += _access_table(broadening, levels, "Allowed by")
+    declared = [c for c in broadening if c.declared]
+    undeclared = [c for c in broadening if not c.declared]
+    if declared:  # first: the reviewer reads the intent beside its proof
+        lines += ["#### Declared broadening: allowed now, not before, and meant", ""]
+        lines += _access_table(declared, levels, "Allowed by", ("Declared by", _declared))
+    if undeclared:
+        lines += ["#### Broadening: allowed now, not before, and not declared", ""]
+        annotate = ("Declare it at", lambda c: _code(c.declare_at or ""))
+        lines += _access_table(undeclared, levels, "Allowed by", annotate)
     if narrowing:
         lines += ["#### Narrowing: allowed before, not now", ""]
         lines += _access_table(narrowing, levels, "Allowed before by")
@@ -131,10 +156,15 @@ def to_markdown(report: Report) -> str:
     if not report.changed:
         return "\n".join([*lines, "No changes to the catalog.", ""])
     unproven = sum(c.unproven is not None for c in report.broadening)
-    if report.broadening:
+    unexplained = len(undeclared(report))
+    if unexplained:
         doubt = f" ({unproven} of them cannot be proven safe)" if unproven else ""
-        headline = f"**Broadening: {_plural(len(report.broadening), 'kind')} of request newly allowed{doubt}.**"
+        kinds = _plural(len(report.broadening), "kind")
+        headline = f"**Broadening: {kinds} of request newly allowed{doubt}, {unexplained} not declared.**"
         lines.append(f"> [!WARNING]\n> {headline} {_counts(report)}")
+    elif report.broadening:
+        headline = f"**Declared broadening: {_plural(len(report.broadening), 'kind')} of request newly allowed.**"
+        lines.append(f"> [!NOTE]\n> {headline} Each is declared by a marking of this change. {_counts(report)}")
     elif report.narrowing:
         lines.append(
             f"No new access; {_plural(len(report.narrowing), 'kind')} of request no longer allowed. {_counts(report)}"
@@ -173,9 +203,19 @@ def to_markdown(report: Report) -> str:
 # diff's output formats and its --fail-on kinds; the command line's choices are these maps'.
 REPORTS = {"markdown": to_markdown, "json": to_json}
 FAIL_ON: dict[str, Callable[[Report], bool]] = {
-    "broadening": lambda report: bool(report.broadening),
+    "broadening": lambda report: bool(undeclared(report)),  # a declared broadening is meant
     "any": lambda report: report.changed,
 }
+
+
+def gate_messages(report: Report) -> list[str]:
+    """One `path:line: message` per undeclared broadening, for the log of a failing gate."""
+    return [
+        f"{c.declare_at}: {c.statements[0] if c.statements else 'policy ' + c.policy} newly allows {c.action}"
+        f" on {c.resource or 'its principals'}, and no change: marking of this change declares it"
+        " (add or rewrite one, with kind, note and reference)"
+        for c in undeclared(report)
+    ]
 
 
 def exit_code(report: Report, fail_on: str | None) -> int:
