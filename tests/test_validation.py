@@ -133,3 +133,22 @@ def test_docs_list_every_registered_check() -> None:
     else:
         assert written[0] == checks_table()
     assert len(CHECKS) >= 18 and all(CHECKS.values())
+
+
+def test_a_copied_type_file_is_told_of_every_collision_in_itself_and_in_the_original(tmp_path: Path) -> None:
+    """The guide's first step copies the closest file: the copy's author must see each clash in the
+    copy, and each message names the other place as `file:line`."""
+    catalog = tmp_path / "catalog"
+    shutil.copytree(Path(bundled_dir()), catalog)
+    original = next(p for p in sorted(catalog.glob("*.yaml")) if not p.name.startswith("_"))
+    shutil.copy(original, catalog / "copy.yaml")
+    errors = load_directory(catalog).errors
+    collisions = [p for p in errors if " also " in p.message]
+    in_copy = [p for p in collisions if Path(p.path).name == "copy.yaml"]
+    in_original = [p for p in collisions if Path(p.path).name == original.name]
+    assert in_copy and len(in_copy) == len(in_original)
+    for problem in in_copy:
+        assert re.search(rf"at {re.escape(original.name)}:\d+", problem.message), problem
+    for problem in in_original:
+        assert re.search(r"at copy\.yaml:\d+", problem.message), problem
+    assert any(p.message.startswith("id ") for p in in_copy)  # the type's id too, not only Sids

@@ -6,6 +6,7 @@ import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Literal, ParamSpec, TypeVar
 
 Severity = Literal["error", "warning"]
@@ -47,6 +48,16 @@ class Problems:
 
     def warning(self, path: str, line: int, message: str) -> None:
         self.items.append(Problem(path, line, message, "warning", self.check))
+
+    def collisions(self, places: dict[str, list[tuple[str, int]]], message: str) -> None:
+        """A name defined in several places is an error at each of them, naming the others: the
+        author of a new file sees the clash in their own file, and the old file's reader too.
+        `message` is formatted with `name` and `others` (as `file:line`)."""
+        for name, where in places.items():
+            for i, (path, line) in enumerate(where):
+                others = [f"{PurePosixPath(p).name}:{n}" for j, (p, n) in enumerate(where) if j != i]
+                if others:
+                    self.error(path, line, message.format(name=name, others=", ".join(others)))
 
     @property
     def errors(self) -> list[Problem]:

@@ -256,28 +256,24 @@ def _check_value_rule(path: str, var: Variable, problems: Problems) -> None:
 def _check_unique_names(catalog: Catalog, problems: Problems) -> None:
     # Ids first: an alias is the later, optional name, so a clash is reported on the alias.
     owners: dict[str, DbType] = {}
+    ids: dict[str, list[tuple[str, int]]] = {}
     for db_type in catalog.types:
-        if db_type.id in owners:
-            other = owners[db_type.id]
-            problems.error(db_type.path, db_type.at("id"), f"id '{db_type.id}' is also the id of {_name(other.path)}")
+        ids.setdefault(db_type.id, []).append((db_type.path, db_type.at("id")))
         owners.setdefault(db_type.id, db_type)
-    alias_owners: dict[str, list[DbType]] = {}
+    problems.collisions(ids, "id '{name}' is also the id of the type at {others}")
+    aliases: dict[str, list[tuple[str, int]]] = {}
     for db_type in catalog.types:
+        here = (db_type.path, db_type.at("aliases"))
         for alias in db_type.aliases:
             owner = owners.get(alias)
-            if owner is db_type or db_type in alias_owners.get(alias, []):
-                problems.error(db_type.path, db_type.at("aliases"), f"alias '{alias}' repeats a name of this type")
+            if owner is db_type or here in aliases.get(alias, []):
+                problems.error(*here, f"alias '{alias}' repeats a name of this type")
             elif owner is not None:
-                problems.error(db_type.path, db_type.at("aliases"), f"alias '{alias}' is the id of type '{owner.id}'")
-            alias_owners.setdefault(alias, []).append(db_type)
-    for alias, sharing in alias_owners.items():
-        # Neither file is more right than the other: both are told.
-        for db_type in dict.fromkeys(sharing):
-            others = [t.id for t in dict.fromkeys(sharing) if t is not db_type]
-            if others:
-                problems.error(
-                    db_type.path, db_type.at("aliases"), f"alias '{alias}' is also an alias of {', '.join(others)}"
-                )
+                problems.error(*here, f"alias '{alias}' is the id of type '{owner.id}'")
+            aliases.setdefault(alias, []).append(here)
+    # Neither file is more right than the other: both are told.
+    places = {alias: list(dict.fromkeys(where)) for alias, where in aliases.items()}
+    problems.collisions(places, "alias '{name}' is also an alias of the type at {others}")
     _check_sids(catalog, problems)
 
 
@@ -288,7 +284,7 @@ def _check_sids(catalog: Catalog, problems: Problems) -> None:
     unique too (docs/adding-a-database-type.md)."""
     services = [s.id for s in catalog.shared.services]
     prefix = {s.id: s.sid_prefix for s in catalog.shared.services}
-    first: dict[tuple[str, str], str] = {}  # (scope, sid): where
+    defined: dict[str, dict[str, list[tuple[str, int]]]] = {}  # scope: sid: every place
     scopes: dict[str, list[str]] = {}
     places: dict[str, tuple[str, int]] = {}
     for db_type in catalog.types:
@@ -296,15 +292,14 @@ def _check_sids(catalog: Catalog, problems: Problems) -> None:
             if not st.sid:
                 continue
             scope = catalog.service_of(policy) if policy.attach == SERVICE else ""
-            where = f"{_name(db_type.path)}:{st.at('sid')}"
-            if (scope, st.sid) in first:
-                what = f" by the {scope} service" if scope else ""
-                message = f"sid {st.sid} is already used{what} in {first[(scope, st.sid)]}: sids are unique"
-                problems.error(db_type.path, st.at("sid"), message)
-                continue
-            first[(scope, st.sid)] = where
-            scopes.setdefault(st.sid, []).append(scope)
-            places[f"{scope}/{st.sid}"] = (db_type.path, st.at("sid"))
+            where = defined.setdefault(scope, {}).setdefault(st.sid, [])
+            where.append((db_type.path, st.at("sid")))
+            if len(where) == 1:
+                scopes.setdefault(st.sid, []).append(scope)
+                places[f"{scope}/{st.sid}"] = where[0]
+    for scope, sids in defined.items():
+        what = f" by the {scope} service" if scope else " outside the services' policies"
+        problems.collisions(sids, f"sid {{name}} is also defined{what} at {{others}}: sids are unique")
     for sid, used in scopes.items():
         shared_by = sorted({s for s in used if s in services}, key=services.index)  # unknown: reported apart
         for scope in shared_by[1:]:

@@ -25,19 +25,13 @@ def _declarations(catalog: Catalog) -> Iterator[tuple[str, tuple[Choice, ...], t
 
 @check("tailoring-declarations", "every choice and scope variable is declared once, with a valid pattern")
 def _check_declarations(catalog: Catalog, problems: Problems) -> None:
-    choices: dict[str, str] = {}
-    scopes: dict[str, str] = {}
+    choices: dict[str, list[tuple[str, int]]] = {}
+    scopes: dict[str, list[tuple[str, int]]] = {}
     for path, own_choices, own_scopes in _declarations(catalog):
         for choice in own_choices:
-            if choice.id in choices:
-                message = f"choice '{choice.id}' is already declared in {PurePosixPath(choices[choice.id]).name}"
-                problems.error(path, choice.line, message)
-            choices.setdefault(choice.id, path)
+            choices.setdefault(choice.id, []).append((path, choice.line))
         for scope in own_scopes:
-            if scope.name in scopes:
-                where = PurePosixPath(scopes[scope.name]).name
-                problems.error(path, scope.line, f"scope variable {scope.name} is already declared in {where}")
-            scopes.setdefault(scope.name, path)
+            scopes.setdefault(scope.name, []).append((path, scope.line))
             try:
                 re.compile(scope.pattern)
             except re.error as exc:
@@ -46,6 +40,8 @@ def _check_declarations(catalog: Catalog, problems: Problems) -> None:
             if not full_match(scope.pattern, scope.example):
                 message = f"example '{scope.example}' of {scope.name} does not match its pattern {scope.pattern}"
                 problems.error(path, scope.line, message)
+    problems.collisions(choices, "choice '{name}' is also declared at {others}")
+    problems.collisions(scopes, "scope variable {name} is also declared at {others}")
     # print-iam fills every chosen type's placeholders from one set of values: a name that is a
     # variable in one type and a scope variable in another would get `*` where a value belongs.
     owners = [(catalog.shared.path, catalog.shared.variables)] + [(t.path, t.variables) for t in catalog.types]
