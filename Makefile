@@ -5,12 +5,13 @@ BASE   := $(VENV)/.installed
 TESTS  := $(VENV)/.installed-test
 NODE   := node_modules/.installed
 PYTHON ?= python3
+GOLDEN_TESTS := tests/test_golden.py tests/test_docs.py tests/test_diff.py tests/test_access.py tests/test_validation.py
 
 # Same commit, same bytes: the sitemap's dates come from the commit, not the clock.
 export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: site serve test lint validate bench clean
+.PHONY: site serve test golden lint validate bench clean
 
 site: $(BASE)
 	$(VENV)/bin/mkdocs build --strict
@@ -27,8 +28,13 @@ test: $(TESTS) $(NODE)
 	$(VENV)/bin/zizmor --offline --quiet .github/workflows
 	$(PY) -m pytest
 
+# After an intended change: rewrite every golden file (the pinned pages, the diff and access
+# reports, docs/cli.md's examples and table of checks), then review them with `git diff`.
+golden: $(TESTS)
+	UPDATE_GOLDEN=1 $(PY) -m pytest -q $(GOLDEN_TESTS)
+
 validate: $(BASE)
-	$(VENV)/bin/iam-catalog validate
+	$(VENV)/bin/iam-catalog validate --strict
 
 bench: $(TESTS)
 	$(PY) bench/build_speed.py

@@ -1,6 +1,6 @@
 """Rendered Markdown of two types, pinned: any change to a page shows up here as a diff.
 
-Run `UPDATE_GOLDEN=1 make test` to accept an intended change, then review the diff.
+Run `make golden` to accept an intended change, then review the diff.
 """
 
 from __future__ import annotations

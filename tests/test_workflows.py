@@ -95,7 +95,9 @@ def test_the_gate_fails_on_an_undeclared_broadening_after_writing_the_report(rep
     assert code == 1
     assert "not declared" in report and "rds\\:ModifyDBInstance" in report
     assert "| `make test` | failure |" in report
-    assert "| `iam-catalog diff --fail-on broadening` | failed: a broadening that no change: marking declares |" in report
+    assert (
+        "| `iam-catalog diff --fail-on broadening` | failed: a broadening that no change: marking declares |" in report
+    )
 
 
 def test_the_gate_passes_a_declared_broadening(repo: Path) -> None:
