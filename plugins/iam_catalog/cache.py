@@ -1,12 +1,12 @@
 """The CLI's fast path: a compiled catalog, cached until anything that produced it changes.
 
 A catalog is read, checked and compiled once, and stored with the list of its inputs: the
-catalog's files, the bundled schema, this package's code and the installed AWS data's record. A later run trusts an entry only
-when the same inputs exist and each is unchanged. As git does for its index, "unchanged" is
-read from `stat` (size, modification and change times, inode), except for a file that was
-modified within RACY_NS of the entry being written: timestamps are coarse, so a second edit
-within the same tick could keep them all, and such a file's content checksum is compared
-instead. One entry per catalog folder, replaced when it goes stale.
+catalog's files, the bundled schema, this package's code and the installed AWS data's record.
+A later run trusts an entry only when the same inputs exist and each is unchanged. As git
+does for its index, "unchanged" is read from `stat` (size, modification and change times,
+inode), except for a file that was modified within RACY_NS of the entry being written:
+timestamps are coarse, so a second edit within the same tick could keep them all, and such a
+file's content checksum is compared instead. One entry per catalog folder, replaced when it goes stale.
 
 Entries are in `marshal`'s format, which reads back in half the time JSON takes (the whole
 run is a few tens of milliseconds); it may change between Python versions, so an entry records

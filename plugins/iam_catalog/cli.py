@@ -60,16 +60,16 @@ class _Parser(argparse.ArgumentParser):
         raise Usage(message)
 
 
-def _folder(text: str) -> str:
-    """A folder given on the command line: a wrong path is a bad argument (exit 2), not a
-    catalog problem (exit 1)."""
-    from iam_catalog.printiam.request import shown
+def _check_catalog_folder(args: argparse.Namespace) -> None:
+    """--catalog, once parsed: a wrong path is a bad argument (exit 2), not a catalog problem
+    (exit 1). Checked after parsing, since only the last of several --catalog counts (a
+    pre-commit hook's own `--catalog catalog` is overridden by the `args` after it)."""
+    folder = getattr(args, "catalog", None)
+    if folder is not None and not os.path.isdir(folder):
+        from iam_catalog.printiam.request import shown
 
-    if not os.path.isdir(text):
-        raise argparse.ArgumentTypeError(
-            f"{shown(text)}: {'not a folder' if os.path.exists(text) else 'no such folder'}"
-        )
-    return text
+        why = "not a folder" if os.path.exists(folder) else "no such folder"
+        raise Usage(f"argument --catalog: {shown(folder)}: {why}")
 
 
 def _print_problems(problems: Sequence[Problem], err: TextIO) -> None:
@@ -370,9 +370,7 @@ def cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _catalog_option(sub: argparse.ArgumentParser) -> None:
-    sub.add_argument(
-        "--catalog", metavar="DIR", type=_folder, help="catalog folder (default: the one shipped with iam-catalog)"
-    )
+    sub.add_argument("--catalog", metavar="DIR", help="catalog folder (default: the one shipped with iam-catalog)")
 
 
 def _validate(sub: argparse.ArgumentParser) -> None:
@@ -479,6 +477,7 @@ def parser(only: str | None = None) -> argparse.ArgumentParser:
 def run(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     try:
         args = parser(argv[0] if argv and argv[0] in COMMANDS else None).parse_args(argv)
+        _check_catalog_folder(args)
         code: int = args.run(args, out, err)
         return code
     except Usage as exc:
