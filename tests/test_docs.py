@@ -81,3 +81,26 @@ def test_every_option_of_every_command_is_documented_in_its_section(command: str
     assert options, command
     missing = [o for o in options if o != "--help" and f"`{o}" not in section]
     assert not missing, f"docs/cli.md's section on {command} does not mention {missing}"
+
+
+# A sentence ends at a full stop before a space (`rds.yaml:17` does not end one) or at a table cell.
+CLAIM = re.compile(
+    r"`(?:iam-catalog )?validate`(?:[^.|]|\.(?=\S))*?\b(?:checks?|holds|reports|warns|refuses|names)\b"
+    r"(?:[^.|]|\.(?=\S))*\.(?=\s|$)"
+)
+
+
+def test_every_claim_that_validate_checks_something_names_the_check() -> None:
+    from iam_catalog.catalog.problems import CHECKS
+    from iam_catalog.checks import loader  # noqa: F401  (registers every check)
+
+    claims = 0
+    for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        flat = " ".join(page.read_text().split())
+        for claim in CLAIM.finditer(flat):
+            named = re.findall(r"\bchecks? ((?:`[a-z-]+`(?:,? (?:and )?)?)+)", claim[0])
+            codes = [code for group in named for code in re.findall(r"`([a-z-]+)`", group)]
+            assert codes, f"{page.name}: a claim about validate names no check: {claim[0]}"
+            assert set(codes) <= set(CHECKS), f"{page.name}: {set(codes) - set(CHECKS)} are not checks"
+            claims += 1
+    assert claims >= 5
