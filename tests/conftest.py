@@ -19,6 +19,8 @@ from iam_catalog.catalog.location import bundled_dir
 from iam_catalog.catalog.model import Catalog
 from iam_catalog.checks.loader import load_directory
 
+from .node import Twin
+
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
@@ -132,6 +134,14 @@ def _no_csp_violation() -> Iterator[None]:
     CSP_VIOLATIONS.clear()
     yield
     assert CSP_VIOLATIONS == [], "Content-Security-Policy violations"
+
+
+@pytest.fixture(scope="session")
+def twin() -> Iterator[Twin]:
+    """The browser twin under Node: the differential tests need no browser."""
+    node = Twin()
+    yield node
+    node.close()
 
 
 @pytest.fixture(scope="session")

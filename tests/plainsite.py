@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 from iam_catalog import cli
-from iam_catalog.site.render import SCRIPT, STYLESHEET
+from iam_catalog.site.render import SCRIPTS, STYLESHEET
 
 ROOT = Path(__file__).resolve().parents[1]
 PLUGIN_ENTRY = "  - iam-catalog:\n      catalog: catalog\n"
@@ -31,6 +31,6 @@ def project_without_plugin(project: Path, catalog: Path | None = None) -> Path:
     render(project / "docs", *(["--catalog", str(catalog)] if catalog else []))
     config = (ROOT / "mkdocs.yml").read_text()
     assert PLUGIN_ENTRY in config, "the plugin's entry in mkdocs.yml changed shape"
-    config = config.replace(PLUGIN_ENTRY, "") + f"extra_css: [{STYLESHEET}]\nextra_javascript: [{SCRIPT}]\n"
+    config = config.replace(PLUGIN_ENTRY, "") + f"extra_css: [{STYLESHEET}]\nextra_javascript: [{', '.join(SCRIPTS)}]\n"
     (project / "mkdocs.yml").write_text(config)
     return project / "mkdocs.yml"

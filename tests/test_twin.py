@@ -3,10 +3,11 @@
 Hypothesis draws thousands of requests (real and unknown types, aliases, valid and invalid
 accounts, regions and partitions, names and ARNs of roles and users, per-type variables,
 optional policies, choices to go without and scope values, known or not, valid or not, stray
-white space and any Unicode text) and runs each through
-`printiam.request.answer` in Python and through `iamCatalog.answer` in the builder page in
-Chromium. Both must print the same policy, leave the same placeholders, name the same
-identity, or refuse with the same message and blame the same option.
+white space and any Unicode text) and runs each through `printiam.request.answer` in Python
+and through `answer` in iam-catalog-core.js under Node (tests/node.py), with no browser. Both
+must print the same policy, leave the same placeholders, name the same identity, or refuse with
+the same message and blame the same option. The page that loads the twin is tested end to end
+in Chromium (tests/test_browser.py); here, only that it embeds the catalog the twin reads.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from iam_catalog.iam.merge import merge_statements
 from iam_catalog.printiam.formats import FORMATS
 from iam_catalog.printiam.request import Request, RequestError, answer
 from playwright.sync_api import Browser, Page
+
+from .node import Twin
 
 COMPILED = compile_catalog(load_directory(Path(bundled_dir())).require())
 NAMES = [n for t in COMPILED["types"] for n in (t["id"], *t["aliases"])]
@@ -133,22 +136,6 @@ def python_answer(r: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-JS_ANSWERS = """([compiled, requests]) => requests.map((r) => {
-  try {
-    const a = iamCatalog.answer(compiled, r);
-    return {
-      policy: iamCatalog.dumps(a.document),
-      terraform: iamCatalog.formats.terraform([a.document], a.identity, a.services),
-      cloudformation: iamCatalog.formats.cloudformation([a.document], a.identity, a.services),
-      unfilled: a.unfilled, identity: a.identity, skipped: a.skipped,
-    };
-  } catch (e) {
-    if (!(e instanceof iamCatalog.RequestError)) throw e;
-    return {error: e.message, option: e.option, subject: e.subject};
-  }
-})"""
-
-
 @pytest.fixture(scope="module")
 def page(browser: Browser, server: str) -> Iterator[Page]:
     context = browser.new_context()
@@ -160,14 +147,16 @@ def page(browser: Browser, server: str) -> Iterator[Page]:
 
 def test_the_page_embeds_the_compiled_catalog(page: Page) -> None:
     embedded = page.evaluate("JSON.parse(document.getElementById('iam-catalog-compiled').dataset.json)")
+    assert page.evaluate("typeof iamCatalogCore.answer") == "function"  # the page loads the twin tested here
     assert embedded == json.loads(json.dumps(COMPILED))
 
 
+# 200 batches of 25: at least 5,000 random requests on every run.
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(requests(), min_size=BATCH, max_size=BATCH))
-def test_javascript_answers_every_request_as_print_iam_does(page: Page, batch: list[dict[str, Any]]) -> None:
-    in_browser = page.evaluate(JS_ANSWERS, [COMPILED, batch])
-    for request, js in zip(batch, in_browser, strict=True):
+def test_javascript_answers_every_request_as_print_iam_does(twin: Twin, batch: list[dict[str, Any]]) -> None:
+    in_node = twin.call("answers", [COMPILED, batch])
+    for request, js in zip(batch, in_node, strict=True):
         assert js == python_answer(request), request
 
 
@@ -205,7 +194,7 @@ RARE = [
 ]
 
 
-def test_javascript_answers_the_rare_requests_as_print_iam_does(page: Page) -> None:
+def test_javascript_answers_the_rare_requests_as_print_iam_does(twin: Twin) -> None:
     outcomes = [python_answer(r) for r in RARE]
     assert outcomes[0]["skipped"] == ["dynamodb"] and outcomes[1]["option"] == "types"
     assert "DiscoveryElastiCacheFetchMetadata" in outcomes[2]["policy"]
@@ -223,7 +212,7 @@ def test_javascript_answers_the_rare_requests_as_print_iam_does(page: Page) -> N
     titles = {s["id"]: s["title"] for s in COMPILED["services"]}
     for outcome, owner in zip(outcomes[22:24], ["discovery", "database"], strict=True):
         assert f"the {titles[owner]}'s policy; print it with --service {owner}" in outcome["error"], outcome
-    assert page.evaluate(JS_ANSWERS, [COMPILED, RARE]) == outcomes
+    assert twin.call("answers", [COMPILED, RARE]) == outcomes
 
 
 def test_random_requests_reach_the_common_outcomes() -> None:
@@ -273,9 +262,8 @@ def merge_statements_input(draw: st.DrawFn) -> list[dict[str, Any]]:
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(merge_statements_input(), min_size=BATCH, max_size=BATCH))
-def test_javascript_merges_as_python_does(page: Page, batch: list[list[dict[str, Any]]]) -> None:
-    in_browser = page.evaluate("batch => batch.map((s) => iamCatalog.mergeStatements(s))", batch)
-    for statements, js in zip(batch, in_browser, strict=True):
+def test_javascript_merges_as_python_does(twin: Twin, batch: list[list[dict[str, Any]]]) -> None:
+    for statements, js in zip(batch, twin.call("merges", batch), strict=True):
         assert js == merge_statements(statements), statements
 
 
@@ -292,7 +280,7 @@ def test_javascript_merges_as_python_does(page: Page, batch: list[list[dict[str,
     st.one_of(st.text(max_size=8), st.sampled_from(["{{resolve:ssm:p}}", "{{ RESOLVE :x", "\x08\x0c\U0001f600"])),
 )  # fmt: skip
 def test_javascript_writes_every_format_as_python_does(
-    page: Page, batch: list[tuple[list[dict[str, Any]], list[str] | None, list[str]]], text: str
+    twin: Twin, batch: list[tuple[list[dict[str, Any]], list[str] | None, list[str]]], text: str
 ) -> None:
     """Any text (quotes, `${`, `%{`, control characters, any Unicode) in Sids and resources,
     several documents at once (as --split gives), and one or two services."""
@@ -306,13 +294,7 @@ def test_javascript_writes_every_format_as_python_does(
         services = [s for s in COMPILED["services"] if s["id"] in service_ids]
         documents = [{"Version": "2012-10-17", "Statement": statements}] * (1 + len(statements) % 2)
         inputs.append([documents, identity, services])
-    in_browser = page.evaluate(
-        """batch => batch.map(([d, i, s]) => Object.keys(iamCatalog.formats).map((f) => {
-          try { return iamCatalog.formats[f](d, i, s); } catch (e) { return {error: e.message}; }
-        }))""",
-        inputs,
-    )
-    for (documents, identity, services), js in zip(inputs, in_browser, strict=True):
+    for (documents, identity, services), js in zip(inputs, twin.call("formats", inputs), strict=True):
         who = tuple(identity) if identity else None
         assert js == [_written(f, documents, who, services) for f in ("json", "terraform", "cloudformation")]
 

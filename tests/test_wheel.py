@@ -39,4 +39,6 @@ def test_wheel_ships_every_package_file_and_the_catalog(tmp_path: Path) -> None:
     assert package and catalog
     assert package - names == set()
     assert catalog - names == set()
-    assert any(n.endswith("site/templates/iam-catalog.js") for n in names)
+    from iam_catalog.site.render import SCRIPTS, STYLESHEET
+
+    assert {f"iam_catalog/site/{path}" for path in (STYLESHEET, *SCRIPTS)} <= names

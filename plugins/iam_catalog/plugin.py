@@ -17,7 +17,7 @@ from mkdocs.structure.pages import Page
 
 from iam_catalog.checks.loader import load_directory
 from iam_catalog.site.csp import with_policy
-from iam_catalog.site.render import SCRIPT, STYLESHEET, page_sources, site_files
+from iam_catalog.site.render import SCRIPTS, STYLESHEET, page_sources, site_files
 from iam_catalog.site.sanitize import sanitize
 
 log = get_plugin_logger(__name__)
@@ -57,8 +57,9 @@ class IamCatalogPlugin(BasePlugin[IamCatalogConfig]):  # type: ignore[no-untyped
         self.sources = page_sources(catalog)
         if STYLESHEET not in config.extra_css:
             config.extra_css.append(STYLESHEET)
-        if SCRIPT not in [str(s) for s in config.extra_javascript]:
-            config.extra_javascript.append(SCRIPT)
+        for script in SCRIPTS:
+            if script not in [str(s) for s in config.extra_javascript]:
+                config.extra_javascript.append(script)
         return config
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:

@@ -31,7 +31,8 @@ REFERENCE = "reference"
 POLICIES = "policies"
 INDEX_JSON = "catalog.json"
 STYLESHEET = "assets/iam-catalog.css"
-SCRIPT = "assets/iam-catalog.js"
+# The twin of print-iam, then the page code that wires the forms to it: loaded in this order.
+SCRIPTS = ("assets/iam-catalog-core.js", "assets/iam-catalog.js")
 BUILDER = "builder/index.md"
 
 
@@ -436,7 +437,7 @@ def site_files(catalog: Catalog, *, directory_urls: bool = True) -> dict[str, by
     index = _index(catalog, files, directory_urls)
     files[INDEX_JSON] = (json.dumps(index, indent=2) + "\n").encode()
     files[BUILDER] = render_builder(catalog).encode()
-    templates = resources.files("iam_catalog.site") / "templates"
-    files[STYLESHEET] = (templates / "iam-catalog.css").read_bytes()
-    files[SCRIPT] = (templates / "iam-catalog.js").read_bytes()
+    assets = resources.files("iam_catalog.site") / "assets"
+    for path in (STYLESHEET, *SCRIPTS):
+        files[path] = (assets / path.removeprefix("assets/")).read_bytes()
     return files

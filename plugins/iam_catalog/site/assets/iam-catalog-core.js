@@ -1,19 +1,24 @@
 /*
- * iam-catalog in the browser: the policy builder, and the reader's own values in every policy
- * block. `answer` and the merge below are line-by-line twins of plugins/iam_catalog/printiam/
- * request.py and formats.py, iam/merge.py, iam/tailor.py, iam/patterns.py and iam/documents.py. The rules they apply (variable patterns and
- * choices, which option sets which variable, the shape of an IAM identity's ARN) are data the
- * build compiled from the catalog, and tests/test_twin.py runs thousands of random requests
- * through both and requires the same bytes and the same refusals.
+ * The twin of print-iam, without a page: `answer` and the merge below are line-by-line twins of
+ * plugins/iam_catalog/printiam/request.py and formats.py, iam/merge.py, iam/tailor.py,
+ * iam/patterns.py and iam/documents.py. The rules they apply (variable patterns and choices,
+ * which option sets which variable, the shape of an IAM identity's ARN) are data the build
+ * compiled from the catalog. No DOM and no globals but its one export: Node loads it with
+ * require() (tests/twin.cjs, which tests/test_twin.py drives with thousands of random requests
+ * and holds to the same bytes and the same refusals as Python), and the browser as
+ * `iamCatalogCore`, for iam-catalog.js.
  */
-(function () {
+(function (root, factory) {
+  "use strict";
+  var api = factory();
+  if (typeof module === "object" && module.exports) module.exports = api;
+  else root.iamCatalogCore = api;
+})(typeof globalThis === "object" ? globalThis : this, function () {
   "use strict";
 
   var PLACEHOLDER = /\$\{([A-Za-z][A-Za-z0-9]*)\}/g;
   var SET_VALUED = ["Action", "NotAction", "Resource", "NotResource"];
   var IAM_VERSION = "2012-10-17";
-  var STORAGE_KEY = "iam-catalog.values";
-  var TAILORING_KEY = "iam-catalog.tailoring";
 
   // --- documents.py ---------------------------------------------------------------------
 
@@ -159,11 +164,15 @@
   }
 
   function covers(wide, narrow) {
-    var first = [wide.indexOf("*"), wide.indexOf("?")].filter(function (k) { return k >= 0; });
-    if (!first.length) return wide === narrow;
-    var last = Math.max(wide.lastIndexOf("*"), wide.lastIndexOf("?"));
-    var start = wide.slice(0, Math.min.apply(null, first));
-    if (!narrow.startsWith(start) || !narrow.endsWith(wide.slice(last + 1))) return false;
+    var wilds = [wide.indexOf("*"), wide.indexOf("?")].filter(function (k) { return k >= 0; });
+    if (!wilds.length) return wide === narrow;
+    var lastWild = Math.max(wide.lastIndexOf("*"), wide.lastIndexOf("?"));
+    var start = wide.slice(0, Math.min.apply(null, wilds));
+    if (!narrow.startsWith(start) || !narrow.endsWith(wide.slice(lastWild + 1))) return false;
+    var runs = wide.slice(start.length, lastWild).split("*");
+    if (runs.some(function (part) { return part.indexOf("?") < 0 && narrow.indexOf(part) < 0; })) {
+      return false; // a literal run between the wildcards must stand somewhere in `narrow`
+    }
     var w = symbols(wide);
     var n = symbols(narrow);
     var segments = [[]];
@@ -472,7 +481,8 @@
     return compiled.services.filter(function (s) { return wanted.indexOf(s.id) >= 0; });
   }
 
-  function covering(types, services) {
+  /* request._covering */
+  function coveringTypes(types, services) {
     var ids = services.map(function (s) { return s.id; });
     var found = types.filter(function (t) {
       return t.policies.some(function (p) { return ids.indexOf(p.service) >= 0; });
@@ -490,7 +500,7 @@
   function answer(compiled, request) {
     var services = resolveServices(compiled, request.services || []);
     var asked = resolveTypes(compiled, request.types);
-    var types = covering(asked, services);
+    var types = coveringTypes(asked, services);
     var declared = {};
     types.forEach(function (t) { Object.assign(declared, typeVariables(compiled, t)); });
     var byOption = {};
@@ -564,7 +574,8 @@
 
   // --- printiam/formats.py -----------------------------------------------------------------
 
-  function names(services) {
+  /* formats._names */
+  function resourceNames(services) {
     var ids = services.map(function (s) { return s.id; });
     var words = services.map(function (s) { return s.title; }).join(" and ");
     return [
@@ -620,7 +631,7 @@
   }
 
   function terraform(documents, identity, services) {
-    var base = names(services)[0];
+    var base = resourceNames(services)[0];
     return documents.map(function (doc, i) {
       var name = documents.length === 1 ? base : base + "_" + (i + 1);
       var body = [];
@@ -630,7 +641,7 @@
   }
 
   function cloudformation(documents, identity, services) {
-    var n = names(services);
+    var n = resourceNames(services);
     var resources = {};
     documents.forEach(function (doc, i) {
       var properties = { Description: n[2], PolicyDocument: doc };
@@ -658,342 +669,11 @@
   function asJson(documents) { return dumps(documents.length === 1 ? documents[0] : { Policies: documents }); }
 
   var FORMATS = { json: asJson, terraform: terraform, cloudformation: cloudformation };
-  // The file a download saves, by format: its extension says what it holds.
-  var SUFFIXES = { json: ".json", terraform: ".tf", cloudformation: ".cloudformation.json" };
 
-  // --- reader's values ------------------------------------------------------------------
-
-  function showError(root, field, key, message) {
-    var error = root.querySelector('[data-error-for="' + key + '"]');
-    if (error) error.textContent = message;
-    field.setAttribute("aria-invalid", message ? "true" : "false");
-  }
-
-  /* Read every [data-variable] field of `root`; show an error beside each bad one. Returns
-     the valid values by variable name; a bad value is left out, never baked into a policy. */
-  function readFields(root, variables) {
-    var values = {};
-    root.querySelectorAll("[data-variable]").forEach(function (field) {
-      var name = field.getAttribute("data-variable");
-      var value = strip(field.value);
-      var message = "";
-      if (value && has(variables, name) && !accepts(variables[name], value)) {
-        message = "Expected " + expected(variables[name]) + ".";
-      } else if (value) {
-        values[name] = value;
-      }
-      showError(root, field, name, message);
-    });
-    return values;
-  }
-
-  function loadStored() {
-    try { return JSON.parse(localStorage.getItem(STORAGE_KEY) || "{}"); } catch (e) { return {}; }
-  }
-
-  function storeValues(values) {
-    try {
-      if (Object.keys(values).length) localStorage.setItem(STORAGE_KEY, JSON.stringify(values));
-      else localStorage.removeItem(STORAGE_KEY);
-    } catch (e) { /* private browsing: the values last for this page only */ }
-  }
-
-  var STRING = /"(?:[^"\\]|\\.)*"/g;
-
-  /* Show `text` in a highlighted block, keeping its colours: the JSON strings are swapped
-     token by token, since both documents have the same shape. */
-  function showInBlock(block, text) {
-    var code = block.querySelector("code");
-    if (!code) return;
-    var spans = Array.from(code.querySelectorAll("span")).filter(function (s) {
-      return !s.children.length && /^".*"$/.test(s.textContent);
-    });
-    var tokens = text.match(STRING) || [];
-    if (spans.length === tokens.length) {
-      spans.forEach(function (span, i) { span.textContent = tokens[i]; });
-    } else {
-      code.textContent = text;
-    }
-  }
-
-  function setDownload(link, text) {
-    var original = link.getAttribute("data-static-href") || link.getAttribute("href");
-    link.setAttribute("data-static-href", original);
-    if (link.dataset.blobUrl) URL.revokeObjectURL(link.dataset.blobUrl);
-    if (text === null) {
-      link.setAttribute("href", original);
-      delete link.dataset.blobUrl;
-      return;
-    }
-    var url = URL.createObjectURL(new Blob([text], { type: "application/json" }));
-    link.dataset.blobUrl = url;
-    link.setAttribute("href", url);
-  }
-
-  function loadTailoring() {
-    try {
-      var stored = JSON.parse(localStorage.getItem(TAILORING_KEY) || "{}");
-      return { without: stored.without || [], scopes: stored.scopes || {} };
-    } catch (e) {
-      return { without: [], scopes: {} };
-    }
-  }
-
-  function storeTailoring(tailoring) {
-    try {
-      if (tailoring.without.length || Object.keys(tailoring.scopes).length) {
-        localStorage.setItem(TAILORING_KEY, JSON.stringify(tailoring));
-      } else {
-        localStorage.removeItem(TAILORING_KEY);
-      }
-    } catch (e) { /* private browsing: the choices last for this page only */ }
-  }
-
-  function splitValues(text) { return unique(strip(text).split(/[\s,]+/).filter(function (v) { return v; })); }
-
-  /* Read every [data-scope] field of `root`: the values of the valid ones by scope variable,
-     and an error beside each field holding a value its pattern refuses (that field counts as
-     empty, so a bad value never reaches a policy). */
-  function readScopes(root, scopes) {
-    var values = {};
-    root.querySelectorAll("[data-scope]").forEach(function (field) {
-      var name = field.getAttribute("data-scope");
-      var given = splitValues(field.value);
-      var bad = given.filter(function (v) { return !accepts(scopes[name], v); });
-      showError(root, field, "scope-" + name, bad.length ? "'" + bad[0] + "': expected " + expected(scopes[name]) + "." : "");
-      if (given.length && !bad.length) values[name] = given;
-    });
-    return values;
-  }
-
-  function initValuesForm(form, data) {
-    var variables = data.variables;
-    var stored = loadStored();
-    var tailoring = loadTailoring();
-    form.querySelectorAll("[data-variable]").forEach(function (field) {
-      var name = field.getAttribute("data-variable");
-      if (stored[name]) field.value = stored[name];
-    });
-    form.querySelectorAll("[data-choice]").forEach(function (box) {
-      box.checked = tailoring.without.indexOf(box.getAttribute("data-choice")) >= 0;
-    });
-    form.querySelectorAll("[data-scope]").forEach(function (field) {
-      var name = field.getAttribute("data-scope");
-      if (has(tailoring.scopes, name)) field.value = tailoring.scopes[name].join(", ");
-    });
-
-    function apply() {
-      var values = readFields(form, variables);
-      var own = {};  // only what differs from the page's defaults is the reader's
-      Object.keys(values).forEach(function (n) {
-        if (!variables[n] || values[n] !== variables[n].default) own[n] = values[n];
-      });
-      storeValues(own);
-      var without = Array.from(form.querySelectorAll("[data-choice]:checked"), function (b) {
-        return b.getAttribute("data-choice");
-      });
-      var scopes = readScopes(form, data.scopes);
-      // Choices and scopes of other pages stay remembered: their ids are the catalog's.
-      var remembered = loadTailoring();
-      Object.keys(data.choices).forEach(function (c) {
-        remembered.without = remembered.without.filter(function (x) { return x !== c; });
-      });
-      remembered.without = remembered.without.concat(without);
-      Object.keys(data.scopes).forEach(function (n) {
-        if (has(scopes, n)) remembered.scopes[n] = scopes[n];
-        else delete remembered.scopes[n];
-      });
-      storeTailoring(remembered);
-      var filled = {};
-      Object.keys(variables).forEach(function (n) { filled[n] = variables[n].default; });
-      Object.assign(filled, own);
-      Object.keys(data.scopes).forEach(function (n) {
-        filled[n] = !has(scopes, n) ? "*" : scopes[n].length === 1 ? scopes[n][0] : scopes[n];
-      });
-      var scoped = Object.keys(scopes);
-      var custom = Object.keys(own).length > 0 || without.length > 0 || scoped.length > 0;
-      document.querySelectorAll("a.iam-download[data-policy]").forEach(function (link) {
-        var key = link.getAttribute("data-policy");
-        var template = data.policies[key];
-        var rules = data.rules[key];
-        var paragraph = link.closest("p");
-        var block = paragraph && paragraph.previousElementSibling;
-        if (!template || !block || !block.classList.contains("highlight")) return;
-        var statements = [];
-        template.Statement.forEach(function (st, i) {
-          var tailored = tailor(st, rules[i], without, scoped);
-          if (tailored !== null) statements.push(fillStatement(tailored, filled));
-        });
-        var text = dumps(documentOf(statements));
-        showInBlock(block, text);
-        setDownload(link, custom ? text : null);
-      });
-    }
-
-    form.addEventListener("input", apply);
-    form.addEventListener("change", apply);
-    form.querySelector("[data-action=clear]").addEventListener("click", function () {
-      form.querySelectorAll("[data-variable], [data-scope]").forEach(function (field) {
-        field.value = field.tagName === "SELECT" ? field.options[0].value : "";
-      });
-      form.querySelectorAll("[data-choice]").forEach(function (box) { box.checked = false; });
-      apply();
-    });
-    form.hidden = false;
-    apply();
-  }
-
-  // --- the policy builder ---------------------------------------------------------------
-
-  function initBuilder(root, compiled) {
-    var output = root.querySelector("#policy");
-    var status = root.querySelector("#builder-status");
-    var fields = Array.from(root.querySelectorAll("[data-option]"));
-
-    function checkedValues(name) {
-      return Array.from(root.querySelectorAll("input[name=" + name + "]:checked"), function (b) { return b.value; });
-    }
-
-    /* Show the choices and scope fields of the chosen types and services only. */
-    function showTailoring(typeIds, serviceIds) {
-      var rules = [];
-      var wanted = servicesOf(compiled, serviceIds);
-      compiled.types.forEach(function (t) {
-        if (typeIds.indexOf(t.id) < 0) return;
-        t.policies.forEach(function (p) { if (wanted.indexOf(p.service) >= 0) rules.push.apply(rules, p.rules); });
-      });
-      var found = used(rules);
-      root.querySelectorAll("[data-for-choice]").forEach(function (item) {
-        item.hidden = found[0].indexOf(item.getAttribute("data-for-choice")) < 0;
-      });
-      root.querySelectorAll("[data-for-scope]").forEach(function (item) {
-        item.hidden = found[1].indexOf(item.getAttribute("data-for-scope")) < 0;
-      });
-      root.querySelector(".iam-choices").hidden = !found[0].length;
-      root.querySelector(".iam-scopes").hidden = !found[1].length;
-    }
-
-    /* The policy for the form as filled in, as print-iam prints it for the same options. A
-       field whose value print-iam would refuse shows why, and is left out. */
-    function current() {
-      var request = {
-        types: checkedValues("type"),
-        optional: root.querySelector("#optional").checked,
-        services: checkedValues("service"),
-      };
-      showTailoring(request.types, request.services);
-      fields.forEach(function (field) {
-        var value = strip(field.value);
-        if (value) request[field.getAttribute("data-option")] = value;
-        showError(root, field, field.getAttribute("data-option"), "");
-      });
-      request.without = Array.from(root.querySelectorAll("[data-for-choice]:not([hidden]) input:checked"), function (b) {
-        return b.value;
-      });
-      request.scopes = {};
-      root.querySelectorAll("[data-for-scope]:not([hidden]) [data-scope]").forEach(function (field) {
-        var given = splitValues(field.value);
-        if (given.length) request.scopes[field.getAttribute("data-scope")] = given;
-        showError(root, field, "scope-" + field.getAttribute("data-scope"), "");
-      });
-      if (!request.types.length) return null;
-      var format = root.querySelector("#format").value;
-      for (;;) {
-        try {
-          var a = answer(compiled, request);
-          return FORMATS[format]([a.document], a.identity, a.services);
-        } catch (e) {
-          // A value of one field is left out and shown beside it; any other refusal (no type
-          // has a policy for the services chosen) goes to the status line, from update().
-          if (e instanceof RequestError && e.option === "scope" && e.subject && has(request.scopes, e.subject)) {
-            var scopeField = root.querySelector('[data-scope="' + e.subject + '"]');
-            showError(root, scopeField, "scope-" + e.subject, e.message);
-            delete request.scopes[e.subject];
-            continue;
-          }
-          var field = e instanceof RequestError ? root.querySelector('[data-option="' + e.option + '"]') : null;
-          if (!field || !has(request, e.option)) throw e;
-          showError(root, field, e.option, e.message);
-          delete request[e.option];
-        }
-      }
-    }
-
-    function update() {
-      var text = null;
-      var message = "Choose at least one database type.";
-      try {
-        text = current();
-      } catch (e) {
-        if (!(e instanceof RequestError)) throw e;
-        message = e.message;
-      }
-      output.textContent = text || "";
-      status.textContent = text ? "" : message;
-    }
-
-    root.addEventListener("input", update);
-    root.addEventListener("change", update);
-    function currentOrNull() {
-      try {
-        return current();
-      } catch (e) {
-        if (e instanceof RequestError) return null;
-        throw e;
-      }
-    }
-
-    root.querySelector("#download").addEventListener("click", function () {
-      var text = currentOrNull();
-      if (!text) return;
-      var link = document.createElement("a");
-      link.href = URL.createObjectURL(new Blob([text], { type: "application/json" }));
-      var services = servicesOf(compiled, checkedValues("service"));
-      link.download = ["teleport"].concat(services, ["service-policy"]).join("-") + SUFFIXES[root.querySelector("#format").value];
-      document.body.appendChild(link);
-      link.click();
-      link.remove();
-      setTimeout(function () { URL.revokeObjectURL(link.href); }, 1000);
-    });
-    root.querySelector("#copy").addEventListener("click", function () {
-      var text = currentOrNull() || "";
-      var done = function () { status.textContent = "Copied."; };
-      if (navigator.clipboard) navigator.clipboard.writeText(text).then(done, function () {});
-    });
-    root.hidden = false;
-    update();
-  }
-
-  function readData(id) {
-    var element = document.getElementById(id);
-    return element ? JSON.parse(element.getAttribute("data-json")) : null;
-  }
-
-  function init() {
-    // The theme's search is a dialog without a name, which screen readers announce as nothing
-    // (axe-core's aria-dialog-name): name it after its own input.
-    var search = document.querySelector(".md-search[role=dialog]:not([aria-label])");
-    var query = search && search.querySelector("input[aria-label]");
-    if (query) search.setAttribute("aria-label", query.getAttribute("aria-label"));
-    var builder = document.getElementById("iam-builder");
-    var compiled = readData("iam-catalog-compiled");
-    if (builder && compiled) initBuilder(builder, compiled);
-    var form = document.querySelector("form.iam-values");
-    var page = readData("iam-catalog-page");
-    if (form && page) initValuesForm(form, page);
-  }
-
-  // Material's instant navigation swaps pages without a load event; document$ tells us.
-  if (window.document$ && typeof window.document$.subscribe === "function") {
-    window.document$.subscribe(init);
-  } else if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", init);
-  } else {
-    init();
-  }
-
-  window.iamCatalog = {
-    answer: answer, RequestError: RequestError, dumps: dumps, mergeStatements: mergeStatements, tailor: tailor,
-    formats: FORMATS, covers: covers,
+  return {
+    unique: unique, fillStatement: fillStatement, has: has, documentOf: documentOf, dumps: dumps,
+    covers: covers, tailor: tailor, used: used, mergeStatements: mergeStatements, servicesOf: servicesOf,
+    strip: strip, RequestError: RequestError, accepts: accepts, expected: expected, answer: answer,
+    shown: shown, strings: strings, formats: FORMATS,
   };
-})();
+});
