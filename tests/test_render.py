@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -63,6 +64,30 @@ def test_plain_mkdocs_builds_the_same_pages_as_the_plugin(tmp_path: Path, built_
         plugin = ARTICLE.search((built_site / page / "index.html").read_text())
         plain = ARTICLE.search((site / page / "index.html").read_text())
         assert plugin and plain and _content(plain.group(1)) == _content(plugin.group(1)), page
+    for path, content in site_files(catalog).items():
+        if not path.endswith(".md"):
+            assert (site / path).read_bytes() == content, path
+
+
+def test_properdocs_builds_the_same_site_with_the_plugin(tmp_path: Path, built_site: Path, catalog: Catalog) -> None:
+    """ProperDocs, the maintained fork of MkDocs 1.x, runs the plugin from the same mkdocs.yml:
+    the same articles (sanitized by the plugin in both), Content-Security-Policy and downloads."""
+    command = Path(sys.executable).parent / "properdocs"
+    if not command.exists():
+        if os.environ.get("CI"):
+            raise RuntimeError("CI installs the test extras, properdocs among them")
+        pytest.skip("properdocs is not installed (make test installs it)")
+    site = tmp_path / "site"
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}
+    args = [str(command), "build", "--strict", "-f", str(ROOT / "mkdocs.yml"), "-d", str(site)]
+    result = subprocess.run(args, capture_output=True, text=True, env=env, check=False)
+    assert result.returncode == 0, result.stderr
+    pages = [page_path(t).removesuffix(".md") for t in catalog.types] + ["reference", "builder"]
+    for page in pages:
+        theirs, ours = (site / page / "index.html").read_text(), (built_site / page / "index.html").read_text()
+        plugin, properdocs = ARTICLE.search(ours), ARTICLE.search(theirs)
+        assert plugin and properdocs and properdocs.group(1) == plugin.group(1), page
+        assert 'http-equiv="Content-Security-Policy"' in theirs, page
     for path, content in site_files(catalog).items():
         if not path.endswith(".md"):
             assert (site / path).read_bytes() == content, path
