@@ -160,3 +160,9 @@ def browser() -> Iterator[Browser]:
         chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=args)
         yield cast("Browser", _WatchedBrowser(chromium))
         chromium.close()
+
+
+def unfold(page: Any) -> None:
+    """Open the folded forms of a type page or the builder, as a reader taps their summary line."""
+    for summary in page.locator("details.iam-fold:not([open]) > summary").all():
+        summary.click()

@@ -13,10 +13,10 @@ import pytest
 from iam_catalog.catalog.model import Catalog
 from playwright.sync_api import Browser, Page
 
-from .conftest import ROOT
+from .conftest import ROOT, unfold
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-HAND_WRITTEN = ["", "cli/", "reviewing/", "adding-a-database-type/", "how-it-is-built/"]
+HAND_WRITTEN = ["", "cli/", "reviewing/", "adding-a-database-type/", "how-it-is-built/", "contributing/"]
 
 
 def violations(page: Page) -> list[tuple[str, str, list[str]]]:
@@ -38,11 +38,13 @@ def axe() -> Path:
     return AXE
 
 
-@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize(("scheme", "screen"), [("light", None), ("dark", None), ("light", (390, 844))])
 def test_no_page_has_a_serious_violation(
-    axe: Path, browser: Browser, server: str, catalog: Catalog, scheme: str
+    axe: Path, browser: Browser, server: str, catalog: Catalog, scheme: str, screen: tuple[int, int] | None
 ) -> None:
-    context = browser.new_context(color_scheme=scheme)
+    """Light and dark at Playwright's desktop size, and a phone's screen, where tables scroll."""
+    size = {"viewport": {"width": screen[0], "height": screen[1]}} if screen else {}
+    context = browser.new_context(color_scheme=scheme, **size)
     page = context.new_page()
     pages = [*HAND_WRITTEN, "reference/", *(f"reference/{t.id}/" for t in catalog.types), "builder/"]
     found = {}
@@ -51,9 +53,65 @@ def test_no_page_has_a_serious_violation(
         found[url] = violations(page)
     # The builder with its fields for a type shown: choices, scope fields, errors.
     page.check("input[name=type][value=rds]")
+    unfold(page)
     page.fill("#account", "12345")
     page.evaluate("window.scrollTo(0, 0)")
     page.wait_for_timeout(500)  # the header's title fades as the page scrolls: axe reads it settled
     found["builder/ (filled in)"] = violations(page)
     context.close()
     assert {url: v for url, v in found.items() if v} == {}
+
+
+SCREENS = {"phone": (390, 844), "laptop": (1400, 900)}
+SHOWN = 60  # pixels of the policy on the first screen: its first lines, not only its top edge
+
+
+def _focus_by_tab(page: Page, selector: str, limit: int = 60) -> None:
+    for _ in range(limit):
+        if page.evaluate("s => document.activeElement === document.querySelector(s)", selector):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+def test_the_first_policy_is_on_the_first_screen_and_the_folded_forms_work_from_the_keyboard(
+    axe: Path, browser: Browser, server: str, catalog: Catalog, screen: str
+) -> None:
+    width, height = SCREENS[screen]
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    first = "document.querySelector(s).getBoundingClientRect().top"
+    for db_type in catalog.types:
+        page.goto(f"{server}/reference/{db_type.id}/")
+        page.wait_for_selector("form.iam-values:not([hidden])")
+        top = page.evaluate(f"s => {first}", "article .highlight")
+        assert top <= height - SHOWN, f"{db_type.id}: the first policy starts at {top} px on a {width}x{height} screen"
+    found = {}
+    # A type page: the summary line opens with Enter, and says what the reader set.
+    page.goto(f"{server}/reference/redshift/")
+    page.wait_for_selector("form.iam-values:not([hidden])")
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    _focus_by_tab(page, "form.iam-values .iam-fold > summary")
+    page.keyboard.press("Enter")
+    _focus_by_tab(page, "form.iam-values [data-variable=Account]")
+    page.keyboard.type("123456789012")
+    summary = page.text_content("form.iam-values .iam-fold > summary") or ""
+    assert summary.startswith("Your values: account 123456789012"), summary
+    assert ":123456789012:" in (page.text_content("article") or "")  # the policies follow
+    found["redshift (open)"] = violations(page)
+    # The builder: a type chosen, its policy on the first screen; the forms open from the keyboard.
+    page.goto(f"{server}/builder/")
+    page.wait_for_selector("#iam-builder:not([hidden])")
+    page.check("input[name=type][value=redshift]")
+    assert page.evaluate(f"s => {first}", "pre.iam-policy") <= height - SHOWN
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    _focus_by_tab(page, "#iam-builder .iam-fold > summary")
+    page.keyboard.press("Enter")
+    _focus_by_tab(page, "#account")
+    page.keyboard.type("123456789012")
+    assert "123456789012" in (page.text_content("#policy") or "")
+    assert (page.text_content("#iam-builder .iam-fold > summary") or "").startswith("Your values: account 1234")
+    found["builder (open)"] = violations(page)
+    context.close()
+    assert {name: v for name, v in found.items() if v} == {}

@@ -19,6 +19,8 @@ from iam_catalog.catalog.model import Catalog
 from iam_catalog.catalog.policy import policy_document
 from playwright.sync_api import Browser, Page, expect
 
+from .conftest import unfold
+
 ACCOUNT, REGION = "123456789012", "eu-west-1"
 
 
@@ -67,6 +69,7 @@ def fresh(page: Page, url: str) -> None:
 def choose(page: Page, types: list[str], **fields: str) -> dict[str, Any]:
     for box in page.query_selector_all("input[name=type]"):
         box.set_checked(box.get_attribute("value") in types)
+    unfold(page)
     for selector, value in fields.items():
         if selector == "partition":
             page.select_option("#partition", value)
@@ -187,6 +190,7 @@ def test_reader_values_fill_every_block_and_download(watched: Watched, server: s
     db_type = catalog.find("redshift")
     assert db_type is not None
     page.goto(f"{server}/reference/redshift/")
+    unfold(page)
     page.fill("form.iam-values [data-variable=Account]", ACCOUNT)
     page.fill("form.iam-values [data-variable=Region]", REGION)
     page.select_option("form.iam-values [data-variable=Partition]", "aws-us-gov")
@@ -201,6 +205,7 @@ def test_reader_values_fill_every_block_and_download(watched: Watched, server: s
     shown, _ = _block_and_download(page, "dynamodb/database-service")
     assert f"arn:aws-us-gov:iam::{ACCOUNT}:role/dynamodb-user-role" in shown
 
+    unfold(page)
     page.click("form.iam-values [data-action=clear]")
     shown, saved = _block_and_download(page, "dynamodb/database-service")
     assert "aws-account-id" in shown and "aws-account-id" in saved
@@ -211,6 +216,7 @@ def test_reader_values_fill_every_block_and_download(watched: Watched, server: s
 def test_bad_value_on_a_type_page_keeps_the_default(watched: Watched, server: str) -> None:
     page = watched.page
     fresh(page, f"{server}/reference/rds-proxy/")
+    unfold(page)
     page.fill("form.iam-values [data-variable=Region]", "not a region")
     assert page.text_content("form.iam-values [data-error-for=Region]") == "Expected a region name such as us-east-2."
 
@@ -271,6 +277,7 @@ def _tailor_builder(
         box.set_checked(box.get_attribute("value") in services)
     for box in page.query_selector_all("input[name=type]"):
         box.set_checked(box.get_attribute("value") in types)
+    unfold(page)
     page.fill("#account", ACCOUNT)
     page.fill("#region", REGION)
     for box in page.query_selector_all("[data-for-choice]:not([hidden]) input[name=without]"):
@@ -328,6 +335,7 @@ def test_type_page_tailoring_is_print_iam_byte_for_byte(
 ) -> None:  # fmt: skip
     page = watched.page
     fresh(page, f"{server}/reference/{type_id}/")
+    unfold(page)
     page.fill("form.iam-values [data-variable=Account]", ACCOUNT)
     page.fill("form.iam-values [data-variable=Region]", REGION)
     for choice in without:
@@ -388,6 +396,7 @@ def _declares(type_id: str, service: str, name: str) -> bool:
 def test_bad_scope_value_on_a_type_page_is_shown_and_left_out(watched: Watched, server: str) -> None:
     page = watched.page
     fresh(page, f"{server}/reference/rds/")
+    unfold(page)
     page.fill("form.iam-values [data-scope=DbUserName]", "alice, bad!")
     assert page.text_content("form.iam-values [data-error-for=scope-DbUserName]") == (
         "'bad!': expected a database user name such as alice; * and ? match any characters."
@@ -448,6 +457,8 @@ def test_the_builder_works_from_the_keyboard_alone(browser: Browser, server: str
     page.keyboard.press("Space")
     _tab_to(page, "input[name=type][value=redshift]")
     page.keyboard.press("Space")
+    _tab_to(page, ".iam-fold > summary")  # the folded forms open from the keyboard too
+    page.keyboard.press("Enter")
     _tab_to(page, "[data-for-choice=fetch-metadata] input")
     page.keyboard.press("Space")
     _tab_to(page, "[data-scope=DbUserName]")

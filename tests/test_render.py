@@ -19,7 +19,7 @@ from iam_catalog.site.render import page_path, site_files
 from iam_catalog.site.sanitize import sanitize
 from playwright.sync_api import Browser
 
-from .conftest import ROOT, mkdocs_build, serving
+from .conftest import ROOT, mkdocs_build, serving, unfold
 from .plainsite import project_without_plugin, render
 
 ARTICLE = re.compile(r'<article class="md-content__inner md-typeset">(.*?)</article>', re.DOTALL)
@@ -116,6 +116,7 @@ def test_zensical_builds_every_page_and_download_and_the_builder_works(
         page = browser.new_page()
         page.goto(f"{origin}/builder/")
         page.check("input[name=type][value=rds]")
+        unfold(page)
         page.fill("#account", "123456789012")
         out, err = io.StringIO(), io.StringIO()
         assert cli.run(["print-iam", "--types", "rds", "--account", "123456789012"], out, err) == 0

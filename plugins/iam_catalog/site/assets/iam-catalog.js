@@ -16,6 +16,26 @@
   // The file a download saves, by format: its extension says what it holds.
   var SUFFIXES = { json: ".json", terraform: ".tf", cloudformation: ".cloudformation.json" };
 
+  // --- the folded forms ------------------------------------------------------------------
+
+  /* The forms fold into one line, so that the first policy is on the first screen of a phone;
+     the line says what the reader has set. A field with an error opens its fold. */
+  function shortValue(value) {
+    var text = Array.isArray(value) ? value.join(", ") : String(value);
+    return text.length > 14 ? text.slice(0, 12) + "\u2026" : text;
+  }
+
+  function plural(n, one, many) { return n + " " + (n === 1 ? one : many); }
+
+  /* `given`: [name, value] of each value the reader set; `more`: what else they chose. */
+  function summarize(fold, given, more) {
+    var summary = fold.querySelector("summary");
+    if (!summary.hasAttribute("data-default")) summary.setAttribute("data-default", summary.textContent);
+    var parts = given.map(function (pair) { return pair[0] + " " + shortValue(pair[1]); }).concat(more);
+    summary.textContent = parts.length ? "Your values: " + parts.join(", ") : summary.getAttribute("data-default");
+    if (fold.querySelector('[aria-invalid="true"]')) fold.open = true;
+  }
+
   // --- reader's values ------------------------------------------------------------------
 
   function showError(root, field, key, message) {
@@ -167,6 +187,7 @@
       });
       var scoped = Object.keys(scopes);
       var custom = Object.keys(own).length > 0 || without.length > 0 || scoped.length > 0;
+      var omitted = 0;
       document.querySelectorAll("a.iam-download[data-policy]").forEach(function (link) {
         var key = link.getAttribute("data-policy");
         var template = data.policies[key];
@@ -178,11 +199,17 @@
         template.Statement.forEach(function (st, i) {
           var tailored = tailor(st, rules[i], without, scoped);
           if (tailored !== null) statements.push(fillStatement(tailored, filled));
+          else omitted += 1;
         });
         var text = dumps(documentOf(statements));
         showInBlock(block, text);
         setDownload(link, custom ? text : null);
       });
+      var given = Object.keys(own).map(function (n) { return [(variables[n] && variables[n].option) || n, own[n]]; });
+      var more = [];
+      if (omitted) more.push(plural(omitted, "statement", "statements") + " left out");
+      if (scoped.length) more.push(plural(scoped.length, "resource", "resources") + " named");
+      summarize(form.querySelector(".iam-fold"), given, more);
     }
 
     form.addEventListener("input", apply);
@@ -285,6 +312,17 @@
       }
       output.textContent = text || "";
       status.textContent = text ? "" : message;
+      var given = fields.filter(function (field) { return field.tagName !== "SELECT" && strip(field.value); }).map(
+        function (field) { return [field.getAttribute("data-option"), strip(field.value)]; }
+      );
+      var more = root.querySelector("#optional").checked ? ["optional policies"] : [];
+      var choices = root.querySelectorAll("[data-for-choice]:not([hidden]) input:checked").length;
+      if (choices) more.push(plural(choices, "choice", "choices") + " ticked");
+      var named = Array.from(root.querySelectorAll("[data-for-scope]:not([hidden]) [data-scope]")).filter(function (f) {
+        return strip(f.value);
+      }).length;
+      if (named) more.push(plural(named, "resource", "resources") + " named");
+      summarize(root.querySelector(".iam-fold"), given, more);
     }
 
     root.addEventListener("input", update);
@@ -330,6 +368,11 @@
     var search = document.querySelector(".md-search[role=dialog]:not([aria-label])");
     var query = search && search.querySelector("input[aria-label]");
     if (query) search.setAttribute("aria-label", query.getAttribute("aria-label"));
+    // Tables and tab bars scroll sideways on a phone: a keyboard user must be able to reach
+    // and scroll them (axe-core's scrollable-region-focusable), which the theme leaves out.
+    document.querySelectorAll(".md-typeset__scrollwrap, .tabbed-labels").forEach(function (region) {
+      if (!region.hasAttribute("tabindex")) region.setAttribute("tabindex", "0");
+    });
     var builder = document.getElementById("iam-builder");
     var compiled = readData("iam-catalog-compiled");
     if (builder && compiled) initBuilder(builder, compiled);
