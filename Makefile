@@ -39,6 +39,7 @@ validate: $(BASE)
 
 bench: $(TESTS)
 	$(PY) bench/build_speed.py
+	$(PY) bench/serve_speed.py
 	$(PY) bench/cli_speed.py
 	$(PY) bench/diff_speed.py
 	$(PY) bench/validate_speed.py

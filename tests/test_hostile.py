@@ -11,6 +11,7 @@ hold each layer to its promise without the others.
 from __future__ import annotations
 
 import copy
+import html.parser
 import io
 import json
 import marshal
@@ -39,7 +40,7 @@ from iam_catalog.iam.patterns import symbols
 from iam_catalog.printiam.formats import _hcl_string
 from iam_catalog.review.diff import diff
 from iam_catalog.review.report import to_markdown
-from iam_catalog.site.csp import policy, with_policy
+from iam_catalog.site.csp import inline_scripts, policy, with_policy
 from iam_catalog.site.escape import code, markdown_text
 from iam_catalog.site.render import site_files
 from iam_catalog.site.sanitize import ATTRIBUTES, URL_SCHEMES, sanitize
@@ -239,6 +240,47 @@ def test_policy_allows_the_theme_scripts_by_hash_and_not_the_content() -> None:
     assert "unsafe-inline" not in csp[1].split("; ")[1] and "unsafe-eval" not in csp[1]
     assert "object-src 'none'" in csp[1] and "base-uri 'self'" in csp[1]
     assert len(re.findall(r"'sha256-", csp[1])) == 1  # theme() only
+
+
+class _ParsedScripts(html.parser.HTMLParser):
+    """Inline scripts as an HTML parser finds them: the oracle for csp.inline_scripts."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.scripts: list[str] = []
+        self._open: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "script":
+            found = dict(attrs)
+            runs = (found.get("type") or "").strip().lower() in (
+                "",
+                "text/javascript",
+                "application/javascript",
+                "module",
+            )
+            self._open = [] if runs and "src" not in found else None
+
+    def handle_data(self, data: str) -> None:
+        if self._open is not None:
+            self._open.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script" and self._open is not None:
+            self.scripts.append("".join(self._open))
+            self._open = None
+
+
+def test_the_policys_script_finder_agrees_with_an_html_parser_on_every_page(built_site: Path) -> None:
+    pages = sorted(built_site.rglob("*.html"))
+    assert len(pages) > 10
+    for page in pages:
+        text = page.read_text()
+        parser = _ParsedScripts()
+        parser.feed(text)
+        parser.close()
+        assert inline_scripts(text) == parser.scripts, page
+        assert parser.scripts, page  # the theme's own scripts are there to find
 
 
 def test_every_page_of_the_real_site_runs_under_its_policy(built_site: Path, browser: Any) -> None:

@@ -9,7 +9,10 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from .conftest import copy_project
+from .synthetic import write_catalog
 
 
 def _free_port() -> int:
@@ -59,3 +62,29 @@ def test_catalog_edit_rebuilds_once(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(10)
+
+
+def test_a_rebuild_reuses_what_an_unchanged_catalog_gave_and_rereads_only_an_edited_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from iam_catalog import plugin
+    from iam_catalog.checks import loader
+
+    catalog = write_catalog(tmp_path / "catalog", 0)
+    rebuilds = plugin._Rebuilds()
+    read: list[str] = []
+    real = loader._read_file
+    monkeypatch.setattr(loader, "_read_file", lambda name, *args: read.append(name) or real(name, *args))
+    first = rebuilds.build(catalog, True)
+    assert len(read) == len(list(catalog.glob("*.yaml"))) and not first[0].errors
+    assert rebuilds.build(catalog, True) is first and len(read) == len(list(catalog.glob("*.yaml")))
+    read.clear()
+    rds = catalog / "rds.yaml"
+    rds.write_text(rds.read_text().replace("Connect to a database with IAM", "Connect to a database with AWS IAM"))
+    loaded, files, _ = rebuilds.build(catalog, True)
+    assert read == ["rds.yaml"] and not loaded.errors
+    assert b"Connect to a database with AWS IAM" in files["reference/rds.md"]
+    rds.write_text(rds.read_text().replace("purpose:", "purpos:", 1))
+    broken, files, _ = rebuilds.build(catalog, True)
+    assert broken.errors and files == {}  # the plugin refuses the build; the last site stays
+    assert rebuilds.build(catalog, False)[0].errors  # and is not taken for a good one later

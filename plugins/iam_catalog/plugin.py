@@ -15,12 +15,43 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 
-from iam_catalog.checks.loader import load_directory
+from iam_catalog.checks.loader import FileMemo, Loaded, load_directory, read_directory
 from iam_catalog.site.csp import with_policy
 from iam_catalog.site.render import SCRIPTS, STYLESHEET, page_sources, site_files
 from iam_catalog.site.sanitize import sanitize
 
 log = get_plugin_logger(__name__)
+
+
+class _Rebuilds:
+    """`mkdocs serve` builds again, in the same process, after every edit: what a catalog gave
+    is kept by its files' bytes, so a rebuild that changed no catalog file reuses the pages and
+    downloads, and one that changed a file reads and checks that file alone (FileMemo), then
+    the whole-catalog checks and the pages, as a first build does."""
+
+    def __init__(self) -> None:
+        self.memo = FileMemo()
+        self.key: tuple[str, bool, tuple[tuple[str, bytes], ...]] | None = None
+        self.built: tuple[Loaded, dict[str, bytes], dict[str, str]] | None = None
+
+    def build(self, directory: Path, directory_urls: bool) -> tuple[Loaded, dict[str, bytes], dict[str, str]]:
+        try:
+            sources, unread = read_directory(directory)
+        except OSError:
+            return load_directory(directory), {}, {}  # says why, as a path:line problem
+        key = (str(directory.resolve()), directory_urls, tuple(sorted(sources.items())))
+        if key == self.key and self.built is not None and not unread:
+            return self.built
+        self.memo.read = {k: v for k, v in self.memo.read.items() if k in sources.items()}  # no stale files
+        loaded = load_directory(directory, self.memo)
+        if loaded.errors or loaded.catalog is None:
+            return loaded, {}, {}
+        built = (loaded, site_files(loaded.catalog, directory_urls=directory_urls), page_sources(loaded.catalog))
+        self.key, self.built = key, built
+        return built
+
+
+_REBUILDS = _Rebuilds()
 
 
 class IamCatalogConfig(base.Config):  # type: ignore[no-untyped-call]
@@ -38,7 +69,7 @@ class IamCatalogPlugin(BasePlugin[IamCatalogConfig]):  # type: ignore[no-untyped
         # mkdocs cleans the site folder only after this event, so a rejected catalog leaves
         # an earlier site exactly as it was.
         self.directory = Path(self.config.catalog)
-        loaded = load_directory(self.directory)
+        loaded, files, sources = _REBUILDS.build(self.directory, config.use_directory_urls)
         warnings = [p for p in loaded.problems if p.severity == "warning"]
         if warnings:
             # Info, not warning: mkdocs' --strict is for broken pages; `validate --strict` is
@@ -52,9 +83,7 @@ class IamCatalogPlugin(BasePlugin[IamCatalogConfig]):  # type: ignore[no-untyped
                 f"the IAM catalog has {count} error{'s' if count > 1 else ''}:\n"
                 + "\n".join(str(p) for p in loaded.errors)
             )
-        catalog = loaded.require()
-        self.files = site_files(catalog, directory_urls=config.use_directory_urls)
-        self.sources = page_sources(catalog)
+        self.files, self.sources = files, sources
         if STYLESHEET not in config.extra_css:
             config.extra_css.append(STYLESHEET)
         for script in SCRIPTS:

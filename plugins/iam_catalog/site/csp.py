@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from html.parser import HTMLParser
 
 # Types a browser runs as script; any other (`application/json`) is data and needs no hash.
 _SCRIPT_TYPES = {"", "text/javascript", "application/javascript", "module"}
@@ -31,33 +30,22 @@ DIRECTIVES = (
 )
 
 
-class _InlineScripts(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=False)
-        self.scripts: list[str] = []
-        self._open: list[str] | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "script":
-            found = dict(attrs)
-            runs = (found.get("type") or "").strip().lower() in _SCRIPT_TYPES
-            self._open = [] if runs and "src" not in found else None
-
-    def handle_data(self, data: str) -> None:
-        if self._open is not None:
-            self._open.append(data)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "script" and self._open is not None:
-            self.scripts.append("".join(self._open))
-            self._open = None
+# The theme's own markup is trusted (the page's content is taken out before this runs), so its
+# script elements are found by pattern, ten times faster than parsing the page: a script's text
+# ends at the first `</script`, as HTML's tokenizer says. tests/test_hostile.py holds this to
+# a real HTML parser on every page of the site.
+_SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL)
+_ATTRIBUTE = re.compile(r"""([^\s=/>]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?""")
 
 
 def inline_scripts(html: str) -> list[str]:
-    parser = _InlineScripts()
-    parser.feed(html)
-    parser.close()
-    return parser.scripts
+    """The text of every inline script that a browser would run."""
+    scripts = []
+    for found in _SCRIPT.finditer(html):
+        attrs = {m[1].lower(): m[2] or m[3] or m[4] or "" for m in _ATTRIBUTE.finditer(found[1])}
+        if "src" not in attrs and attrs.get("type", "").strip().lower() in _SCRIPT_TYPES:
+            scripts.append(found[2])
+    return scripts
 
 
 def policy(theme_html: str) -> str:
