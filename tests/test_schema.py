@@ -106,10 +106,22 @@ def test_the_checker_implements_every_keyword_the_schema_uses() -> None:
     }  # fmt: skip
 
 
+class _Quoted(yaml.SafeDumper):
+    """Every string double-quoted: PyYAML reads YAML 1.1, the catalog's reader YAML 1.2, and a
+    plain `0o17` or `1e5` is a string to the first and a number to the second."""
+
+
+_Quoted.add_representer(str, lambda dumper, text: dumper.represent_scalar("tag:yaml.org,2002:str", text, style='"'))
+
+
+def _yaml(data: Any) -> bytes:
+    return yaml.dump(data, Dumper=_Quoted, allow_unicode=True).encode()
+
+
 def _checker_errors(data: Any, name: str) -> list[str]:
     problems = Problems()
-    node = parse(yaml.safe_dump(data, allow_unicode=True).encode(), name, problems)
-    if node is None:  # YAML our reader refuses (none that safe_dump writes): not the schema's
+    node = parse(_yaml(data), name, problems)
+    if node is None:  # YAML our reader refuses (none that _yaml writes): not the schema's
         return ["unreadable"]
     file_schema = SCHEMA["$defs"]["shared"] if name == "_shared.yaml" else SCHEMA
     Checker(SCHEMA, name, problems).check(node, file_schema, "the file")
@@ -195,7 +207,17 @@ def test_loader_and_jsonschema_agree_on_generated_documents(name: str) -> None:
         elif mutation == "unknown-key" and isinstance(document, dict):
             document["unknown-key"] = "x"
         assert bool(_checker_errors(document, name)) == bool(list(validator.iter_errors(document)))
-        sources = {**real, (name if name == "_shared.yaml" else "generated.yaml"): yaml.safe_dump(document).encode()}
+        sources = {**real, (name if name == "_shared.yaml" else "generated.yaml"): _yaml(document)}
         load_sources(sources, "catalog")  # raises nothing: every problem is reported
 
     agree()
+
+
+def test_generated_documents_reach_the_reader_with_their_strings_still_strings() -> None:
+    """The harness's own YAML: a string that YAML 1.2 would read as a number stays a string
+    (the property test once blamed the checker for PyYAML's YAML 1.1 writing `0o17` plain)."""
+    problems = Problems()
+    node = parse(_yaml({"sid": "0o17", "note": "1e5", "count": 7}), "x.yaml", problems)
+    assert node is not None and not problems.items
+    assert yaml.safe_load(_yaml({"sid": "0o17"})) == {"sid": "0o17"}
+    assert b'"0o17"' in _yaml({"sid": "0o17"}) and b"7" in _yaml({"count": 7})
