@@ -166,3 +166,19 @@ def unfold(page: Any) -> None:
     """Open the folded forms of a type page or the builder, as a reader taps their summary line."""
     for summary in page.locator("details.iam-fold:not([open]) > summary").all():
         summary.click()
+
+
+def tab_to(page: Any, selector: str, limit: int = 80) -> None:
+    """Press Tab until the element `selector` names has the focus, as a keyboard user would."""
+    for _ in range(limit):
+        if page.evaluate("s => document.activeElement === document.querySelector(s)", selector):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def from_the_keyboard(page: Any, url: str, ready: str) -> None:
+    """Open `url` once `ready` is on it, with nothing focused: the next Tab starts at the top."""
+    page.goto(url)
+    page.wait_for_selector(ready)
+    page.evaluate("document.activeElement && document.activeElement.blur()")

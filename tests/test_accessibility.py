@@ -13,7 +13,7 @@ import pytest
 from iam_catalog.catalog.model import Catalog
 from playwright.sync_api import Browser, Page
 
-from .conftest import ROOT, unfold
+from .conftest import ROOT, from_the_keyboard, tab_to, unfold
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 HAND_WRITTEN = ["", "cli/", "reviewing/", "adding-a-database-type/", "how-it-is-built/", "contributing/"]
@@ -66,14 +66,6 @@ SCREENS = {"phone": (390, 844), "laptop": (1400, 900)}
 SHOWN = 60  # pixels of the policy on the first screen: its first lines, not only its top edge
 
 
-def _focus_by_tab(page: Page, selector: str, limit: int = 60) -> None:
-    for _ in range(limit):
-        if page.evaluate("s => document.activeElement === document.querySelector(s)", selector):
-            return
-        page.keyboard.press("Tab")
-    raise AssertionError(f"Tab never reached {selector}")
-
-
 @pytest.mark.parametrize("screen", SCREENS)
 def test_the_first_policy_is_on_the_first_screen_and_the_folded_forms_work_from_the_keyboard(
     axe: Path, browser: Browser, server: str, catalog: Catalog, screen: str
@@ -89,26 +81,22 @@ def test_the_first_policy_is_on_the_first_screen_and_the_folded_forms_work_from_
         assert top <= height - SHOWN, f"{db_type.id}: the first policy starts at {top} px on a {width}x{height} screen"
     found = {}
     # A type page: the summary line opens with Enter, and says what the reader set.
-    page.goto(f"{server}/reference/redshift/")
-    page.wait_for_selector("form.iam-values:not([hidden])")
-    page.evaluate("document.activeElement && document.activeElement.blur()")
-    _focus_by_tab(page, "form.iam-values .iam-fold > summary")
+    from_the_keyboard(page, f"{server}/reference/redshift/", "form.iam-values:not([hidden])")
+    tab_to(page, "form.iam-values .iam-fold > summary")
     page.keyboard.press("Enter")
-    _focus_by_tab(page, "form.iam-values [data-variable=Account]")
+    tab_to(page, "form.iam-values [data-variable=Account]")
     page.keyboard.type("123456789012")
     summary = page.text_content("form.iam-values .iam-fold > summary") or ""
     assert summary.startswith("Your values: account 123456789012"), summary
     assert ":123456789012:" in (page.text_content("article") or "")  # the policies follow
     found["redshift (open)"] = violations(page)
     # The builder: a type chosen, its policy on the first screen; the forms open from the keyboard.
-    page.goto(f"{server}/builder/")
-    page.wait_for_selector("#iam-builder:not([hidden])")
+    from_the_keyboard(page, f"{server}/builder/", "#iam-builder:not([hidden])")
     page.check("input[name=type][value=redshift]")
     assert page.evaluate(f"s => {first}", "pre.iam-policy") <= height - SHOWN
-    page.evaluate("document.activeElement && document.activeElement.blur()")
-    _focus_by_tab(page, "#iam-builder .iam-fold > summary")
+    tab_to(page, "#iam-builder .iam-fold > summary")
     page.keyboard.press("Enter")
-    _focus_by_tab(page, "#account")
+    tab_to(page, "#account")
     page.keyboard.type("123456789012")
     assert "123456789012" in (page.text_content("#policy") or "")
     assert (page.text_content("#iam-builder .iam-fold > summary") or "").startswith("Your values: account 1234")

@@ -19,7 +19,7 @@ from iam_catalog.catalog.model import Catalog
 from iam_catalog.catalog.policy import policy_document
 from playwright.sync_api import Browser, Page, expect
 
-from .conftest import unfold
+from .conftest import from_the_keyboard, tab_to, unfold
 
 ACCOUNT, REGION = "123456789012", "eu-west-1"
 
@@ -437,47 +437,36 @@ def test_builder_formats_are_print_iam_byte_for_byte(watched: Watched, server: s
     assert Path(info.value.path()).read_text() == page.text_content("#policy")
 
 
-def _tab_to(page: Page, selector: str, limit: int = 80) -> None:
-    """Press Tab until the element `selector` names has the focus, as a keyboard user would."""
-    for _ in range(limit):
-        if page.evaluate("s => document.activeElement === document.querySelector(s)", selector):
-            return
-        page.keyboard.press("Tab")
-    raise AssertionError(f"Tab never reached {selector}")
-
-
 def test_the_builder_works_from_the_keyboard_alone(browser: Browser, server: str) -> None:
     w = Watched(browser, server)
     w.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server)
     page = w.page
-    page.goto(f"{server}/builder/")
-    page.wait_for_selector("#iam-builder:not([hidden])")
-    page.evaluate("document.activeElement && document.activeElement.blur()")
-    _tab_to(page, "input[name=type][value=rds]")
+    from_the_keyboard(page, f"{server}/builder/", "#iam-builder:not([hidden])")
+    tab_to(page, "input[name=type][value=rds]")
     page.keyboard.press("Space")
-    _tab_to(page, "input[name=type][value=redshift]")
+    tab_to(page, "input[name=type][value=redshift]")
     page.keyboard.press("Space")
-    _tab_to(page, ".iam-fold > summary")  # the folded forms open from the keyboard too
+    tab_to(page, ".iam-fold > summary")  # the folded forms open from the keyboard too
     page.keyboard.press("Enter")
-    _tab_to(page, "[data-for-choice=fetch-metadata] input")
+    tab_to(page, "[data-for-choice=fetch-metadata] input")
     page.keyboard.press("Space")
-    _tab_to(page, "[data-scope=DbUserName]")
+    tab_to(page, "[data-scope=DbUserName]")
     page.keyboard.type("alice")
-    _tab_to(page, "#account")
+    tab_to(page, "#account")
     page.keyboard.type(ACCOUNT)
-    _tab_to(page, "#format")
+    tab_to(page, "#format")
     page.keyboard.press("ArrowDown")  # Terraform
     argv = ["print-iam", "--types", "rds,redshift", "--account", ACCOUNT, "--without", "fetch-metadata"]
     argv += ["--scope", "DbUserName=alice", "--format", "terraform"]
     out, err = io.StringIO(), io.StringIO()
     assert cli.run(argv, out, err) == 0, err.getvalue()
     assert page.text_content("#policy") == out.getvalue()
-    _tab_to(page, "#download")
+    tab_to(page, "#download")
     with page.expect_download() as info:
         page.keyboard.press("Enter")
     assert Path(info.value.path()).read_text() == out.getvalue()
     assert info.value.suggested_filename.endswith(".tf")
-    _tab_to(page, "#copy")
+    tab_to(page, "#copy")
     page.keyboard.press("Enter")
     # Polled from the test's side: wait_for_function would poll with `new Function`, which the
     # page's Content-Security-Policy refuses (no 'unsafe-eval'), as it should.
