@@ -2,10 +2,10 @@
 site's rebuild after one of its pages is edited, measured side by side.
 
 `mkdocs serve` reloads the configuration and builds again in the same process at every change;
-this does the same, in one process per site: (a) this site, after an edit of `rds.yaml`'s
-purpose (the plugin reads and checks that file alone and renders the pages again, reusing the
-rest), and (b) a plain Material site holding the very same pages as hand-written Markdown,
-after the same edit of its `reference/rds.md`. It prints the median rebuild of each, alternated
+this does the same, in one process per site: (a) this site, after an edit of the first type's
+title in its catalog file (the plugin reads and checks that file alone and renders the pages
+again, reusing the rest), and (b) a plain Material site holding the very same pages as
+hand-written Markdown, after the same edit of that type's page. It prints the median rebuild of each, alternated
 run by run, and their ratio; the budget is 1.1.
 
     python bench/serve_speed.py [--runs N]
@@ -25,12 +25,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from iam_catalog.checks.loader import load_directory  # noqa: E402
+from iam_catalog.site.render import page_path  # noqa: E402
+
 from bench.sidebyside import report  # noqa: E402
 from tests.plainsite import project_without_plugin  # noqa: E402
 from tests.synthetic import write_catalog  # noqa: E402
 
 BUDGET = 1.1
-OLD, NEW = "Connect to a database with IAM", "Connect to a database with AWS IAM"
 
 # One serving process: reads "rebuild" on stdin, edits the file back and forth, rebuilds as
 # `mkdocs serve` does (configuration loaded again, then a build), prints the seconds it took.
@@ -53,9 +55,9 @@ for n, line in enumerate(sys.stdin):
 """
 
 
-def _server(config: Path, edited: Path, site: Path) -> subprocess.Popen[str]:
+def _server(config: Path, edited: Path, site: Path, old: str, new: str) -> subprocess.Popen[str]:
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "SOURCE_DATE_EPOCH": "1700000000"}
-    command = [sys.executable, "-c", SERVER, str(config), str(edited), str(site), OLD, NEW]
+    command = [sys.executable, "-c", SERVER, str(config), str(edited), str(site), old, new]
     return subprocess.Popen(
         command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
     )
@@ -80,11 +82,16 @@ def main() -> int:
         catalog = write_catalog(plugin_site / "catalog", 0)
         shutil.copy(ROOT / "mkdocs.yml", plugin_site / "mkdocs.yml")
         plain = project_without_plugin(work / "plain", catalog)
-        page = plain.parent / "docs" / "reference" / "rds.md"
-        assert OLD in page.read_text() and OLD in (catalog / "rds.yaml").read_text()
+        # The same edit on both sides, of whichever type comes first: its title, on its page too.
+        first = load_directory(catalog).require().types[0]
+        source, page = Path(first.path), plain.parent / "docs" / page_path(first)
+        edits = {source: f"title: {first.title}\n", page: f"# {first.title}\n"}
+        assert all(text in path.read_text() for path, text in edits.items())
         servers = [
-            _server(plugin_site / "mkdocs.yml", catalog / "rds.yaml", work / "site-plugin"),
-            _server(plain, page, work / "site-plain"),
+            _server(
+                plugin_site / "mkdocs.yml", source, work / "site-plugin", edits[source], f"title: {first.title}!\n"
+            ),
+            _server(plain, page, work / "site-plain", edits[page], f"# {first.title}!\n"),
         ]
         times: list[list[float]] = [[], []]
         try:

@@ -15,7 +15,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 
-from iam_catalog.checks.loader import FileMemo, Loaded, load_directory, read_directory
+from iam_catalog.checks.loader import FileMemo, Loaded, load_directory, load_sources, read_directory
 from iam_catalog.site.csp import with_policy
 from iam_catalog.site.render import SCRIPTS, STYLESHEET, page_sources, site_files
 from iam_catalog.site.sanitize import sanitize
@@ -39,11 +39,13 @@ class _Rebuilds:
             sources, unread = read_directory(directory)
         except OSError:
             return load_directory(directory), {}, {}  # says why, as a path:line problem
+        if unread:
+            return load_directory(directory), {}, {}  # each entry that is not a file is an error
         key = (str(directory.resolve()), directory_urls, tuple(sorted(sources.items())))
-        if key == self.key and self.built is not None and not unread:
+        if key == self.key and self.built is not None:
             return self.built
         self.memo.read = {k: v for k, v in self.memo.read.items() if k in sources.items()}  # no stale files
-        loaded = load_directory(directory, self.memo)
+        loaded = load_sources(sources, str(directory), self.memo)  # the bytes just read, not read again
         if loaded.errors or loaded.catalog is None:
             return loaded, {}, {}
         built = (loaded, site_files(loaded.catalog, directory_urls=directory_urls), page_sources(loaded.catalog))

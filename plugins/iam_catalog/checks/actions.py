@@ -12,10 +12,9 @@ from iam_catalog.catalog.schema import Lines, Pointer
 _MAX_HINTS = 3
 
 
-def _stale_unscoped(policy: Policy, st: Statement, scoped: list[str]) -> str | None:
-    """Why a statement's `unscoped` reason has no "*" to explain, if it has none."""
-    if not st.unscoped:
-        return None
+def _unnarrowable(policy: Policy, st: Statement, scoped: list[str]) -> str | None:
+    """Why the statement has no "*" that a policy could narrow to named resources; None when it
+    has one, which then needs a `scope` or an `unscoped` reason."""
     if policy.attach == TRUST:
         return "a trust policy names no resources"
     if "*" not in st.resources:
@@ -81,10 +80,9 @@ def _check_policy(path: str, policy: Policy, problems: Problems) -> None:
                     scoped.append(action if len(names) > 1 else info.name)  # a wildcard as written
         if unknown:
             continue  # an unknown action is reported once; its resources cannot be checked
-        stale = _stale_unscoped(policy, st, scoped)
-        if stale:
-            problems.error(path, st.at("unscoped"), f"unscoped explains nothing: {stale}; remove it")
-        narrowable = bool(scoped) and "*" in st.resources and not st.scope and policy.attach != TRUST
+        unnarrowable = _unnarrowable(policy, st, scoped)
+        if st.unscoped and unnarrowable:
+            problems.error(path, st.at("unscoped"), f"unscoped explains nothing: {unnarrowable}; remove it")
         if policy.attach == TRUST:
             continue
         formats = list(dict.fromkeys(accepted))
@@ -94,7 +92,7 @@ def _check_policy(path: str, policy: Policy, problems: Problems) -> None:
         )
         for resource in (*st.resources, *st.scope):
             if resource == "*":
-                if narrowable and st.sid and not st.unscoped:
+                if unnarrowable is None and st.sid and not st.unscoped:
                     problems.warning(
                         path,
                         st.at("resources"),

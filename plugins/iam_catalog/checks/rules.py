@@ -285,27 +285,21 @@ def _check_sids(catalog: Catalog, problems: Problems) -> None:
     services = [s.id for s in catalog.shared.services]
     prefix = {s.id: s.sid_prefix for s in catalog.shared.services}
     defined: dict[str, dict[str, list[tuple[str, int]]]] = {}  # scope: sid: every place
-    scopes: dict[str, list[str]] = {}
-    places: dict[str, tuple[str, int]] = {}
     for db_type in catalog.types:
         for policy, st in _statements(db_type.own_policies()):
-            if not st.sid:
-                continue
-            scope = catalog.service_of(policy) if policy.attach == SERVICE else ""
-            where = defined.setdefault(scope, {}).setdefault(st.sid, [])
-            where.append((db_type.path, st.at("sid")))
-            if len(where) == 1:
-                scopes.setdefault(st.sid, []).append(scope)
-                places[f"{scope}/{st.sid}"] = where[0]
+            if st.sid:
+                scope = catalog.service_of(policy) if policy.attach == SERVICE else ""
+                defined.setdefault(scope, {}).setdefault(st.sid, []).append((db_type.path, st.at("sid")))
     for scope, sids in defined.items():
         what = f" by the {scope} service" if scope else " outside the services' policies"
         problems.collisions(sids, f"sid {{name}} is also defined{what} at {{others}}: sids are unique")
-    for sid, used in scopes.items():
-        shared_by = sorted({s for s in used if s in services}, key=services.index)  # unknown: reported apart
+    every = dict.fromkeys(sid for sids in defined.values() for sid in sids)
+    for sid in every:
+        shared_by = [s for s in services if sid in defined.get(s, {})]  # an unknown service: reported apart
         for scope in shared_by[1:]:
             prefixed = prefix[scope] + sid
-            if prefixed in scopes:
-                path, line = places[f"{scope}/{sid}"]
+            if prefixed in every:
+                path, line = defined[scope][sid][0]
                 message = (
                     f"sid {sid} is also a {shared_by[0]} sid, and {prefixed}, its name when both are merged, is taken"
                 )

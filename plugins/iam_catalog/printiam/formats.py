@@ -125,9 +125,7 @@ def cloudformation(
 def as_json(
     documents: Sequence[dict[str, Any]], identity: tuple[str, str] | None, services: Sequence[dict[str, Any]]
 ) -> str:
-    if len(documents) == 1:
-        return dumps(documents[0])
-    return dumps({"Policies": list(documents)})
+    return dumps(documents[0]) if len(documents) == 1 else as_policies(documents, identity, services)
 
 
 def as_policies(

@@ -202,8 +202,9 @@ def _declare(
             for sid, st in allowing
         )
         change.declared = next((d for d in found if d), None) or whole
-        if change.declared is None:
-            change.declare_at = f"{path}:{allowing[0][1].line if allowing else new_policy.line if new_policy else 0}"
+        if change.declared is None:  # at the first statement that allows it, or at its policy
+            line = allowing[0][1].line if allowing else new_policy.line if new_policy else 0
+            change.declare_at = f"{path}:{line}"
 
 
 def _whole(sid: str, st: Statement, status: str) -> StatementChange:
@@ -371,9 +372,9 @@ def diff(base: Catalog, head: Catalog, base_name: str, head_name: str) -> Report
     return Report(base_name, head_name, types, broadening, narrowing)
 
 
-def undeclared(report: Report) -> list[AccessChange]:
+def undeclared(broadening: Iterable[AccessChange]) -> list[AccessChange]:
     """The broadenings that no marking of the change declares: what the gate fails on."""
-    return [c for c in report.broadening if c.declared is None]
+    return [c for c in broadening if c.declared is None]
 
 
 def summary(report: Report) -> dict[str, Any]:
@@ -395,7 +396,7 @@ def summary(report: Report) -> dict[str, Any]:
         ),
         "broadening": len(report.broadening),
         "unproven": sum(c.unproven is not None for c in report.broadening),
-        "undeclared": len(undeclared(report)),
+        "undeclared": len(undeclared(report.broadening)),
         "narrowing": len(report.narrowing),
     }
 

@@ -135,15 +135,15 @@ def _access_table(
 def access_sections(broadening: list[AccessChange], narrowing: list[AccessChange], levels: dict[str, str]) -> list[str]:
     """The tables of witnesses: what is allowed now and was not, and the reverse."""
     lines = []
-    declared = [c for c in broadening if c.declared]
-    undeclared = [c for c in broadening if not c.declared]
+    unexplained = undeclared(broadening)
+    declared = [c for c in broadening if c not in unexplained]
     if declared:  # first: the reviewer reads the intent beside its proof
         lines += ["#### Declared broadening: allowed now, not before, and meant", ""]
         lines += _access_table(declared, levels, "Allowed by", ("Declared by", _declared))
-    if undeclared:
+    if unexplained:
         lines += ["#### Broadening: allowed now, not before, and not declared", ""]
         annotate = ("Declare it at", lambda c: _code(c.declare_at or ""))
-        lines += _access_table(undeclared, levels, "Allowed by", annotate)
+        lines += _access_table(unexplained, levels, "Allowed by", annotate)
     if narrowing:
         lines += ["#### Narrowing: allowed before, not now", ""]
         lines += _access_table(narrowing, levels, "Allowed before by")
@@ -156,7 +156,7 @@ def to_markdown(report: Report) -> str:
     if not report.changed:
         return "\n".join([*lines, "No changes to the catalog.", ""])
     unproven = sum(c.unproven is not None for c in report.broadening)
-    unexplained = len(undeclared(report))
+    unexplained = len(undeclared(report.broadening))
     if unexplained:
         doubt = f" ({unproven} of them cannot be proven safe)" if unproven else ""
         kinds = _plural(len(report.broadening), "kind")
@@ -203,7 +203,7 @@ def to_markdown(report: Report) -> str:
 # diff's output formats and its --fail-on kinds; the command line's choices are these maps'.
 REPORTS = {"markdown": to_markdown, "json": to_json}
 FAIL_ON: dict[str, Callable[[Report], bool]] = {
-    "broadening": lambda report: bool(undeclared(report)),  # a declared broadening is meant
+    "broadening": lambda report: bool(undeclared(report.broadening)),  # a declared broadening is meant
     "any": lambda report: report.changed,
 }
 
@@ -214,7 +214,7 @@ def gate_messages(report: Report) -> list[str]:
         f"{c.declare_at}: {c.statements[0] if c.statements else 'policy ' + c.policy} newly allows {c.action}"
         f" on {c.resource or 'its principals'}, and no change: marking of this change declares it"
         " (add or rewrite one, with kind, note and reference)"
-        for c in undeclared(report)
+        for c in undeclared(report.broadening)
     ]
 
 
