@@ -37,9 +37,30 @@ def test_the_corpus_covers_every_rule_both_ways_and_the_rewrites() -> None:
     seen = {(case["rule"], case["verdict"]) for case in CASES.values()}
     for rule in ("1 actions", "2 resources", "3 conditions", "4 effect", "6 trust", "7 boundary"):
         assert (rule, "broadening") in seen and (rule, "narrowing") in seen, rule
-    assert ("3 conditions", "cannot prove no new access") in seen
+    assert any(verdict == "cannot prove no new access" for _, verdict in seen)
     assert sum(case["rule"] == "rewrite" for case in CASES.values()) >= 5
     assert all(case["verdict"] == "no change in access" for case in CASES.values() if case["rule"] == "rewrite")
+
+
+def test_the_condition_language_cases_say_why_and_are_not_all_widenings() -> None:
+    """The cases of IAM's whole condition language, set operators, principals, policy variables
+    and size: each gives its reason in one line; at least half of them narrow or change nothing,
+    since a review that cries wolf on those is switched off; every operator family appears."""
+    from iam_catalog.iam.conditions import OPERATORS, parse
+
+    explained = {name: case for name, case in CASES.items() if "reason" in case}
+    assert len(explained) >= 40
+    assert all(case["reason"].strip() and "\n" not in case["reason"] for case in explained.values())
+    calm = [c for c in explained.values() if c["verdict"] in ("narrowing", "no change in access")]
+    assert 2 * len(calm) >= len(explained)
+    used = {
+        parse(op).operator.family
+        for case in explained.values()
+        for side in ("base", "head")
+        for statement in case[side]["Statement"]
+        for op in statement.get("Condition", {})
+    }
+    assert used == {op.family for op in OPERATORS.values()}
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -57,6 +78,8 @@ def test_verdict_and_report(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_swapping_the_sides_swaps_the_directions(name: str) -> None:
     case = CASES[name]
+    if case["verdict"] == "cannot prove no new access":
+        pytest.skip("no directions: the engine says why it cannot compare")
     forward = policy_access("corpus", case["kind"], case["base"], case["head"])
     backward = policy_access("corpus", case["kind"], case["head"], case["base"])
 

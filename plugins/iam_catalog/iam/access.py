@@ -7,22 +7,26 @@ tried.
 
 - Actions: the concrete actions the policies name, wildcards expanded against AWS's list
   (given by the caller, so this module needs no data). IAM ignores the case of action names.
-- Resources and condition values: the Boolean combinations ("atoms") of every pattern in the
-  two policies, each found with a representative string by walking the patterns' automata
-  together. `*` and `?` may stand anywhere. A placeholder such as `${Account}` is one unknown
-  value, the same on both sides: only `*` or the same placeholder matches it.
-- Principals (trust policies): every identity named, another identity in each account named
-  (an account's root trusts all of them), an identity in another account, each service named,
-  another service, and anyone.
-- Conditions: a context gives each condition key one of its atoms or no value at all. The
-  operators modeled are the string, ARN and Bool ones; any other condition (Numeric, Date,
-  IpAddress, ...IfExists, ForAllValues:, ForAnyValue:) is an opaque switch that may be on or
-  off, and a difference that depends on such a switch is reported as "cannot prove", with the
-  operator that stopped the proof.
+  Actions that the same statements name behave alike and are worked out once.
+- Resources and text-like condition values: the Boolean combinations ("atoms") of every
+  pattern in the two policies, each found with a representative string by walking the
+  patterns' automata together. `*` and `?` may stand anywhere. A placeholder such as
+  `${Account}`, or an IAM policy variable such as `${aws:username}`, is one unknown value, the
+  same on both sides: only `*` or the same placeholder matches it.
+- Principals (trust policies): every identity named (an account ID is its `:root`), another
+  identity in each account named (an account's root trusts all of them), an identity in
+  another account, each service named, another service, and anyone.
+- Conditions: every operator of `iam.conditions`' table. A key takes no value, one value
+  from each class its conditions tell apart, or (for a key under `ForAllValues:` or
+  `ForAnyValue:`) a set of such values; keys whose values lead to the same outcome of every
+  condition are one choice. The search assigns only the keys of the statements that match the
+  request so far, and stops a branch as soon as its outcome is known, so the cost follows the
+  conditions the request meets, not the product over the policy.
 
 B allows r when some Allow statement of B matches r and no Deny statement does. A witness is
 a request that B allows and A does not; no witness in either direction means no change in
-access, whatever the text says.
+access, whatever the text says. What the engine cannot decide exactly raises `Undecidable`
+with the reason; the review shows it as "cannot prove", never as no change.
 """
 
 from __future__ import annotations
@@ -33,7 +37,8 @@ import re
 from collections import deque
 from dataclasses import dataclass, field
 
-from iam_catalog.iam.patterns import ONE, STAR, symbols
+from iam_catalog.iam import conditions as ops
+from iam_catalog.iam.patterns import IAM_VARIABLE, ONE, STAR, policy_symbols, symbols
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -44,13 +49,8 @@ if TYPE_CHECKING:
     Pattern = tuple[Symbol, ...]
 
 MAX_STATES = 20000  # of one automaton walk: far above any real catalog's, well below a hang
-MAX_CONTEXTS = 4096
-
-# Condition operators whose meaning is modeled, by what they do with a value.
-_EQUALS = {"StringEquals", "ArnEquals", "Bool"}
-_LIKE = {"StringLike", "ArnLike"}
-_NEGATED = {"StringNotEquals": "StringEquals", "StringNotLike": "StringLike", "ArnNotEquals": "ArnEquals",
-            "ArnNotLike": "ArnLike"}  # fmt: skip
+MAX_NODES = 200_000  # of one comparison's search over condition values
+MAX_SET = 4  # values of a multi-valued key tried together (enough for 4 set conditions on it)
 
 
 class Undecidable(Exception):
@@ -66,8 +66,10 @@ def _step(pattern: Pattern, states: frozenset[int], symbol: Symbol) -> frozenset
         if i == len(pattern):
             continue
         p = pattern[i]
-        if p is STAR or (p is ONE and len(symbol) == 1) or p == symbol:  # type: ignore[arg-type]
-            out.add(i if p is STAR else i + 1)
+        if p is STAR or (p is ops.SEGMENT and symbol != ":"):
+            out.add(i)
+        elif (p is ONE and len(symbol) == 1) or p == symbol or (isinstance(p, frozenset) and symbol in p):  # type: ignore[arg-type]
+            out.add(i + 1)
     return _closure(pattern, out)
 
 
@@ -76,7 +78,7 @@ def _closure(pattern: Pattern, states: Iterable[int]) -> frozenset[int]:
     todo = list(out)
     while todo:
         i = todo.pop()
-        if i < len(pattern) and pattern[i] is STAR and i + 1 not in out:
+        if i < len(pattern) and (pattern[i] is STAR or pattern[i] is ops.SEGMENT) and i + 1 not in out:
             out.add(i + 1)
             todo.append(i + 1)
     return frozenset(out)
@@ -104,7 +106,8 @@ def atoms(
     for seed in seeds:
         key = tuple(matches(p, seed) for p in patterns)
         found.setdefault(key, tuple(seed))
-    literals = {s for p in patterns for s in p if s is not STAR and s is not ONE}
+    literals = {s for p in patterns for s in p if isinstance(s, str)}
+    literals.update(c for p in patterns for s in p if isinstance(s, frozenset) for c in s)
     # A symbol no pattern names: readable ones first, then as many others as the literals need.
     supply = itertools.chain("xyzqXYZQ0123456789_", map(chr, itertools.count(0x100)))
     fresh = next(c for c in supply if c not in literals)
@@ -141,7 +144,10 @@ def text_of(value: Sequence[Symbol]) -> str:
 
 
 def _filled(pattern: Pattern, filler: str) -> tuple[Symbol, ...]:
-    return tuple(filler if s is STAR or s is ONE else s for s in pattern)
+    return tuple(
+        filler if s is STAR or s is ONE or s is ops.SEGMENT else min(s) if isinstance(s, frozenset) else s
+        for s in pattern
+    )
 
 
 # --- policies ------------------------------------------------------------------------------
@@ -153,10 +159,14 @@ def _as_list(value: Any) -> list[str]:
 
 @dataclass(frozen=True)
 class Condition:
-    operator: str
+    operator: str  # as the policy writes it
     key: str  # lower case: IAM's condition keys ignore case
     values: tuple[str, ...]
     spelled: str = field(default="", compare=False)  # as the policy writes the key
+
+    @property
+    def parsed(self) -> ops.Parsed:
+        return ops.parse(self.operator)
 
     def text(self) -> str:
         return json.dumps({self.operator: {self.key: list(self.values)}})
@@ -170,6 +180,13 @@ class Statement:
     resources: tuple[Pattern, ...] | None  # None: a trust policy's statement, with no Resource
     principals: tuple[tuple[str, str], ...] | None  # (kind, value); None: no Principal element
     conditions: tuple[Condition, ...]
+
+
+def _principal(kind: str, value: str) -> tuple[str, str]:
+    """AWS documents an account ID as short for the account's root: they are one principal."""
+    if kind == "AWS" and re.fullmatch(r"[0-9]{12}", value):
+        return kind, f"arn:aws:iam::{value}:root"
+    return kind, value
 
 
 def statements(document: dict[str, Any]) -> list[Statement]:
@@ -186,13 +203,18 @@ def statements(document: dict[str, Any]) -> list[Statement]:
         elif principal == "*":
             principals = (("*", "*"),)
         else:
-            principals = tuple((kind, v) for kind, values in principal.items() for v in _as_list(values))
+            principals = tuple(_principal(kind, v) for kind, values in principal.items() for v in _as_list(values))
         conditions = tuple(
             Condition(op, key.lower(), tuple(_as_list(values)), key)
             for op, pairs in st.get("Condition", {}).items()
             for key, values in pairs.items()
         )
-        resources = tuple(symbols(r) for r in _as_list(st["Resource"])) if "Resource" in st else None
+        for c in conditions:
+            try:
+                c.parsed  # noqa: B018 - an operator IAM would refuse cannot be compared
+            except ops.UnknownOperator as exc:
+                raise Undecidable(str(exc)) from None
+        resources = tuple(policy_symbols(r) for r in _as_list(st["Resource"])) if "Resource" in st else None
         out.append(
             Statement(
                 st.get("Sid") or f"#{i + 1}",
@@ -204,10 +226,6 @@ def statements(document: dict[str, Any]) -> list[Statement]:
             )
         )
     return out
-
-
-def _modeled(condition: Condition) -> bool:
-    return condition.operator in _EQUALS or condition.operator in _LIKE or condition.operator in _NEGATED
 
 
 # --- principals ----------------------------------------------------------------------------
@@ -261,44 +279,25 @@ def _principal_matches(st: Statement, who: Principal) -> bool:
 
 # --- requests ------------------------------------------------------------------------------
 
+Shown = str | list[str] | None  # a condition key's value in a witness: one, a set, or none
+
 
 @dataclass(frozen=True)
 class Request:
     principal: Principal | None
     action: str  # AWS's spelling
     resource: tuple[Symbol, ...] | None
-    context: tuple[tuple[str, str | None], ...]  # condition key: value, or None when absent
-    switches: tuple[tuple[Condition, bool], ...]  # opaque conditions: on or off
+    context: tuple[tuple[str, ops.Context], ...]  # condition key as spelled: its value(s), or None
 
-    def conditions(self) -> dict[str, str | None]:
-        return dict(self.context)
+    def conditions(self) -> dict[str, Shown]:
+        def shown(value: ops.Context) -> Shown:
+            if value is None:
+                return None
+            if isinstance(value, ops.ValueSet):
+                return [text_of(v) for v in value]
+            return text_of(value)
 
-
-def _condition_holds(condition: Condition, context: dict[str, tuple[Symbol, ...] | None]) -> bool:
-    value = context.get(condition.key)
-    negated = condition.operator in _NEGATED
-    operator = _NEGATED.get(condition.operator, condition.operator)
-    if value is None:
-        return negated  # a missing key fails a positive test and passes a negated one
-    literal = operator in _EQUALS
-    hit = any(matches(symbols(v, literal=literal), value) for v in condition.values)
-    return hit != negated
-
-
-def _statement_matches(st: Statement, request: Request, action_ok: bool, context: dict[str, Any]) -> bool:
-    if not action_ok:
-        return False
-    if request.principal is not None and not _principal_matches(st, request.principal):
-        return False
-    resource = request.resource
-    if st.resources is not None and resource is not None and not any(matches(p, resource) for p in st.resources):
-        return False
-    switches = dict(request.switches)
-    for condition in st.conditions:
-        holds = _condition_holds(condition, context) if _modeled(condition) else switches[condition]
-        if not holds:
-            return False
-    return True
+        return {k: shown(v) for k, v in sorted(self.context, key=lambda kv: kv[0].lower())}
 
 
 def _action_hit(st: Statement, action: str) -> bool:
@@ -306,17 +305,89 @@ def _action_hit(st: Statement, action: str) -> bool:
     return any(matches(symbols(p), low) for p in st.actions)
 
 
+def _outside_conditions(st: Statement, request: Request) -> bool:
+    """Whether the statement matches the request's principal and resource (its action aside)."""
+    if request.principal is not None and not _principal_matches(st, request.principal):
+        return False
+    resource = request.resource
+    return st.resources is None or resource is None or any(matches(p, resource) for p in st.resources)
+
+
+def condition_holds(condition: Condition, context: dict[str, ops.Context]) -> bool:
+    return ops.holds(condition.parsed, condition.values, context.get(condition.key), matches)
+
+
 def allowed_by(stmts: Sequence[Statement], request: Request) -> list[str]:
     """The Allow statements that let `request` through, or none when a Deny stops it."""
-    context = {k.lower(): (None if v is None else symbols(v, literal=True)) for k, v in request.context}
+    context = {k.lower(): v for k, v in request.context}
     allow, denied = [], False
     for st in stmts:
-        if _statement_matches(st, request, _action_hit(st, request.action), context):
+        if not (_action_hit(st, request.action) and _outside_conditions(st, request)):
+            continue
+        if all(condition_holds(c, context) for c in st.conditions):
             if st.effect == "Deny":
                 denied = True
             else:
                 allow.append(st.name)
     return [] if denied else allow
+
+
+# --- condition values ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KeyChoices:
+    """What one condition key can do to the conditions on it: each choice is a value (or none,
+    or a set) with the outcome it gives each of those conditions."""
+
+    spelled: str
+    conditions: tuple[Condition, ...]
+    choices: tuple[tuple[ops.Context, tuple[bool, ...]], ...]
+
+
+def _text_values(conditions: Sequence[Condition]) -> list[tuple[Symbol, ...]]:
+    shapes = []
+    for c in conditions:
+        for v in c.values:
+            if (p := ops.pattern(c.parsed.operator, v)) is not None:
+                shapes.append(p)
+    unique = list(dict.fromkeys(shapes))
+    seeds = [*(_filled(p, "example") for p in unique), tuple("other")]
+    return list(atoms(unique, seeds).values()) if unique else []
+
+
+def _key_choices(key: str, conditions: Sequence[Condition]) -> KeyChoices:
+    unique = tuple(dict.fromkeys(conditions))
+    for c in unique:
+        domain = c.parsed.operator.domain
+        if domain in ("number", "date", "ip") and any(ops.has_variable(v) for v in c.values):
+            raise Undecidable(f"a placeholder in a {c.parsed.operator.family} condition value ({c.text()})")
+    values: list[tuple[Symbol, ...]] = _text_values(unique)
+    values += [tuple(v) for v in ops.ordered_values([(c.parsed, c.values) for c in unique])]
+    if not values:
+        values.append(tuple("example"))
+    values = list(dict.fromkeys(values))
+
+    def outcome(context: ops.Context) -> tuple[bool, ...]:
+        return tuple(ops.holds(c.parsed, c.values, context, matches) for c in unique)
+
+    candidates: list[ops.Context] = [None]
+    if any(c.parsed.qualifier for c in unique):
+        # A set's outcome depends only on which kinds of value it holds (a value's kind: what each
+        # condition's test says of it), and a set needs at most one value per condition to show
+        # any outcome a larger set shows.
+        kinds: dict[tuple[bool, ...], tuple[Symbol, ...]] = {}
+        for v in values:
+            kinds.setdefault(outcome(ops.ValueSet((v,))), v)
+        size = min(len(kinds), len(unique), MAX_SET)
+        for n in range(1, size + 1):
+            candidates += [ops.ValueSet(combo) for combo in itertools.combinations(kinds.values(), n)]
+    else:
+        candidates += values
+    choices: dict[tuple[bool, ...], ops.Context] = {}
+    for context in candidates:
+        choices.setdefault(outcome(context), context)
+    return KeyChoices(unique[0].spelled or key, unique, tuple((c, o) for o, c in choices.items()))
 
 
 # --- the comparison ------------------------------------------------------------------------
@@ -371,84 +442,136 @@ def _resources(patterns: tuple[Pattern, ...]) -> list[tuple[Symbol, ...] | None]
     return list(atoms(list(patterns), [*seeds, ("*",), ()]).values())
 
 
-def _contexts(stmts: Sequence[Statement]) -> list[tuple[tuple[str, str | None], ...]]:
-    by_key: dict[str, list[Pattern]] = {}
-    spelled: dict[str, str] = {}
+class _Search:
+    """Condition values for one request class, assigned key by key: a branch stops once both
+    policies' outcomes are known, or once neither direction still looked for can come of it."""
+
+    def __init__(self, a: Sequence[Statement], b: Sequence[Statement], keys: dict[str, KeyChoices]) -> None:
+        self.sides = (a, b)
+        self.keys = keys
+        self.index = {k: {c: i for i, c in enumerate(kc.conditions)} for k, kc in keys.items()}
+        self.nodes = 0
+
+    def _status(self, st: Statement, chosen: dict[str, tuple[bool, ...]]) -> bool | None:
+        unknown = False
+        for c in st.conditions:
+            outcome = chosen.get(c.key)
+            if outcome is None:
+                unknown = True
+            elif not outcome[self.index[c.key][c]]:
+                return False
+        return None if unknown else True
+
+    def _side(self, stmts: Sequence[Statement], chosen: dict[str, tuple[bool, ...]]) -> tuple[bool | None, list[str]]:
+        denies = [self._status(st, chosen) for st in stmts if st.effect == "Deny"]
+        allows = [(st.name, self._status(st, chosen)) for st in stmts if st.effect != "Deny"]
+        if any(d is True for d in denies) or all(s is False for _, s in allows):
+            return False, []
+        if all(d is False for d in denies) and any(s is True for _, s in allows):
+            return True, [name for name, s in allows if s is True]
+        return None, []
+
+    def find(self, wanted: set[str]) -> dict[str, tuple[dict[str, ops.Context], list[str]]]:
+        """For each direction wanted (broadening: B allows, A does not; narrowing: the reverse),
+        one assignment of condition values that shows it, with the allowing statements."""
+        found: dict[str, tuple[dict[str, ops.Context], list[str]]] = {}
+
+        def walk(chosen: dict[str, tuple[bool, ...]], values: dict[str, ops.Context]) -> None:
+            self.nodes += 1
+            if self.nodes > MAX_NODES:
+                raise Undecidable(f"the conditions need more than {MAX_NODES} combinations of values to try")
+            (a, a_by), (b, b_by) = (self._side(s, chosen) for s in self.sides)
+            open_ = [
+                d
+                for d, (mine, other) in (("broadening", (b, a)), ("narrowing", (a, b)))
+                if d in wanted and d not in found and mine is not False and other is not True
+            ]
+            if not open_:
+                return
+            if a is not None and b is not None:
+                direction = open_[0]
+                found[direction] = (dict(values), b_by if direction == "broadening" else a_by)
+                return
+            key = next(
+                c.key
+                for stmts in self.sides
+                for st in stmts
+                if self._status(st, chosen) is None
+                for c in st.conditions
+                if c.key not in chosen
+            )
+            for context, outcome in self.keys[key].choices:
+                walk({**chosen, key: outcome}, {**values, key: context})
+                if all(d in found for d in open_):
+                    return
+
+        walk({}, {})
+        return found
+
+
+def _variable_in_deny(stmts: Sequence[Statement]) -> str | None:
+    """A policy variable where a request in which it equals a literal of the other side could
+    change the outcome (a Deny, a negated condition): such requests are not tried."""
     for st in stmts:
         for c in st.conditions:
-            if _modeled(c):
-                literal = _NEGATED.get(c.operator, c.operator) in _EQUALS
-                by_key.setdefault(c.key, []).extend(symbols(v, literal=literal) for v in c.values)
-                spelled.setdefault(c.key, c.spelled or c.key)
-    choices: list[list[tuple[str, str | None]]] = []
-    for key, patterns in sorted(by_key.items()):
-        unique = list(dict.fromkeys(patterns))
-        values = atoms(unique, [_filled(p, "example") for p in unique]).values()
-        name = spelled[key]
-        choices.append([(name, None), *((name, text_of(v)) for v in values)])
-    return [tuple(combo) for combo in itertools.product(*choices)]
-
-
-def _switch_sets(stmts: Sequence[Statement]) -> list[tuple[tuple[Condition, bool], ...]]:
-    opaque = list(dict.fromkeys(c for st in stmts for c in st.conditions if not _modeled(c)))
-    return [tuple(zip(opaque, combo, strict=True)) for combo in itertools.product((False, True), repeat=len(opaque))]
+            if (st.effect == "Deny" or c.parsed.operator.negated) and any(IAM_VARIABLE.search(v) for v in c.values):
+                return f"{st.name}: {c.text()}"
+        if st.effect == "Deny":
+            for p in st.resources or ():
+                if any(isinstance(s, str) and IAM_VARIABLE.fullmatch(s) for s in p):
+                    return f"{st.name}: its resource {text_of(p)}"
+    return None
 
 
 def compare(base: dict[str, Any], head: dict[str, Any], expand: Callable[[str], list[str]]) -> Comparison:
     """Every class of request that one policy allows and the other does not, with a witness."""
     a, b = statements(base), statements(head)
     both = [*a, *b]
+    if base != head and (where := _variable_in_deny(both)):
+        raise Undecidable(f"a policy variable in a Deny or a negated condition is not modeled ({where})")
     trust = any(st.principals is not None for st in both)
     principals: list[Principal | None] = list(_principals([a, b])) if trust else [None]
-    contexts, switch_sets = _contexts(both), _switch_sets(both)
-    if len(contexts) * len(switch_sets) > MAX_CONTEXTS:
-        raise Undecidable(f"the conditions give more than {MAX_CONTEXTS} combinations to try")
-    opaque = sorted({c.operator for st in both for c in st.conditions if not _modeled(c)})
-    one_side = [{c for st in stmts for c in st.conditions if not _modeled(c)} for stmts in (a, b)]
-    shared = one_side[0] & one_side[1]
     result = Comparison()
     resource_classes: dict[tuple[Pattern, ...], list[tuple[Symbol, ...] | None]] = {}
+    key_choices: dict[tuple[Condition, ...], KeyChoices] = {}
+    # Actions that the same statements name behave alike: one search serves them all.
+    classes: dict[tuple[bool, ...], list[str]] = {}
     for action in _universe(both, expand):
+        classes.setdefault(tuple(_action_hit(st, action) for st in both), []).append(action)
+    for hits, actions in classes.items():
+        live_a = [st for st, hit in zip(both[: len(a)], hits, strict=False) if hit]
+        live_b = [st for st, hit in zip(both[len(a) :], hits[len(a) :], strict=True) if hit]
         # Only the statements that name the action can tell its resources apart.
-        relevant = tuple(dict.fromkeys(p for st in both if _action_hit(st, action) for p in (st.resources or ())))
+        relevant = tuple(dict.fromkeys(p for st in (*live_a, *live_b) for p in (st.resources or ())))
         if relevant not in resource_classes:
             resource_classes[relevant] = _resources(relevant)
-        for principal, resource, context in itertools.product(principals, resource_classes[relevant], contexts):
-            outcomes = []
-            for switches in switch_sets:
-                request = Request(principal, action, resource, context, switches)
-                outcomes.append((request, allowed_by(a, request), allowed_by(b, request)))
-            for newly, side in ((True, result.broadening), (False, result.narrowing)):
-                # A witness for one side: allowed by that side's policy and not by the other's.
-                hits = [
-                    (r, mine)
-                    for r, old, new in outcomes
-                    if (mine := new if newly else old) and not (old if newly else new)
-                ]
-                if not hits or any(w.request.action == action and w.request.principal == principal for w in side):
-                    continue  # one witness for each action (and principal) proves the difference
-                proven = _proven(hits, outcomes, shared)
-                why = None if proven else f"depends on conditions it cannot evaluate: {', '.join(opaque)}"
-                shown = proven or hits[0]
-                side.append(Witness(shown[0], tuple(shown[1]), why))
+        for principal in principals:
+            wanted = {"broadening", "narrowing"}
+            for resource in resource_classes[relevant]:
+                probe = Request(principal, actions[0], resource, ())
+                sides = [[st for st in live if _outside_conditions(st, probe)] for live in (live_a, live_b)]
+                by_key: dict[str, list[Condition]] = {}
+                for st in (*sides[0], *sides[1]):
+                    for c in st.conditions:
+                        by_key.setdefault(c.key, []).append(c)
+                keys = {}
+                for key, conds in by_key.items():
+                    signature = tuple(dict.fromkeys(conds))
+                    if signature not in key_choices:
+                        key_choices[signature] = _key_choices(key, signature)
+                    keys[key] = key_choices[signature]
+                for direction, (values, by) in _Search(sides[0], sides[1], keys).find(wanted).items():
+                    wanted.discard(direction)
+                    context = tuple((keys[k].spelled, v) for k, v in values.items())
+                    side = result.broadening if direction == "broadening" else result.narrowing
+                    for action in actions:  # one witness for each action (and principal)
+                        side.append(Witness(Request(principal, action, resource, context), tuple(by)))
+                if not wanted:
+                    break
+    order = {name.lower(): i for i, name in enumerate(_universe(both, expand))}
+    for side in (result.broadening, result.narrowing):
+        side.sort(key=lambda w: order[w.request.action.lower()])
     return result
-
-
-def _proven(
-    hits: list[tuple[Request, list[str]]], outcomes: list[tuple[Request, list[str], list[str]]], shared: set[Condition]
-) -> tuple[Request, list[str]] | None:
-    """A hit that stands whatever the opaque conditions of one side only are, for some setting
-    of the conditions both sides share (the same condition is the same switch on both sides)."""
-
-    def setting(request: Request) -> tuple[bool, ...]:
-        return tuple(on for condition, on in request.switches if condition in shared)
-
-    hit_requests = [h[0] for h in hits]
-    for hit in hits:
-        group = [o[0] for o in outcomes if setting(o[0]) == setting(hit[0])]
-        if all(r in hit_requests for r in group):
-            return hit
-    return None
 
 
 def iter_witnesses(comparison: Comparison) -> Iterator[tuple[str, Witness]]:

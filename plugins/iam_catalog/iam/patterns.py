@@ -30,6 +30,26 @@ def symbols(text: str, *, literal: bool = False) -> Pattern:
     return tuple(out)
 
 
+IAM_VARIABLE = re.compile(r"\$\{[A-Za-z0-9-]+:[^}]+\}")
+_ESCAPED = {"${*}": "*", "${?}": "?", "${$}": "$"}
+
+
+def policy_symbols(text: str, *, literal: bool = False) -> Pattern:
+    """A resource or condition value as IAM reads it: `${*}`, `${?}` and `${$}` are those
+    characters, and a policy variable (`${aws:username}`) is one unknown symbol, as a
+    placeholder is."""
+    out: list[Symbol] = []
+    pos = 0
+    for match in re.finditer(r"\$\{[^}]*\}", text):
+        word = match.group(0)
+        if word in _ESCAPED or IAM_VARIABLE.fullmatch(word):
+            out.extend(symbols(text[pos : match.start()], literal=literal))
+            out.extend(_ESCAPED.get(word, (word,)))
+            pos = match.end()
+    out.extend(symbols(text[pos:], literal=literal))
+    return tuple(out)
+
+
 def _chars(text: str, literal: bool) -> list[Symbol]:
     if literal:
         return list(text)
