@@ -100,3 +100,20 @@ def test_covers_is_sound_against_the_automata(wide: str, narrow: str) -> None:
         assert exact
     if wide == narrow or wide == "*":
         assert covers(wide, narrow)
+
+
+def test_the_reviewing_page_lists_the_operator_table() -> None:
+    """docs/reviewing.md's operator table is the engine's own (iam/conditions.py); `make golden`
+    rewrites it."""
+    from iam_catalog.iam.conditions import TABLE
+
+    rows = ["| Operator | Family | Compares | A request's value passes when |", "| --- | --- | --- | --- |"]
+    rows += [f"| `{op.name}` | {op.family} | {op.domain} | {op.meaning} |" for op in TABLE]
+    page = Path(__file__).resolve().parents[1] / "docs" / "reviewing.md"
+    text = page.read_text()
+    start, end = "<!-- operators:start -->\n", "<!-- operators:end -->"
+    block = start + "\n".join(rows) + "\n" + end
+    current = text[text.index(start) : text.index(end) + len(end)]
+    if os.environ.get("UPDATE_GOLDEN"):
+        page.write_text(text.replace(current, block))
+    assert current == block

@@ -17,7 +17,7 @@ DIFF = Path(__file__).parent / "diff"
 CASES = sorted(p.name for p in DIFF.iterdir() if (p / "after").is_dir())
 # Broadenings that the change does not declare, which fail the gate; and those it declares.
 UNDECLARED = {"added-action", "widened-to-star", "new-type", "trust-to-anyone", "marking-without-reference"}
-UNDECLARED |= {"declared-elsewhere"}  # a marking on a statement that does not allow the witness
+UNDECLARED |= {"declared-elsewhere", "default-changed"}  # a marking on a statement that does not allow the witness
 DECLARED = {"declared-action", "declared-new-type"}
 
 
@@ -40,7 +40,7 @@ def test_cases_cover_the_kinds_of_change() -> None:
     assert set(CASES) == {
         "added-action", "removed-action", "widened-to-star", "renamed-sid", "new-type", "purpose-only", "no-change",
         "trust-to-anyone", "narrowed-from-star", "condition-added", "declared-action", "declared-new-type",
-        "marking-without-reference", "declared-elsewhere",
+        "marking-without-reference", "declared-elsewhere", "policy-renamed", "default-changed",
     }  # fmt: skip
 
 

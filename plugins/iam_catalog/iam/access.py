@@ -379,7 +379,9 @@ def _key_choices(key: str, conditions: Sequence[Condition]) -> KeyChoices:
         kinds: dict[tuple[bool, ...], tuple[Symbol, ...]] = {}
         for v in values:
             kinds.setdefault(outcome(ops.ValueSet((v,))), v)
-        size = min(len(kinds), len(unique), MAX_SET)
+        size = min(len(kinds), len(unique))
+        if size > MAX_SET:
+            raise Undecidable(f"{len(unique)} set conditions on {unique[0].spelled or key} (at most {MAX_SET} are tried)")
         for n in range(1, size + 1):
             candidates += [ops.ValueSet(combo) for combo in itertools.combinations(kinds.values(), n)]
     else:

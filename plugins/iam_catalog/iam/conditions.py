@@ -28,12 +28,13 @@ from iam_catalog.iam.patterns import STAR, policy_symbols
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
+    from typing import TypeAlias
 
     Symbol = str | object
     Pattern = tuple[Symbol, ...]
     Matcher = Callable[[Pattern, Sequence[Symbol]], bool]
     Value = tuple[Symbol, ...]  # one request value (a placeholder is one symbol)
-    Context = Value | "ValueSet" | None  # a value, a set of values, or none
+    Context: TypeAlias = "Value | ValueSet | None"  # a value, a set of values, or none
 
 SEGMENT = object()  # an ARN's `*` before its resource part: any run of characters but `:`
 QUALIFIERS = ("ForAllValues", "ForAnyValue")
@@ -60,12 +61,12 @@ def _family(family: str, domain: str, rows: Iterable[tuple[str, str, str]]) -> l
 
 
 _ORDERED = (
-    ("Equals", "equals", "equal to one of the policy's {what}"),
-    ("NotEquals", "equals", "equal to none of the policy's {what}"),
-    ("LessThan", "lt", "less than one of the policy's {what}"),
-    ("LessThanEquals", "le", "less than or equal to one of the policy's {what}"),
-    ("GreaterThan", "gt", "greater than one of the policy's {what}"),
-    ("GreaterThanEquals", "ge", "greater than or equal to one of the policy's {what}"),
+    ("Equals", "equals", "the value equals one of the policy's {what}"),
+    ("NotEquals", "equals", "the value equals none of the policy's {what}"),
+    ("LessThan", "lt", "the value is less than one of the policy's {what}"),
+    ("LessThanEquals", "le", "the value is at most one of the policy's {what}"),
+    ("GreaterThan", "gt", "the value is greater than one of the policy's {what}"),
+    ("GreaterThanEquals", "ge", "the value is at least one of the policy's {what}"),
 )
 
 TABLE: tuple[Operator, ...] = tuple(

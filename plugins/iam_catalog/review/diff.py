@@ -16,10 +16,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from iam_catalog.catalog.model import Catalog, Change, DbType, Policy, Statement, StringMap, Variable
+from iam_catalog.catalog.model import DATABASE_USER, Catalog, Change, DbType, Policy, Statement, StringMap, Variable
+from iam_catalog.catalog.model import SERVICE as SERVICE_ATTACH
 from iam_catalog.catalog.policy import statement_template
-from iam_catalog.iam.access import Undecidable, compare, iter_witnesses
-from iam_catalog.iam.documents import document
+from iam_catalog.iam.access import Shown, Undecidable, compare, iter_witnesses
+from iam_catalog.iam.documents import document, fill_statement
 from iam_catalog.iam.merge import grants
 
 Grant = tuple[str, str, str]  # effect, action, resource
@@ -84,9 +85,11 @@ class AccessChange:
     action: str
     resource: str | None  # None in a trust policy
     principal: str | None  # only in a trust policy
-    conditions: dict[str, str | None]  # condition key: value, or None when the request has none
+    conditions: dict[str, Shown]  # condition key: value (or values), or None when the request has none
     statements: list[str]  # that allow it: the new policy's for a broadening, the old one's else
     unproven: str | None = None  # why the engine cannot be sure, when it cannot
+    identity: str = ""  # the role or policy whose access changes, as a reviewer names it
+    defaults: str | None = None  # when only print-iam's default output shows it: which defaults
     declared: Declaration | None = None  # of a broadening: the marking that says it is meant
     declare_at: str | None = None  # of an undeclared broadening: where its marking belongs
 
@@ -177,14 +180,14 @@ def _declaration(where: str, subject: str, old: Change | None, new: Change | Non
 def _declare(
     changes: list[AccessChange],
     path: str,
-    old_policy: Policy | None,
-    new_policy: Policy | None,
+    old: Identity | None,
+    new: Identity | None,
     types: tuple[DbType | None, DbType | None] = (None, None),
 ) -> None:
     """Mark each broadening as declared by a statement that allows it (or by its type), or say
     where its declaration belongs."""
-    before = {_key(st, i): st for i, st in enumerate(old_policy.statements if old_policy else ())}
-    after = {_key(st, i): st for i, st in enumerate(new_policy.statements if new_policy else ())}
+    before = old.statements if old else {}
+    after = new.statements if new else {}
     old_type, new_type = types
     whole = (
         _declaration(
@@ -196,14 +199,16 @@ def _declare(
     for change in changes:
         if change.direction != "broadening":
             continue
-        allowing = [(sid, after[sid]) for sid in change.statements if sid in after]
+        allowing = [(name, after[name]) for name in change.statements if name in after]
         found = (
-            _declaration(f"{path}:{st.at('change')}", sid, before[sid].change if sid in before else None, st.change)
-            for sid, st in allowing
+            _declaration(
+                f"{path}:{st.at('change')}", name, before[name].change if name in before else None, st.change
+            )
+            for name, st in allowing
         )
         change.declared = next((d for d in found if d), None) or whole
         if change.declared is None:  # at the first statement that allows it, or at its policy
-            line = allowing[0][1].line if allowing else new_policy.line if new_policy else 0
+            line = allowing[0][1].line if allowing else new.line if new else 0
             change.declare_at = f"{path}:{line}"
 
 
@@ -240,30 +245,100 @@ def _policy_statements(old: Policy | None, new: Policy | None) -> list[Statement
     return changes
 
 
-def _document(policy: Policy | None) -> dict[str, Any]:
-    return document(statement_template(st) for st in (policy.statements if policy else ()))
+@dataclass
+class Identity:
+    """What one IAM identity (a service's role, the database user's role, a boundary, a trust
+    policy) may do: every policy of a type that attaches to it, judged together, so a policy
+    renamed or moved to another service is judged by what each role gains or loses."""
+
+    label: str
+    statements: dict[str, Statement]  # by Sid, or policy#n for a statement without one
+    policies: dict[str, str]  # statement name: the policy that holds it
+    line: int  # of its first policy: where an undeclared broadening's marking belongs
+
+    def document(self, values: dict[str, str] | None = None) -> dict[str, Any]:
+        templates = (_named(name, statement_template(st)) for name, st in self.statements.items())
+        return document(fill_statement(t, values) if values else t for t in templates)
 
 
-def _access(type_id: str, policy_id: str, old: Policy | None, new: Policy | None) -> list[AccessChange]:
-    before, after = _document(old), _document(new)
-    return [] if before == after else policy_access(type_id, policy_id, before, after)
+def _named(name: str, template: dict[str, Any]) -> dict[str, Any]:
+    return template if "Sid" in template else {"Sid": name, **template}
 
 
-def policy_access(type_id: str, policy_id: str, before: dict[str, Any], after: dict[str, Any]) -> list[AccessChange]:
-    """Every change in what one policy allows, each with a witness request."""
+def _identity_of(catalog: Catalog, policy: Policy) -> tuple[str, str]:
+    """The identity a policy attaches to: its key, and how a reviewer names it."""
+    if policy.attach == SERVICE_ATTACH:
+        service = catalog.service_of(policy)
+        title = next((s.title for s in catalog.shared.services if s.id == service), service)
+        return f"service:{service}", f"{title}'s role"
+    if policy.attach == DATABASE_USER:
+        return policy.attach, "the database user's role"
+    return f"{policy.attach}:{policy.id}", f"{policy.attach} policy {policy.id}"
+
+
+def _identities(catalog: Catalog, policies: Iterable[Policy]) -> dict[str, Identity]:
+    out: dict[str, Identity] = {}
+    for policy in policies:
+        key, label = _identity_of(catalog, policy)
+        identity = out.setdefault(key, Identity(label, {}, {}, policy.line))
+        for i, st in enumerate(policy.statements):
+            name = st.sid or f"{policy.id}#{i + 1}"
+            identity.statements[name] = st
+            identity.policies[name] = policy.id
+    return out
+
+
+def _defaults(catalog: Catalog, db_type: DbType | None) -> dict[str, str]:
+    """The values print-iam fills in when the reader gives none (not the examples it leaves)."""
+    variables = catalog.variables(db_type).values() if db_type else catalog.shared.variables
+    return {v.name: v.default for v in variables if not v.example}
+
+
+def _identity_access(
+    type_id: str,
+    key: str,
+    old: Identity | None,
+    new: Identity | None,
+    defaults: tuple[dict[str, str], dict[str, str]],
+) -> list[AccessChange]:
+    """What one identity gains and loses: for every value a reader may give, and, when the
+    change touches print-iam's defaults, for the policy print-iam prints without options."""
+    label = (new or old).label  # type: ignore[union-attr]
+    empty = document([])
+    before, after = (old.document() if old else empty), (new.document() if new else empty)
+    found = [] if before == after else policy_access(type_id, label, before, after)
+    if defaults[0] != defaults[1]:
+        printed = [i.document(d) if i else empty for i, d in zip((old, new), defaults, strict=True)]
+        seen = {(c.direction, c.action) for c in found}
+        changed = {n: v for n, v in defaults[1].items() if defaults[0].get(n) != v}
+        why = "with print-iam's defaults: " + ", ".join(f"{n}={v}" for n, v in changed.items())
+        for c in policy_access(type_id, label, *printed) if printed[0] != printed[1] else []:
+            if (c.direction, c.action) not in seen:
+                c.defaults = why
+                found.append(c)
+    for c in found:
+        owner = old if c.direction == "narrowing" else new
+        c.policy = next((owner.policies[s] for s in c.statements if owner and s in owner.policies), key)
+    return found
+
+
+def policy_access(type_id: str, identity: str, before: dict[str, Any], after: dict[str, Any]) -> list[AccessChange]:
+    """Every change in what one identity's policy allows, each with a witness request."""
     from iam_catalog.aws import facts as awsfacts  # AWS's action list, only when comparing
 
     try:
         comparison = compare(before, after, awsfacts.expand)
     except Undecidable as exc:
-        return [AccessChange(type_id, policy_id, "broadening", "*", None, None, {}, [], f"cannot compare: {exc}")]
+        return [
+            AccessChange(type_id, identity, "broadening", "*", None, None, {}, [], f"cannot compare: {exc}", identity)
+        ]
     changes = []
     for direction, witness in iter_witnesses(comparison):
         w = witness.as_dict()
         changes.append(
             AccessChange(
                 type_id,
-                policy_id,
+                identity,
                 direction,
                 w["action"],
                 w.get("resource"),
@@ -271,6 +346,7 @@ def policy_access(type_id: str, policy_id: str, before: dict[str, Any], after: d
                 w["conditions"],
                 w["statements"],
                 w.get("unproven"),
+                identity,
             )
         )
     return changes
@@ -345,9 +421,12 @@ def diff(base: Catalog, head: Catalog, base_name: str, head_name: str) -> Report
         change.text = _type_text(old, new) if old and new else []
         if change.policies or change.text or status != "changed":
             types.append(change)
-        for policy_id in dict.fromkeys([*new_policies, *old_policies]):
-            before, after = old_policies.get(policy_id), new_policies.get(policy_id)
-            found = _access(type_id, policy_id, before, after)
+        old_ids = _identities(base, old_policies.values())
+        new_ids = _identities(head, new_policies.values())
+        defaults = (_defaults(base, old), _defaults(head, new))
+        for key in dict.fromkeys([*new_ids, *old_ids]):
+            before, after = old_ids.get(key), new_ids.get(key)
+            found = _identity_access(type_id, key, before, after, defaults)
             _declare(found, (new or old).path, before, after, (old, new))  # type: ignore[union-attr]
             access.extend(found)
     shared_old = {p.id: p for s in base.shared.steps for p in s.policies()}
@@ -362,10 +441,11 @@ def diff(base: Catalog, head: Catalog, base_name: str, head_name: str) -> Report
     )
     if shared.policies or shared.text:
         types.append(shared)
-    for policy_id in dict.fromkeys([*shared_new, *shared_old]):
-        before, after = shared_old.get(policy_id), shared_new.get(policy_id)
-        found = _access(SHARED, policy_id, before, after)
-        _declare(found, head.shared.path, before, after)
+    old_ids, new_ids = _identities(base, shared_old.values()), _identities(head, shared_new.values())
+    defaults = (_defaults(base, None), _defaults(head, None))
+    for key in dict.fromkeys([*new_ids, *old_ids]):
+        found = _identity_access(SHARED, key, old_ids.get(key), new_ids.get(key), defaults)
+        _declare(found, head.shared.path, old_ids.get(key), new_ids.get(key))
         access.extend(found)
     broadening = [c for c in access if c.direction == "broadening"]
     narrowing = [c for c in access if c.direction == "narrowing"]

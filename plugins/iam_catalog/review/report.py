@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Callable
 
+from iam_catalog.iam.access import Shown
 from iam_catalog.review.diff import (
     AccessChange,
     Report,
@@ -17,7 +18,7 @@ from iam_catalog.review.diff import (
     undeclared,
 )
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 
 
 def to_json(report: Report) -> str:
@@ -99,7 +100,7 @@ def _plural(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-def _conditions(conditions: dict[str, str | None]) -> str:
+def _conditions(conditions: dict[str, Shown]) -> str:
     return _code(json.dumps(conditions)) if conditions else ""
 
 
@@ -117,7 +118,7 @@ def _access_table(
     """A table of witnesses; `why`: a last column's heading and its cell, for broadenings."""
     trust = any(c.principal is not None for c in changes)
     conditional = any(c.conditions for c in changes)
-    head = ["Type", "Policy", *(["Principal"] if trust else []), "Action", "Access level", "Resource"]
+    head = ["Type", "Identity", *(["Principal"] if trust else []), "Action", "Access level", "Resource"]
     head += [*(["Conditions"] if conditional else []), allowed_by, *([why[0]] if why else [])]
     lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
     for c in changes:
@@ -125,7 +126,9 @@ def _access_table(
         if c.unproven:
             doubt = "cannot prove no new access" if c.direction == "broadening" else "cannot prove"
             by = f"{by} ({doubt}: {gfm(c.unproven)})".lstrip()
-        cells = [_code(c.type), _code(c.policy), *([gfm(c.principal or "")] if trust else []), _code(c.action),
+        if c.defaults:
+            by = f"{by} ({gfm(c.defaults)})"
+        cells = [_code(c.type), gfm(c.identity), *([gfm(c.principal or "")] if trust else []), _code(c.action),
                  gfm(levels.get(c.action, "")), _code(c.resource or "")]  # fmt: skip
         cells += [*([_conditions(c.conditions)] if conditional else []), by, *([why[1](c)] if why else [])]
         lines.append("| " + " | ".join(cells) + " |")
