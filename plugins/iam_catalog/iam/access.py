@@ -381,7 +381,7 @@ def _key_choices(key: str, conditions: Sequence[Condition]) -> KeyChoices:
             kinds.setdefault(outcome(ops.ValueSet((v,))), v)
         size = min(len(kinds), len(unique))
         if size > MAX_SET:
-            raise Undecidable(f"{len(unique)} set conditions on {unique[0].spelled or key} (at most {MAX_SET} are tried)")
+            raise Undecidable(f"{len(unique)} set conditions on {unique[0].spelled or key}, over {MAX_SET}")
         for n in range(1, size + 1):
             candidates += [ops.ValueSet(combo) for combo in itertools.combinations(kinds.values(), n)]
     else:
