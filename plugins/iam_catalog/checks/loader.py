@@ -22,7 +22,7 @@ from iam_catalog.catalog.model import Catalog, DbType, Shared, db_type_from_data
 from iam_catalog.catalog.problems import CatalogError, Problem, Problems, register
 from iam_catalog.catalog.schema import Checker, load_schema
 from iam_catalog.catalog.yamlsource import parse
-from iam_catalog.checks import actions, quotas, rules, tailoring
+from iam_catalog.checks import actions, conditions, quotas, rules, tailoring
 
 FILES = register(
     "files", "every catalog entry is a regular file of the folder, of a sane size, with a UTF-8 name ending in .yaml"
@@ -88,6 +88,7 @@ def _read_file(name: str, data: bytes, path: str, root: dict[str, Any]) -> tuple
     file_schema = root["$defs"]["shared"] if name == SHARED_FILE else root
     checker = Checker(root, path, problems)
     plain = checker.check(node, file_schema, "the file")
+    conditions.check_conditions_in(plain, checker.key_lines, path, problems)
     if problems.items:
         # A half-read file cannot become a model; its action names can still be checked,
         # so one run shows a misspelt key and a misspelt action together.

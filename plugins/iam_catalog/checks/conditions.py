@@ -1,0 +1,62 @@
+"""Check every condition of a catalog as IAM reads it: operator, key and values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from iam_catalog.aws import facts as awsfacts
+from iam_catalog.catalog.problems import Problems, check
+from iam_catalog.catalog.schema import Lines, Pointer
+from iam_catalog.iam.conditions import UnknownOperator, parse, value_problem
+
+
+def _strings(value: Any) -> list[str]:
+    items = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    return [v for v in items if isinstance(v, str)]
+
+
+@check(
+    "conditions",
+    "every condition operator is one IAM accepts (with a suggestion), every key is global or one that the"
+    " statement's actions support, and every value is of the operator's kind",
+)
+def _check_statement(statement: dict[str, Any], lines: Lines, path: str, problems: Problems, ptr: Pointer) -> None:
+    """`lines`: of each mapping key, so that a problem points at the operator or key it names."""
+    conditions = statement.get("conditions")
+    if not isinstance(conditions, dict):
+        return
+    actions = [name for a in _strings(statement.get("actions")) for name in awsfacts.expand(a)]
+    for operator, pairs in conditions.items():
+        at = (*ptr, "conditions", operator)
+        try:
+            parsed = parse(operator)
+        except UnknownOperator as exc:
+            problems.error(path, lines.get(at, 1), str(exc))
+            parsed = None
+        for key, values in pairs.items() if isinstance(pairs, dict) else ():
+            here = (*at, key)
+            if actions and not awsfacts.condition_key_known(key, actions):
+                hint = awsfacts.suggest_condition_key(key, actions)
+                problems.error(
+                    path,
+                    lines.get(here, 1),
+                    f"condition key {key} is neither global nor one that {', '.join(_strings(statement['actions']))}"
+                    " supports: IAM would never match it" + (f" (did you mean {hint}?)" if hint else ""),
+                )
+            for j, value in enumerate(_strings(values)):
+                why = value_problem(parsed, value) if parsed else None
+                if why:
+                    problems.error(path, lines.get(here, 1), why)
+
+
+def check_conditions_in(data: Any, lines: Lines, path: str, problems: Problems, ptr: Pointer = ()) -> None:
+    """Check every statement's conditions in schema-checked data, whatever else broke."""
+    if isinstance(data, dict):
+        if ptr[-2:-1] == ("statements",):
+            _check_statement(data, lines, path, problems, ptr)
+            return
+        for key, value in data.items():
+            check_conditions_in(value, lines, path, problems, (*ptr, key))
+    elif isinstance(data, list):
+        for i, item in enumerate(data):
+            check_conditions_in(item, lines, path, problems, (*ptr, i))
