@@ -43,7 +43,7 @@ def _check_statement(statement: dict[str, Any], lines: Lines, path: str, problem
                     f"condition key {key} is neither global nor one that {', '.join(_strings(statement['actions']))}"
                     " supports: IAM would never match it" + (f" (did you mean {hint}?)" if hint else ""),
                 )
-            for j, value in enumerate(_strings(values)):
+            for value in _strings(values):
                 why = value_problem(parsed, value) if parsed else None
                 if why:
                     problems.error(path, lines.get(here, 1), why)
