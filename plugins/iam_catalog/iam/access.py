@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import re
 from collections import deque
 from dataclasses import dataclass, field
@@ -50,7 +51,7 @@ if TYPE_CHECKING:
 
 MAX_STATES = 20000  # of one automaton walk: far above any real catalog's, well below a hang
 MAX_NODES = 200_000  # of one comparison's search over condition values
-MAX_SET = 4  # values of a multi-valued key tried together (enough for 4 set conditions on it)
+MAX_SETS = 20_000  # sets of values tried for one multi-valued key
 
 
 class Undecidable(Exception):
@@ -345,15 +346,25 @@ class KeyChoices:
     choices: tuple[tuple[ops.Context, tuple[bool, ...]], ...]
 
 
+_ARN_SHAPE = ops.arn_pattern("arn:*:*:*:*:*")  # what every ARN matches
+
+
 def _text_values(conditions: Sequence[Condition]) -> list[tuple[Symbol, ...]]:
+    """A value in each class the text-like conditions on one key tell apart. A key that an Arn
+    operator reads holds an ARN in every real request: only ARN-shaped values are tried."""
     shapes = []
     for c in conditions:
         for v in c.values:
             if (p := ops.pattern(c.parsed.operator, v)) is not None:
                 shapes.append(p)
     unique = list(dict.fromkeys(shapes))
-    seeds = [*(_filled(p, "example") for p in unique), tuple("other")]
-    return list(atoms(unique, seeds).values()) if unique else []
+    if not unique:
+        return []
+    arn = any(c.parsed.operator.domain == "arn" for c in conditions)
+    patterns = [*unique, _ARN_SHAPE] if arn else unique
+    other = "arn:aws:other:us-east-1:111111111111:other" if arn else "other"
+    found = atoms(patterns, [*(_filled(p, "example") for p in unique), tuple(other)])
+    return [v for hits, v in found.items() if not arn or hits[-1]]
 
 
 def _key_choices(key: str, conditions: Sequence[Condition]) -> KeyChoices:
@@ -380,8 +391,8 @@ def _key_choices(key: str, conditions: Sequence[Condition]) -> KeyChoices:
         for v in values:
             kinds.setdefault(outcome(ops.ValueSet((v,))), v)
         size = min(len(kinds), len(unique))
-        if size > MAX_SET:
-            raise Undecidable(f"{len(unique)} set conditions on {unique[0].spelled or key}, over {MAX_SET}")
+        if sum(math.comb(len(kinds), n) for n in range(1, size + 1)) > MAX_SETS:
+            raise Undecidable(f"set conditions on {unique[0].spelled or key} need over {MAX_SETS} sets")
         for n in range(1, size + 1):
             candidates += [ops.ValueSet(combo) for combo in itertools.combinations(kinds.values(), n)]
     else:

@@ -6,7 +6,8 @@ negated; `parse` reads the full spelling, `value_problem` checks a policy's valu
 `holds` decides a condition on one request's value, the way AWS documents it:
 
 - A key the request lacks fails a positive test and passes a negated one; `...IfExists` passes
-  it; `ForAllValues:` passes it and `ForAnyValue:` fails it.
+  it; `ForAllValues:` passes it and `ForAnyValue:` fails it, with or without `IfExists` (as AWS
+  answers: re:Post "ForAnyValue:StringEqualsIfExists behaving unexpectedly").
 - `ForAllValues:` needs every value of the request to pass the test, `ForAnyValue:` one of them.
 - A negated operator passes a value that matches none of the policy's values.
 - Condition key names ignore letter case; values do not, except where the operator says so.
@@ -234,7 +235,7 @@ def _caseless(text: str) -> Pattern:
     )
 
 
-def _arn(text: str) -> Pattern:
+def arn_pattern(text: str) -> Pattern:
     """An ARN pattern: up to its resource part a wildcard stays within one `:`-delimited part."""
     parts = text.split(":", 5)
     if len(parts) < 6:
@@ -247,7 +248,9 @@ def _arn(text: str) -> Pattern:
 def pattern(operator: Operator, value: str) -> Pattern | None:
     """The automaton pattern of a text-like condition value; None for other families."""
     if operator.domain == "arn":
-        return _arn(value)
+        return arn_pattern(value)
+    if operator.domain == "bool":
+        return None  # a request's Bool value is true or false: two values, compared caselessly
     if operator.ignore_case:
         return _caseless(value)
     if operator.domain in ("text", "binary"):
@@ -260,7 +263,6 @@ def pattern(operator: Operator, value: str) -> Pattern | None:
 
 class ValueSet(tuple):  # type: ignore[type-arg]
     """The values of a multi-valued key (read by `ForAllValues:` and `ForAnyValue:`) in one request."""
-
 
 
 def _text(value: Sequence[Symbol]) -> str | None:
@@ -296,11 +298,12 @@ def holds(parsed: Parsed, values: Sequence[str], context: Context, matches: Matc
     """Whether the condition passes for the request's value(s) of its key (None: no value)."""
     op = parsed.operator
     if op.domain == "null":
-        return any((context is None) == (v.lower() == "true") for v in values)
-    if context is None:
-        if parsed.if_exists or parsed.qualifier == "ForAllValues":
-            return True
-        return op.negated and parsed.qualifier is None
+        wanted = {"true": context is None, "false": context is not None}
+        return any(wanted.get(v.lower(), False) for v in values)
+    if context is None:  # a set qualifier decides before IfExists: ForAnyValue:...IfExists fails
+        if parsed.qualifier:
+            return parsed.qualifier == "ForAllValues"
+        return parsed.if_exists or op.negated
 
     def one(value: Value) -> bool:
         return any(test_value(parsed, v, value, matches) for v in values) != op.negated
@@ -310,7 +313,8 @@ def holds(parsed: Parsed, values: Sequence[str], context: Context, matches: Matc
         return all(one(v) for v in many)
     if parsed.qualifier == "ForAnyValue":
         return any(one(v) for v in many)
-    return len(many) == 1 and one(many[0])
+    # Without a qualifier an operator reads one value: a key given as a set passes none.
+    return not isinstance(context, ValueSet) and one(context)
 
 
 # --- representative request values --------------------------------------------------------

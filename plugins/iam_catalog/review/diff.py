@@ -201,9 +201,7 @@ def _declare(
             continue
         allowing = [(name, after[name]) for name in change.statements if name in after]
         found = (
-            _declaration(
-                f"{path}:{st.at('change')}", name, before[name].change if name in before else None, st.change
-            )
+            _declaration(f"{path}:{st.at('change')}", name, before[name].change if name in before else None, st.change)
             for name, st in allowing
         )
         change.declared = next((d for d in found if d), None) or whole

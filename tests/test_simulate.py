@@ -1,0 +1,291 @@
+"""The engine's conditions against a second, independent evaluator that reads them:
+@cloud-copilot/iam-simulate (npm, pinned in package-lock.json; AGPL-3.0, so a test tool run by
+tests/simulate.cjs and never shipped or imported by the package).
+
+On random pairs of policies whose statements carry conditions of every operator family (with
+IfExists, the set qualifiers and Deny), every witness `diff` gives must be allowed by one side
+and not by the other according to the oracle; and requests sampled at each value's edges (each
+threshold and either side, each range's ends and either side, each pattern filled, letter case
+changed, absent keys, sets of values) must differ between the sides only where `diff` reports
+that direction.
+
+Where the oracle does not read policies as AWS documents them, the inputs avoid it, on purpose:
+
+- Date values in epoch seconds: the oracle refuses `DateLessThan "1767225600"` for a time before
+  it, though AWS's condition operator reference says Date operators take epoch (UNIX) time as
+  well as ISO 8601. Policies here write dates in ISO 8601; tests/access covers epoch values.
+- Policy variables (`${aws:username}`): the oracle fills them from the request, the engine treats
+  each as one unknown value (docs/reviewing.md); tests/access covers them.
+- A multi-valued key given as an empty list: AWS documents an empty set like an absent key for
+  the set qualifiers, which the engine follows; requests here leave such a key out instead.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import random
+import shutil
+import subprocess
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from iam_catalog.aws import facts as awsfacts
+from iam_catalog.iam.access import Undecidable, compare
+from iam_catalog.iam.conditions import OPERATORS
+
+DRIVER = Path(__file__).parent / "simulate.cjs"
+ACTION = "rds:DescribeDBInstances"
+RESOURCE = "arn:aws:rds:us-east-1:111111111111:db:abc"
+PAIRS = 1000
+SAMPLES = 30
+
+# Each family's key (of the type AWS documents for it) and the values policies draw from.
+KEYS: dict[str, tuple[str, list[str]]] = {
+    "String": ("aws:PrincipalTag/team", ["db", "DB", "ops", "d*", "o?s", "*"]),
+    "Numeric": ("aws:MultiFactorAuthAge", ["0", "10", "3600", "7200"]),
+    "Date": ("aws:CurrentTime", ["2026-01-01T00:00:00Z", "2026-06-01T00:00:00Z", "2027-01-01T00:00:00Z"]),
+    "Bool": ("aws:SecureTransport", ["true", "false"]),
+    "Binary": ("aws:PrincipalTag/blob", ["QUJD", "QUJE"]),
+    "IpAddress": ("aws:SourceIp", ["10.0.0.0/8", "10.1.0.0/16", "192.168.0.0/16", "2001:db8::/32"]),
+    "Arn": ("aws:SourceArn", ["arn:aws:rds:*:*:db:*", "arn:aws:rds:us-east-1:1111:db:a*", "arn:aws:rds:*:*:db:abc"]),
+}  # fmt: skip
+SET_KEY, SET_VALUES = "aws:TagKeys", ["a", "b", "team-*", "A", "*"]
+FAMILIES = sorted({op.family for op in OPERATORS.values()})
+
+
+class Oracle:
+    def __init__(self) -> None:
+        node = shutil.which("node")
+        if node is None:
+            if os.environ.get("CI"):
+                raise RuntimeError("CI must install node (.ci/run does)")
+            pytest.skip("node is not installed")
+        self._process = subprocess.Popen(
+            [node, str(DRIVER)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8"
+        )
+
+    def decide(self, cases: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[bool]:
+        """Whether each (policy, context) allows the one action on the one resource."""
+        assert self._process.stdin is not None and self._process.stdout is not None
+        batch = [{"policy": p, "action": ACTION, "resource": RESOURCE, "context": c} for p, c in cases]
+        self._process.stdin.write(json.dumps(batch) + "\n")
+        self._process.stdin.flush()
+        out = json.loads(self._process.stdout.readline())
+        errors = [(case, o) for case, o in zip(batch, out, strict=True) if isinstance(o, dict)]
+        assert not errors, errors[:3]  # the oracle refused an input: the test must not draw it
+        return [o == "Allowed" for o in out]
+
+    def close(self) -> None:
+        if self._process.stdin:
+            self._process.stdin.close()
+        self._process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def oracle() -> Iterator[Oracle]:
+    o = Oracle()
+    yield o
+    o.close()
+
+
+# --- random policies ---------------------------------------------------------------------------
+
+
+def _operator(rng: random.Random, family: str) -> str:
+    names = [op.name for op in OPERATORS.values() if op.family == family]
+    name = rng.choice(names)
+    if family != "Null" and rng.random() < 0.25:
+        name += "IfExists"
+    return name
+
+
+def _condition(rng: random.Random) -> tuple[str, str, list[str]]:
+    family = rng.choice([*FAMILIES, "set"])
+    if family == "set":
+        qualifier = rng.choice(["ForAllValues", "ForAnyValue"])
+        operator = f"{qualifier}:{_operator(rng, 'String')}"
+        return operator, SET_KEY, rng.sample(SET_VALUES, rng.randint(1, 2))
+    if family == "Null":
+        key = rng.choice([*(k for k, _ in KEYS.values()), SET_KEY])
+        return "Null", key, [rng.choice(["true", "false"])]
+    key, values = KEYS[family]
+    return _operator(rng, family), key, rng.sample(values, rng.randint(1, min(2, len(values))))
+
+
+def _statement(rng: random.Random) -> dict[str, Any]:
+    condition: dict[str, dict[str, list[str]]] = {}
+    for _ in range(rng.randint(0, 3)):
+        operator, key, values = _condition(rng)
+        condition.setdefault(operator, {})[key] = values
+    statement: dict[str, Any] = {"Effect": "Deny" if rng.random() < 0.2 else "Allow", "Action": ACTION}
+    statement["Resource"] = "*"
+    if condition:
+        statement["Condition"] = condition
+    return statement
+
+
+def _policy(rng: random.Random) -> dict[str, Any]:
+    statements = [_statement(rng) for _ in range(rng.randint(1, 3))]
+    if all(s["Effect"] == "Deny" for s in statements):
+        statements[0]["Effect"] = "Allow"
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _edit(rng: random.Random, policy: dict[str, Any]) -> dict[str, Any]:
+    """A small change, as a catalog pull request makes: a value, an operator, a condition, a statement."""
+    out = json.loads(json.dumps(policy))
+    statement = rng.choice(out["Statement"])
+    condition = statement.setdefault("Condition", {})
+    choice = rng.randrange(5)
+    if choice == 0 or not condition:
+        operator, key, values = _condition(rng)
+        condition.setdefault(operator, {})[key] = values
+    elif choice == 1:
+        operator = rng.choice(sorted(condition))
+        del condition[operator]
+    elif choice == 2:  # the same family, another operator (IfExists and negation included)
+        operator = rng.choice(sorted(condition))
+        qualifier, _, name = operator.rpartition(":")
+        family = OPERATORS[name.removesuffix("IfExists")].family
+        new = _operator(rng, family)
+        new = f"{qualifier}:{new}" if qualifier else new
+        condition[new] = {**condition.get(new, {}), **condition.pop(operator)}
+    elif choice == 3:  # a value added or taken away
+        operator = rng.choice(sorted(condition))
+        key = rng.choice(sorted(condition[operator]))
+        values = condition[operator][key]
+        if len(values) > 1 and rng.random() < 0.5:
+            values.remove(rng.choice(values))
+        else:
+            if operator == "Null":
+                values.append(rng.choice(["true", "false"]))
+            else:
+                family = OPERATORS[operator.rpartition(":")[2].removesuffix("IfExists")].family
+                values.append(rng.choice(KEYS[family][1] if key != SET_KEY else SET_VALUES))
+            condition[operator][key] = list(dict.fromkeys(values))
+    else:
+        statement["Effect"] = "Deny" if statement["Effect"] == "Allow" else "Allow"
+    if not condition:
+        del statement["Condition"]
+    if all(s["Effect"] == "Deny" for s in out["Statement"]):
+        out["Statement"].append(_statement(rng) | {"Effect": "Allow"})
+    return out
+
+
+# --- requests at the edges ---------------------------------------------------------------------
+
+
+def _shifted(value: str, seconds: int) -> str:
+    when = datetime.fromisoformat(value.replace("Z", "+00:00")) + timedelta(seconds=seconds)
+    return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _edges(key: str, values: list[str]) -> list[str]:
+    out: list[str] = []
+    for v in values:
+        if key == "aws:MultiFactorAuthAge":
+            out += [str(int(v) + d) for d in (-1, 0, 1)] + [f"{v}.5"]
+        elif key == "aws:CurrentTime":
+            out += [_shifted(v, d) for d in (-1, 0, 1)]
+        elif key == "aws:SourceIp":
+            net = ipaddress.ip_network(v)
+            lo, hi = int(net.network_address), int(net.broadcast_address)
+            edge = ipaddress.IPv4Address if net.version == 4 else ipaddress.IPv6Address
+            out += [str(edge(x)) for x in (lo - 1, lo, hi, hi + 1)]
+        elif key == "aws:SecureTransport":
+            out += ["true", "false"]
+        else:
+            filled = v.replace("*", "x").replace("?", "q")
+            out += [filled, filled.upper(), filled.lower(), v.replace("*", ""), filled + "x", filled[:-1] or "z"]
+            if key == "aws:SourceArn":
+                out += [filled.replace(":x:", ":x:y:"), "arn:aws:rds:eu-west-1:222222222222:db:abc"]
+    return list(dict.fromkeys(out))
+
+
+def _pool(policies: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Every key the policies read, with the edge values of every value they give it."""
+    values: dict[str, list[str]] = {}
+    for policy in policies:
+        for statement in policy["Statement"]:
+            for operator, pairs in statement.get("Condition", {}).items():
+                for key, vs in pairs.items():
+                    values.setdefault(key, [])
+                    if operator != "Null":
+                        values[key] += vs
+    family_values = {k: vs for k, vs in KEYS.values()}
+    return {key: _edges(key, vs or family_values.get(key, SET_VALUES)) or ["x"] for key, vs in values.items()}
+
+
+def _sample(rng: random.Random, pool: dict[str, list[str]]) -> dict[str, Any]:
+    context: dict[str, Any] = {}
+    for key, values in pool.items():
+        if rng.random() < 0.2:
+            continue  # the request lacks the key
+        if key == SET_KEY:
+            context[key] = rng.sample(values, rng.randint(1, min(3, len(values))))
+        else:
+            context[key] = rng.choice(values)
+    return context
+
+
+def _asked(conditions: dict[str, Any]) -> dict[str, Any]:
+    """A witness's condition values as a request: a key without a value is left out."""
+    return {k: v for k, v in conditions.items() if v is not None}
+
+
+def test_every_family_is_drawn() -> None:
+    rng = random.Random(0)
+    drawn = {_condition(rng)[0] for _ in range(2000)}
+    families = {OPERATORS[name.rpartition(":")[2].removesuffix("IfExists")].family for name in drawn}
+    assert families == set(FAMILIES)
+    assert any(name.startswith("ForAllValues:") for name in drawn) and any(n.endswith("IfExists") for n in drawn)
+
+
+def test_engine_and_iam_simulate_agree_on_conditions(oracle: Oracle) -> None:
+    seed = int(os.environ.get("ORACLE_SEED", random.randrange(2**32)))
+    rng = random.Random(seed)
+    pairs = []
+    for _ in range(PAIRS):
+        base = _policy(rng)
+        head = _edit(rng, base) if rng.random() < 0.7 else _policy(rng)
+        pairs.append((base, head))
+    undecided = 0
+    witnessed: list[tuple[int, str, dict[str, Any]]] = []
+    results = []
+    for i, (base, head) in enumerate(pairs):
+        try:
+            result = compare(base, head, awsfacts.expand)
+        except Undecidable:
+            undecided += 1
+            results.append(None)
+            continue
+        results.append(result)
+        for direction, side in (("broadening", result.broadening), ("narrowing", result.narrowing)):
+            witnessed += [(i, direction, _asked(w.request.conditions())) for w in side]
+    assert undecided == 0, f"seed {seed}: the engine gave up on {undecided} ordinary pairs"
+    # Every witness: allowed by the side that allows it, not by the other.
+    asked = [(pairs[i][s], c) for i, _, c in witnessed for s in (0, 1)]
+    answers = oracle.decide(asked)
+    for k, (i, direction, context) in enumerate(witnessed):
+        before, after = answers[2 * k], answers[2 * k + 1]
+        expected = (False, True) if direction == "broadening" else (True, False)
+        assert (before, after) == expected, (seed, direction, context, pairs[i])
+    # Sampled requests: a difference the oracle finds is one the engine reported.
+    samples = [(i, _sample(rng, _pool(list(pairs[i])))) for i in range(PAIRS) for _ in range(SAMPLES)]
+    answers = oracle.decide([(pairs[i][s], c) for i, c in samples for s in (0, 1)])
+    changed = 0
+    for k, (i, context) in enumerate(samples):
+        before, after = answers[2 * k], answers[2 * k + 1]
+        result = results[i]
+        assert result is not None
+        if after and not before:
+            assert result.broadening, (seed, "a broadening the engine missed", context, pairs[i])
+        if before and not after:
+            assert result.narrowing, (seed, "a narrowing the engine missed", context, pairs[i])
+        changed += before != after
+    assert len(witnessed) > PAIRS // 4 and changed > 0  # the pairs do differ, often
