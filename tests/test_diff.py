@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from iam_catalog import cli
@@ -171,3 +172,34 @@ def test_a_file_both_sides_share_is_read_once_and_reported_under_each_side(tmp_p
     out, err = io.StringIO(), io.StringIO()
     assert cli.run(["diff", str(sides[0]), str(sides[1])], out, err) == 2
     assert f"{sides[0]}/alpha.yaml" in err.getvalue() and f"{sides[1]}/alpha.yaml" in err.getvalue()
+
+
+def test_a_policy_moved_to_another_service_is_judged_by_each_role() -> None:
+    """Moving a type's policy from the first service to the second widens the second service's
+    role and narrows the first's, and the witnesses name the role; renaming it changes nothing."""
+    from dataclasses import replace
+
+    from iam_catalog.catalog.location import bundled_dir
+    from iam_catalog.checks.loader import load_directory
+    from iam_catalog.review.diff import diff
+
+    catalog = load_directory(Path(bundled_dir())).require()
+    first, second = catalog.shared.services[:2]
+    moved_any = False
+
+    def with_policies(db_type: Any, policies: Any) -> Any:
+        return replace(catalog, types=tuple(replace(t, policies=policies) if t is db_type else t for t in catalog.types))
+
+    for db_type in catalog.types[:4]:
+        own = [p for p in db_type.policies if p.attach == "service" and catalog.service_of(p) == first.id]
+        if not own:
+            continue
+        policies = tuple(replace(p, service=second.id) if p is own[0] else p for p in db_type.policies)
+        report = diff(catalog, with_policies(db_type, policies), "base", "head")
+        assert {c.identity for c in report.broadening} <= {f"{second.title}'s role"}
+        assert {c.identity for c in report.narrowing} == {f"{first.title}'s role"}
+        moved_any = moved_any or bool(report.broadening)
+        renamed = tuple(replace(p, id=p.id + "-renamed") if p is own[0] else p for p in db_type.policies)
+        report = diff(catalog, with_policies(db_type, renamed), "base", "head")
+        assert not report.broadening and not report.narrowing
+    assert moved_any
