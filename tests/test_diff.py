@@ -188,7 +188,8 @@ def test_a_policy_moved_to_another_service_is_judged_by_each_role() -> None:
     moved_any = False
 
     def with_policies(db_type: Any, policies: Any) -> Any:
-        return replace(catalog, types=tuple(replace(t, policies=policies) if t is db_type else t for t in catalog.types))
+        types = tuple(replace(t, policies=policies) if t is db_type else t for t in catalog.types)
+        return replace(catalog, types=types)
 
     for db_type in catalog.types[:4]:
         own = [p for p in db_type.policies if p.attach == "service" and catalog.service_of(p) == first.id]
