@@ -289,3 +289,12 @@ def test_engine_and_iam_simulate_agree_on_conditions(oracle: Oracle) -> None:
             assert result.narrowing, (seed, "a narrowing the engine missed", context, pairs[i])
         changed += before != after
     assert len(witnessed) > PAIRS // 4 and changed > 0  # the pairs do differ, often
+
+
+def test_the_oracle_stays_a_test_tool() -> None:
+    """AGPL-3.0: nothing the package ships names it, and package.json keeps it a devDependency."""
+    root = Path(__file__).resolve().parents[1]
+    shipped = [p for p in (root / "plugins").rglob("*") if p.is_file() and p.suffix in (".py", ".js", ".json", ".html")]
+    assert shipped and not [p for p in shipped if "iam-simulate" in p.read_text(encoding="utf-8")]
+    manifest = json.loads((root / "package.json").read_text())
+    assert "@cloud-copilot/iam-simulate" in manifest["devDependencies"] and "dependencies" not in manifest
