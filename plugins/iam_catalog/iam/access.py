@@ -459,8 +459,15 @@ class _Search:
     """Condition values for one request class, assigned key by key: a branch stops once both
     policies' outcomes are known, or once neither direction still looked for can come of it."""
 
-    def __init__(self, a: Sequence[Statement], b: Sequence[Statement], keys: dict[str, KeyChoices]) -> None:
+    def __init__(
+        self,
+        a: Sequence[Statement],
+        b: Sequence[Statement],
+        keys: dict[str, KeyChoices],
+        ceiling: Sequence[Statement] | None = None,
+    ) -> None:
         self.sides = (a, b)
+        self.ceiling = ceiling  # B's permissions boundary: B allows only what it allows too
         self.keys = keys
         self.index = {k: {c: i for i, c in enumerate(kc.conditions)} for k, kc in keys.items()}
         self.nodes = 0
@@ -494,6 +501,9 @@ class _Search:
             if self.nodes > MAX_NODES:
                 raise Undecidable(f"the conditions need more than {MAX_NODES} combinations of values to try")
             (a, a_by), (b, b_by) = (self._side(s, chosen) for s in self.sides)
+            if self.ceiling is not None:
+                cap, _ = self._side(self.ceiling, chosen)
+                b = False if b is False or cap is False else True if b and cap else None
             open_ = [
                 d
                 for d, (mine, other) in (("broadening", (b, a)), ("narrowing", (a, b)))
@@ -507,7 +517,7 @@ class _Search:
                 return
             key = next(
                 c.key
-                for stmts in self.sides
+                for stmts in (*self.sides, self.ceiling or ())
                 for st in stmts
                 if self._status(st, chosen) is None
                 for c in st.conditions
@@ -536,11 +546,18 @@ def _variable_in_deny(stmts: Sequence[Statement]) -> str | None:
     return None
 
 
-def compare(base: dict[str, Any], head: dict[str, Any], expand: Callable[[str], list[str]]) -> Comparison:
-    """Every class of request that one policy allows and the other does not, with a witness."""
+def compare(
+    base: dict[str, Any],
+    head: dict[str, Any],
+    expand: Callable[[str], list[str]],
+    ceiling: dict[str, Any] | None = None,
+) -> Comparison:
+    """Every class of request that one policy allows and the other does not, with a witness.
+    `ceiling`: a permissions boundary of the head's identity, which allows only what both do."""
     a, b = statements(base), statements(head)
+    capped = statements(ceiling) if ceiling is not None else []
     both = [*a, *b]
-    if base != head and (where := _variable_in_deny(both)):
+    if (base != head or ceiling is not None) and (where := _variable_in_deny([*both, *capped])):
         raise Undecidable(f"a policy variable in a Deny or a negated condition is not modeled ({where})")
     trust = any(st.principals is not None for st in both)
     principals: list[Principal | None] = list(_principals([a, b])) if trust else [None]
@@ -549,22 +566,24 @@ def compare(base: dict[str, Any], head: dict[str, Any], expand: Callable[[str], 
     key_choices: dict[tuple[Condition, ...], KeyChoices] = {}
     # Actions that the same statements name behave alike: one search serves them all.
     classes: dict[tuple[bool, ...], list[str]] = {}
+    every = [*both, *capped]
     for action in _universe(both, expand):
-        classes.setdefault(tuple(_action_hit(st, action) for st in both), []).append(action)
+        classes.setdefault(tuple(_action_hit(st, action) for st in every), []).append(action)
     for hits, actions in classes.items():
-        live_a = [st for st, hit in zip(both[: len(a)], hits, strict=False) if hit]
-        live_b = [st for st, hit in zip(both[len(a) :], hits[len(a) :], strict=True) if hit]
+        live_a = [st for st, hit in zip(a, hits, strict=False) if hit]
+        live_b = [st for st, hit in zip(b, hits[len(a) :], strict=False) if hit]
+        live_c = [st for st, hit in zip(capped, hits[len(both) :], strict=True) if hit]
         # Only the statements that name the action can tell its resources apart.
-        relevant = tuple(dict.fromkeys(p for st in (*live_a, *live_b) for p in (st.resources or ())))
+        relevant = tuple(dict.fromkeys(p for st in (*live_a, *live_b, *live_c) for p in (st.resources or ())))
         if relevant not in resource_classes:
             resource_classes[relevant] = _resources(relevant)
         for principal in principals:
             wanted = {"broadening", "narrowing"}
             for resource in resource_classes[relevant]:
                 probe = Request(principal, actions[0], resource, ())
-                sides = [[st for st in live if _outside_conditions(st, probe)] for live in (live_a, live_b)]
+                sides = [[st for st in live if _outside_conditions(st, probe)] for live in (live_a, live_b, live_c)]
                 by_key: dict[str, list[Condition]] = {}
-                for st in (*sides[0], *sides[1]):
+                for st in (*sides[0], *sides[1], *sides[2]):
                     for c in st.conditions:
                         by_key.setdefault(c.key, []).append(c)
                 keys = {}
@@ -573,7 +592,8 @@ def compare(base: dict[str, Any], head: dict[str, Any], expand: Callable[[str], 
                     if signature not in key_choices:
                         key_choices[signature] = _key_choices(key, signature)
                     keys[key] = key_choices[signature]
-                for direction, (values, by) in _Search(sides[0], sides[1], keys).find(wanted).items():
+                search = _Search(sides[0], sides[1], keys, sides[2] if ceiling is not None else None)
+                for direction, (values, by) in search.find(wanted).items():
                     wanted.discard(direction)
                     context = tuple((keys[k].spelled, v) for k, v in values.items())
                     side = result.broadening if direction == "broadening" else result.narrowing

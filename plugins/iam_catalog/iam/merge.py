@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from iam_catalog.iam.documents import Values
 
     Grant = tuple[str, str, str, str]
+    # Where a picked statement comes from: type id, policy id, index, service, rule; then itself.
+    Picked = tuple[str, str, int, str, dict[str, Any], dict[str, Any]]
 
 
 def grants(statement: dict[str, Any]) -> list[Grant]:
@@ -142,6 +144,36 @@ def _distinct_sids(compiled: dict[str, Any], picked: list[tuple[str, dict[str, A
     ]
 
 
+def picked_statements(
+    compiled: dict[str, Any],
+    type_ids: Sequence[str],
+    values: Values,
+    *,
+    optional: bool = False,
+    services: Sequence[str] | None = None,
+    without: Collection[str] = (),
+    scoped: Collection[str] = (),
+) -> list[Picked]:
+    """Every statement of these types for these services, tailored and filled, in catalog
+    order, each with where it comes from: (type id, policy id, index, service, rule, statement)."""
+    chosen, wanted = set(type_ids), services_of(compiled, services)
+    tailoring = bool(without or scoped)
+    picked: list[Picked] = []
+    for db_type in compiled["types"]:
+        if db_type["id"] in chosen:
+            defaults = {name: v["default"] for name, v in type_variables(compiled, db_type).items()}
+            filled = {**defaults, **values}
+            for policy in db_type["policies"]:
+                if (optional or not policy["optional"]) and policy["service"] in wanted:
+                    rules = zip(policy["statements"], policy["rules"], strict=True)
+                    for index, (st, rule) in enumerate(rules):
+                        tailored = tailor(st, rule, without, scoped) if tailoring and rule else st
+                        if tailored is not None:
+                            statement = fill_statement(tailored, filled)
+                            picked.append((db_type["id"], policy["id"], index, policy["service"], rule, statement))
+    return picked
+
+
 def merged_document(
     compiled: dict[str, Any],
     type_ids: Sequence[str],
@@ -155,19 +187,15 @@ def merged_document(
     """One policy for the identity that runs these services, for these types, in catalog order,
     tailored by the reader's choices (`without`) and scope variables (`scoped`, whose values
     are in `values`)."""
-    chosen, wanted = set(type_ids), services_of(compiled, services)
-    tailoring = bool(without or scoped)
-    picked: list[tuple[str, dict[str, Any]]] = []
-    for db_type in compiled["types"]:
-        if db_type["id"] in chosen:
-            defaults = {name: v["default"] for name, v in type_variables(compiled, db_type).items()}
-            filled = {**defaults, **values}
-            for policy in db_type["policies"]:
-                if (optional or not policy["optional"]) and policy["service"] in wanted:
-                    service = policy["service"]
-                    for st, rule in zip(policy["statements"], policy["rules"], strict=True):
-                        tailored = tailor(st, rule, without, scoped) if tailoring and rule else st
-                        if tailored is not None:
-                            picked.append((service, fill_statement(tailored, filled)))
-    statements = _distinct_sids(compiled, picked) if len(wanted) > 1 else [st for _, st in picked]
+    found = picked_statements(
+        compiled, type_ids, values, optional=optional, services=services, without=without, scoped=scoped
+    )
+    return merged_picked(compiled, found, services)
+
+
+def merged_picked(compiled: dict[str, Any], found: list[Picked], services: Sequence[str] | None) -> dict[str, Any]:
+    """The one policy of picked statements: Sids made distinct across services, grants merged."""
+    picked = [(service, statement) for _, _, _, service, _, statement in found]
+    many = len(services_of(compiled, services)) > 1
+    statements = _distinct_sids(compiled, picked) if many else [st for _, st in picked]
     return document(merge_statements(statements))

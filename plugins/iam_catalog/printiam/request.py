@@ -9,7 +9,7 @@ import json
 import re
 
 from iam_catalog.iam.documents import MANAGED_POLICY_LIMIT, compact, compact_size, full_match, placeholders
-from iam_catalog.iam.merge import merged_document, services_of, type_variables
+from iam_catalog.iam.merge import merged_picked, picked_statements, services_of, type_variables
 from iam_catalog.iam.tailor import used
 
 # No `typing` at run time: it costs more than a cached print-iam (tests/test_startup.py).
@@ -77,6 +77,7 @@ class Answer:
         services: list[dict[str, Any]],
         skipped: list[str],
         size: int,
+        picked: list[Any],
     ) -> None:
         self.types = types
         self.document = document
@@ -86,6 +87,7 @@ class Answer:
         self.services = services  # the services printed, in the catalog's order
         self.skipped = skipped  # types asked for that have no policy for these services
         self.size = size  # characters counted against a policy quota
+        self.picked = picked  # each statement before the merge, with where it comes from
 
 
 def resolve_types(compiled: dict[str, Any], names: Sequence[str]) -> list[dict[str, Any]]:
@@ -255,15 +257,12 @@ def answer(compiled: dict[str, Any], request: Request) -> Answer:
     ids = [s["id"] for s in services]
     without, scope_values = _tailoring(compiled, request, types, ids)
     values.update(scope_values)
-    document = merged_document(
-        compiled,
-        [t["id"] for t in types],
-        values,
-        optional=request.optional,
-        services=ids,
-        without=without,
-        scoped=[name for name in request.scopes if request.scopes[name]],
+    scoped = [name for name in request.scopes if request.scopes[name]]
+    type_ids = [t["id"] for t in types]
+    picked = picked_statements(
+        compiled, type_ids, values, optional=request.optional, services=ids, without=without, scoped=scoped
     )
+    document = merged_picked(compiled, picked, ids)
     if not document["Statement"]:
         raise RequestError("--without leaves out every statement of these types: nothing is left to grant", "without")
     text = compact(document)
@@ -273,7 +272,7 @@ def answer(compiled: dict[str, Any], request: Request) -> Answer:
     covered = {t["id"] for t in types}
     skipped = [t["id"] for t in asked if t["id"] not in covered]
     unfilled = [n for n in declared if n in left]
-    return Answer(types, document, unfilled, identity, options, services, skipped, len(text))
+    return Answer(types, document, unfilled, identity, options, services, skipped, len(text), picked)
 
 
 def how_to_fill(result: Answer, name: str) -> str:
