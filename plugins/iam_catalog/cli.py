@@ -273,22 +273,10 @@ def _comma_list(text: str) -> list[str]:
     return [part for part in (p.strip() for p in text.split(",")) if part]
 
 
-def cmd_print_iam(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from iam_catalog.iam.documents import MANAGED_POLICY_LIMIT
-    from iam_catalog.printiam.formats import FORMATS, SPLIT_FORMATS
-    from iam_catalog.printiam.request import (
-        Request,
-        RequestError,
-        answer,
-        how_to_fill,
-        left_out_policies,
-        split_document,
-    )
+def _request_of(args: argparse.Namespace) -> Any:
+    from iam_catalog.printiam.request import Request
 
-    compiled = _compiled(args, err)
-    if compiled is None:
-        return 1
-    request = Request(
+    return Request(
         args.types,
         role=args.role,
         user=args.user,
@@ -302,8 +290,82 @@ def cmd_print_iam(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         without=[c for group in args.without or () for c in group],
         scopes=_scopes(args.scope or ()),
     )
+
+
+def _read_input(name: str) -> str:
+    """A file's text, or stdin's for `-`; an unreadable file is a bad argument."""
+    from iam_catalog.printiam.request import shown
+
+    if name == "-":
+        return sys.stdin.read()
     try:
-        result = answer(compiled, request)
+        with open(name, encoding="utf-8") as f:
+            return f.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise Usage(f"{shown(name)}: {why}") from None
+
+
+def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from iam_catalog.catalog.compiled import compile_catalog
+    from iam_catalog.deployed.check import FAIL_ON, FORMATS, check, purposes_of
+    from iam_catalog.deployed.sources import InputError, combine, read
+    from iam_catalog.printiam.request import RequestError, answer
+
+    try:
+        inputs = [(("stdin" if name == "-" else name), _read_input(name)) for name in args.files]
+        deployed = combine([read(name, text, args.role_name) for name, text in inputs])
+    except InputError as exc:
+        raise Usage(str(exc)) from None
+    loaded = _load(args)
+    _print_problems(loaded.errors, err)
+    if loaded.errors:
+        return 1
+    catalog = loaded.require()
+    compiled = compile_catalog(catalog)
+    try:
+        result = answer(compiled, _request_of(args))
+    except RequestError as exc:
+        raise Usage(str(exc)) from None
+    report = check(compiled, result, purposes_of(catalog), deployed)
+    print(FORMATS[args.format](report), end="", file=out)
+    return 1 if FAIL_ON[args.fail_on](report) else 0
+
+
+def cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from iam_catalog.deployed.explain import FORMATS, Asked, explain, parse
+
+    if args.resource and not args.action:
+        raise Usage("--resource needs --action")
+    if args.action and args.files:
+        raise Usage("give FILE or --action, not both")
+    if args.action:
+        asked = [Asked(args.action, args.resource)]
+    else:
+        text = "\n".join(_read_input(name) for name in args.files or ["-"])
+        asked = parse(text)
+        if not asked:
+            raise Usage("no AccessDenied found: give the error's text, decode-authorization-message or CloudTrail JSON")
+    loaded = _load(args)
+    _print_problems(loaded.errors, err)
+    if loaded.errors:
+        return 1
+    catalog = loaded.require()
+    found = [explain(catalog, a) for a in asked]
+    print(FORMATS[args.format](found), end="", file=out)
+    return 0 if all(e.grants for e in found) else 1
+
+
+def cmd_print_iam(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from iam_catalog.iam.documents import MANAGED_POLICY_LIMIT
+    from iam_catalog.printiam.formats import FORMATS, SPLIT_FORMATS
+    from iam_catalog.printiam.request import RequestError, answer, how_to_fill, left_out_policies, split_document
+
+    compiled = _compiled(args, err)
+    if compiled is None:
+        return 1
+    try:
+        result = answer(compiled, _request_of(args))
         documents = split_document(result.document) if args.split else [result.document]
         text = (SPLIT_FORMATS if args.split else FORMATS)[args.format](documents, result.identity, result.services)
     except RequestError as exc:
@@ -399,6 +461,16 @@ def _list_types(sub: argparse.ArgumentParser) -> None:
 
 
 def _print_iam(sub: argparse.ArgumentParser) -> None:
+    _request_options(sub)
+    sub.add_argument("--split", action="store_true", help="split into policies within the size limit")
+    from iam_catalog.printiam.formats import FORMATS
+
+    sub.add_argument("--format", choices=list(FORMATS), default="json")
+    sub.set_defaults(run=cmd_print_iam)
+
+
+def _request_options(sub: argparse.ArgumentParser) -> None:
+    """print-iam's request: the types, services, identity, values, choices and scopes."""
     _catalog_option(sub)
     sub.add_argument("--types", required=True, type=_comma_list, help="comma-separated ids or aliases")
     sub.add_argument(
@@ -427,11 +499,41 @@ def _print_iam(sub: argparse.ArgumentParser) -> None:
         metavar="NAME=VALUE",
         help="narrow * to your resources; repeat a NAME for several; * and ? allowed in a value",
     )
-    sub.add_argument("--split", action="store_true", help="split into policies within the size limit")
-    from iam_catalog.printiam.formats import FORMATS
 
-    sub.add_argument("--format", choices=list(FORMATS), default="json")
-    sub.set_defaults(run=cmd_print_iam)
+
+def _check(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="a policy document, or the JSON of aws iam get-role-policy, aws iam get-account-authorization-details"
+        " or terraform show -json; - reads stdin",
+    )
+    sub.add_argument("--role-name", metavar="NAME", help="the role to read from get-account-authorization-details")
+    _request_options(sub)
+    from iam_catalog.deployed.check import FAIL_ON, FORMATS
+
+    sub.add_argument("--format", choices=list(FORMATS), default="text")
+    sub.add_argument(
+        "--fail-on", choices=list(FAIL_ON), default="missing", help="exit 1 when this is found (default: missing)"
+    )
+    sub.set_defaults(run=cmd_check)
+
+
+def _explain(sub: argparse.ArgumentParser) -> None:
+    _catalog_option(sub)
+    sub.add_argument(
+        "files",
+        nargs="*",
+        metavar="FILE",
+        help="an AccessDenied message, a log excerpt, decode-authorization-message or CloudTrail JSON; - reads stdin",
+    )
+    sub.add_argument("--action", metavar="SERVICE:ACTION", help="explain this action instead")
+    sub.add_argument("--resource", metavar="ARN", help="with --action: the resource it was asked on")
+    from iam_catalog.deployed.explain import FORMATS as EXPLAIN_FORMATS
+
+    sub.add_argument("--format", choices=list(EXPLAIN_FORMATS), default="text")
+    sub.set_defaults(run=cmd_explain)
 
 
 def _diff(sub: argparse.ArgumentParser) -> None:
@@ -459,6 +561,17 @@ COMMANDS: dict[str, tuple[str, str | None, Callable[[argparse.ArgumentParser], N
         "Show which permissions a catalog change grants or takes away.",
         "Compare two catalogs, each a folder or a git revision (whose catalog/ is read from git).",
         _diff,
+    ),
+    "check": (
+        "Compare a deployed IAM identity with what the catalog says it needs.",
+        "Report each catalog statement the identity does not fully allow (missing), with a request it"
+        " denies, and each kind of request it allows beyond the catalog's policy, with a witness.",
+        _check,
+    ),
+    "explain": (
+        "Name the catalog statements behind an AccessDenied, or behind any action.",
+        None,
+        _explain,
     ),
 }
 

@@ -1,0 +1,1 @@
+"""A deployed identity against the catalog (check), and a denial explained (explain)."""

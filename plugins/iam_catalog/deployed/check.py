@@ -1,0 +1,206 @@
+"""A deployed identity against the catalog: what it lacks, and what it may do beyond.
+
+The catalog's side is print-iam's answer for the same request (types, services, choices, scope
+and values), statement by statement. *Missing*: every catalog statement the identity does not
+fully allow, with a request it denies. *Beyond*: every kind of request the identity allows and
+the catalog's policy does not, with a witness, grouped by AWS's access level. Both are decided
+by the IAM engine (`iam.access`); a permissions boundary caps what the identity allows.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from iam_catalog.aws import facts as awsfacts
+from iam_catalog.catalog.model import Catalog
+from iam_catalog.catalog.problems import printable
+from iam_catalog.deployed.sources import Deployed
+from iam_catalog.iam.access import Shown, Undecidable, Witness, compare, text_of
+from iam_catalog.iam.documents import document, dumps
+from iam_catalog.printiam.request import Answer
+
+# Access levels in the order a reviewer reads them: what changes things first.
+LEVELS = ("Permissions management", "Write", "Tagging", "Read", "List", "")
+
+
+@dataclass
+class Denied:
+    action: str
+    resource: str | None
+    conditions: dict[str, Shown]
+
+
+@dataclass
+class Missing:
+    sid: str
+    type: str
+    service: str
+    purpose: str
+    choices: list[dict[str, str]]  # each {id, label}: what the reader could leave it out with
+    statement: dict[str, Any]  # as print-iam prints it for this request
+    denied: list[Denied]
+
+
+@dataclass
+class Beyond:
+    action: str
+    access_level: str
+    resource: str | None
+    conditions: dict[str, Shown]
+    statements: list[str]  # policy/Sid of the deployed statements that allow it
+    unproven: str | None = None
+
+
+@dataclass
+class Report:
+    missing: list[Missing] = field(default_factory=list)
+    beyond: list[Beyond] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def missing_policy(self) -> dict[str, Any]:
+        """The missing part, ready to attach: the missing statements as print-iam prints them."""
+        return document(m.statement for m in self.missing)
+
+
+def _denied(witness: Witness) -> Denied:
+    r = witness.request
+    return Denied(r.action, None if r.resource is None else text_of(r.resource), r.conditions())
+
+
+def _level(action: str) -> str:
+    info = awsfacts.facts(action)
+    return info.access_level if info else ""
+
+
+def purposes_of(catalog: Catalog) -> dict[tuple[str, str, int], str]:
+    """Each service statement's purpose, by (type, policy, index): the compiled catalog has none."""
+    return {
+        (t.id, p.id, i): st.purpose or ""
+        for t in catalog.types
+        for p in t.policies
+        for i, st in enumerate(p.statements)
+    }
+
+
+def check(
+    compiled: dict[str, Any], answer: Answer, purposes: dict[tuple[str, str, int], str], deployed: Deployed
+) -> Report:
+    """`purposes`: each catalog statement's purpose, by (type, policy, index)."""
+    report = Report(notes=list(deployed.notes))
+    mine = deployed.document()
+    ceiling = deployed.boundary[1] if deployed.boundary else None
+    for type_id, policy_id, index, service, rule, statement in answer.picked:
+        lost = compare(document([statement]), mine, awsfacts.expand, ceiling=ceiling).narrowing
+        if not lost:
+            continue
+        choices = [*rule.get("omit_when", ()), *rule.get("omit_actions", {})]
+        report.missing.append(
+            Missing(
+                sid=statement.get("Sid", f"{policy_id}#{index + 1}"),
+                type=type_id,
+                service=service,
+                purpose=purposes.get((type_id, policy_id, index), ""),
+                choices=[{"id": c, "label": compiled["choices"][c]["label"]} for c in dict.fromkeys(choices)],
+                statement=statement,
+                denied=[_denied(w) for w in lost],
+            )
+        )
+    try:
+        wider = compare(answer.document, mine, awsfacts.expand, ceiling=ceiling).broadening
+    except Undecidable as exc:
+        report.beyond.append(Beyond("*", "", None, {}, [], f"cannot compare: {exc}"))
+        return report
+    for w in wider:
+        d = _denied(w)
+        report.beyond.append(Beyond(d.action, _level(d.action), d.resource, d.conditions, list(w.statements)))
+    report.beyond.sort(
+        key=lambda b: (LEVELS.index(b.access_level) if b.access_level in LEVELS else len(LEVELS), b.action.lower())
+    )
+    return report
+
+
+# --- how it is shown -------------------------------------------------------------------------
+
+
+def _request(action: str, resource: str | None, conditions: dict[str, Shown]) -> str:
+    where = f" on {resource}" if resource is not None else ""
+    when = f" with {json.dumps(conditions)}" if conditions else ""
+    return f"{action}{where}{when}"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def as_text(report: Report) -> str:
+    lines = [f"note: {n}" for n in report.notes]
+    if report.missing:
+        lines.append(
+            f"Missing: {_count(len(report.missing), 'catalog statement')} that the identity does not fully allow"
+        )
+        for m in report.missing:
+            lines.append(f"- {m.sid} ({m.type}, {m.service}): {m.purpose}")
+            lines += [f"    denied: {_request(d.action, d.resource, d.conditions)}" for d in m.denied]
+            for c in m.choices:
+                lines.append(f"    not needed with --without {c['id']}: {c['label']}")
+        lines += ["", "The missing part, ready to attach:", *dumps(report.missing_policy()).splitlines()]
+    else:
+        lines.append("Missing: nothing; the identity allows every statement the catalog asks for")
+    lines.append("")
+    if report.beyond:
+        kinds = _count(len(report.beyond), "kind") + " of request"
+        lines.append(f"Beyond: {kinds} that the identity allows and the catalog's policy does not")
+        level = None
+        for b in report.beyond:
+            if b.access_level != level:
+                level = b.access_level
+                lines.append(f"  {level or 'access level unknown'}:")
+            by = f" (allowed by {', '.join(b.statements)})" if b.statements else ""
+            lines.append(
+                f"  - {_request(b.action, b.resource, b.conditions)}{by}" + (f" [{b.unproven}]" if b.unproven else "")
+            )
+    else:
+        lines.append("Beyond: nothing; the identity allows no more than the catalog's policy")
+    return printable_lines(lines)
+
+
+def as_json(report: Report) -> str:
+    data = {
+        "format": 1,
+        "missing": [dataclasses.asdict(m) for m in report.missing],
+        "missing_policy": report.missing_policy() if report.missing else None,
+        "beyond": [dataclasses.asdict(b) for b in report.beyond],
+        "notes": report.notes,
+    }
+    return json.dumps(data, indent=2) + "\n"
+
+
+def as_github(report: Report) -> str:
+    """GitHub workflow commands: each missing statement an error, each beyond a warning."""
+    lines = [
+        f"::error title=iam-catalog check::{m.sid} ({m.type}) is missing: "
+        + "; ".join(_request(d.action, d.resource, d.conditions) for d in m.denied)
+        for m in report.missing
+    ]
+    lines += [
+        f"::warning title=iam-catalog check::beyond the catalog ({b.access_level or 'unknown'}): "
+        + _request(b.action, b.resource, b.conditions)
+        for b in report.beyond
+    ]
+    return printable_lines(line.replace("%", "%25") for line in lines)
+
+
+def printable_lines(lines: Iterable[str]) -> str:
+    return "".join(printable(line) + "\n" for line in lines)
+
+
+FORMATS: dict[str, Callable[[Report], str]] = {"text": as_text, "json": as_json, "github": as_github}
+FAIL_ON: dict[str, Callable[[Report], bool]] = {
+    "missing": lambda r: bool(r.missing),
+    "beyond": lambda r: bool(r.beyond),
+    "any": lambda r: bool(r.missing or r.beyond),
+}

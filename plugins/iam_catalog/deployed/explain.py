@@ -1,0 +1,199 @@
+"""Which catalog statement an AccessDenied is about, from what an operator has in hand.
+
+Reads the forms AWS writes a denial in: the error text (`User: ARN is not authorized to
+perform: ACTION on resource: RESOURCE`, with or without its `because ...` tail), the JSON of
+`aws sts decode-authorization-message`, and CloudTrail events (one, or a `Records` list) whose
+error code is a denial. A log excerpt may hold many; each request is explained once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from iam_catalog.aws import facts as awsfacts
+from iam_catalog.catalog.model import SERVICE, Catalog, Policy, Statement
+from iam_catalog.catalog.problems import printable
+
+_DENIED = re.compile(
+    r"(?:User|Principal):\s*(?P<principal>\S+)\s+is not authorized to perform:\s*"
+    r"(?P<action>[A-Za-z0-9-]+:[A-Za-z0-9*?]+)"
+    r"(?:\s+on resource:\s*(?P<resource>[^\s\"',]+))?"
+    r"(?:\s+(?P<why>because no [^\n\"]*?|with an explicit deny in an? [^\n\"]*?))?(?=[\"\n]|$)"
+)
+_DENIAL_CODES = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "Client.UnauthorizedOperation"}
+_PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
+
+
+class ExplainError(Exception):
+    """Input with no denial in it, or a malformed one: one line."""
+
+
+@dataclass(frozen=True)
+class Asked:
+    action: str
+    resource: str | None
+    principal: str | None = None
+    why: str | None = None  # AWS's own reason: no policy allows it, or a Deny in some policy
+
+
+@dataclass
+class Grant:
+    type: str
+    title: str
+    owner: str  # the service's title, or the policy's kind (database user, trust, boundary)
+    policy: str
+    sid: str
+    purpose: str
+    choices: list[dict[str, str]]  # {id, label}: a reader who made one of these left it out
+    command: str  # the print-iam command that brings it back
+
+
+@dataclass
+class Explanation:
+    asked: Asked
+    access_level: str
+    known: bool  # whether AWS lists the action
+    grants: list[Grant] = field(default_factory=list)
+    suggestion: str | None = None  # a near name AWS knows, when it does not know this one
+
+
+def _from_json(data: Any) -> list[Asked]:
+    if isinstance(data, dict) and isinstance(data.get("DecodedMessage"), str):
+        data = json.loads(data["DecodedMessage"])
+    if isinstance(data, dict) and isinstance(data.get("context"), dict):
+        context = data["context"]
+        principal = (context.get("principal") or {}).get("arn")
+        return [Asked(context["action"], context.get("resource"), principal)] if context.get("action") else []
+    records = (
+        data.get("Records")
+        if isinstance(data, dict) and "Records" in data
+        else [data]
+        if isinstance(data, dict)
+        else data
+    )
+    out = []
+    for event in records if isinstance(records, list) else []:
+        if not isinstance(event, dict) or event.get("errorCode") not in _DENIAL_CODES:
+            continue
+        found = parse(str(event.get("errorMessage", "")))
+        if found:
+            out += found
+            continue
+        service = str(event.get("eventSource", "")).split(".")[0]
+        arn = next((r.get("ARN") for r in event.get("resources") or [] if isinstance(r, dict) and r.get("ARN")), None)
+        principal = (event.get("userIdentity") or {}).get("arn")
+        out.append(Asked(f"{service}:{event.get('eventName')}", arn, principal))
+    return out
+
+
+def parse(text: str) -> list[Asked]:
+    """Every denial in `text`, each once, in the order met."""
+    stripped = text.strip()
+    found: list[Asked] = []
+    if stripped[:1] in "{[":
+        try:
+            found = _from_json(json.loads(stripped))
+        except json.JSONDecodeError:
+            found = []
+    if not found:
+        for m in _DENIED.finditer(text):
+            resource = m["resource"].rstrip(".;") if m["resource"] else None
+            found.append(Asked(m["action"], resource, m["principal"], m["why"]))
+    return list(dict.fromkeys(found))
+
+
+def _grants_resource(st: Statement, resource: str | None) -> bool:
+    if resource is None:
+        return True
+    patterns = [*st.resources, *st.scope] or ["*"]
+    return any(fnmatch.fnmatchcase(resource, _PLACEHOLDER.sub("*", p)) for p in patterns)
+
+
+def _names(st: Statement, action: str) -> bool:
+    return any(fnmatch.fnmatchcase(action.lower(), a.lower()) for a in st.actions)
+
+
+def _owner(catalog: Catalog, policy: Policy) -> tuple[str, str | None]:
+    if policy.attach == SERVICE:
+        service = catalog.service_of(policy)
+        title = next(s.title for s in catalog.shared.services if s.id == service)
+        return f"{title}'s policy", None if service == catalog.shared.services[0].id else service
+    return f"{policy.attach} policy", None
+
+
+def explain(catalog: Catalog, asked: Asked) -> Explanation:
+    info = awsfacts.facts(asked.action)
+    out = Explanation(asked, info.access_level if info else "", info is not None)
+    if info is None:
+        out.suggestion = awsfacts.suggest_action(asked.action)
+    for db_type in catalog.types:
+        for policy in db_type.own_policies():
+            for i, st in enumerate(policy.statements):
+                if st.effect != "Allow" or not _names(st, asked.action) or not _grants_resource(st, asked.resource):
+                    continue
+                owner, service = _owner(catalog, policy)
+                choices = [
+                    *st.omit_when,
+                    *(c for c, actions in st.omit_actions if any(_matches(a, asked.action) for a in actions)),
+                ]
+                labels = catalog.choices(db_type)
+                command = f"iam-catalog print-iam --types {db_type.id}"
+                command += f" --service {service}" if service else ""
+                command += " --optional" if policy.optional else ""
+                out.grants.append(
+                    Grant(
+                        db_type.id,
+                        db_type.title,
+                        owner,
+                        policy.id,
+                        st.sid or f"{policy.id}#{i + 1}",
+                        st.purpose or "",
+                        [{"id": c, "label": labels[c].label} for c in dict.fromkeys(choices) if c in labels],
+                        command,
+                    )
+                )
+    return out
+
+
+def _matches(pattern: str, action: str) -> bool:
+    return fnmatch.fnmatchcase(action.lower(), pattern.lower())
+
+
+# --- how it is shown -------------------------------------------------------------------------
+
+
+def as_text(found: list[Explanation]) -> str:
+    lines: list[str] = []
+    for e in found:
+        asked = e.asked.action + (f" on {e.asked.resource}" if e.asked.resource else "")
+        level = f" ({e.access_level})" if e.access_level else ""
+        lines.append(f"{asked}{level}")
+        if e.asked.why and "explicit deny" in e.asked.why:
+            lines.append(f"  AWS says: {e.asked.why}: a Deny wins over every Allow, so granting it changes nothing")
+        if not e.known:
+            hint = f"; did you mean {e.suggestion}?" if e.suggestion else ""
+            lines.append(f"  AWS lists no action {e.asked.action}{hint}")
+        if not e.grants:
+            lines.append("  No catalog statement grants it: Teleport's services do not need it for any type.")
+        for g in e.grants:
+            lines.append(f"  - {g.sid}: {g.title} ({g.type}), {g.owner} {g.policy}")
+            if g.purpose:
+                lines.append(f"    why: {g.purpose}")
+            for c in g.choices:
+                lines.append(f"    left out by --without {c['id']} ({c['label']}): expected if you chose that")
+            lines.append(f"    to grant it: {g.command}")
+        lines.append("")
+    return "".join(printable(line) + "\n" for line in lines)
+
+
+def as_json(found: list[Explanation]) -> str:
+    return json.dumps({"format": 1, "requests": [dataclasses.asdict(e) for e in found]}, indent=2) + "\n"
+
+
+FORMATS: dict[str, Callable[[list[Explanation]], str]] = {"text": as_text, "json": as_json}

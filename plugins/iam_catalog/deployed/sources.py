@@ -1,0 +1,185 @@
+"""What a deployed identity may do, read from what operators have in hand: policy documents,
+`aws iam get-role-policy`, `aws iam get-account-authorization-details` (one role's inline and
+managed policies and its permissions boundary) and a Terraform plan (`terraform show -json`).
+
+Each input is plain JSON; a file that IAM would refuse, or that is not one of these shapes, is
+an `InputError` whose one line names the file and the JSON path of what is wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from dataclasses import dataclass, field
+from typing import Any
+
+from iam_catalog.iam.access import Undecidable, statements
+
+
+class InputError(Exception):
+    """A deployed policy that cannot be read: one line, `file: $.path: what is wrong`."""
+
+
+@dataclass
+class Deployed:
+    """One identity: the policies attached to it, and the boundary that caps them, if any."""
+
+    policies: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (label, document)
+    boundary: tuple[str, dict[str, Any]] | None = None
+    notes: list[str] = field(default_factory=list)  # what was read, or left aside, for the reader
+
+    def document(self) -> dict[str, Any]:
+        """Every statement of every policy, named by its policy so a witness says where it is."""
+        out = []
+        for label, doc in self.policies:
+            raw = doc["Statement"]
+            for i, st in enumerate([raw] if isinstance(raw, dict) else raw):
+                out.append({**st, "Sid": f"{label}: {st.get('Sid') or f'#{i + 1}'}"})
+        return {"Version": "2012-10-17", "Statement": out}
+
+
+def _policy(doc: Any, source: str, path: str) -> dict[str, Any]:
+    """A policy document as IAM would accept it for this engine, or an InputError."""
+    if isinstance(doc, str):  # IAM's APIs return documents URL-encoded; the CLI decodes them
+        try:
+            doc = json.loads(urllib.parse.unquote(doc))
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{source}: {path}: the policy document is not JSON: {exc.msg}") from None
+    if not isinstance(doc, dict) or "Statement" not in doc:
+        raise InputError(f"{source}: {path}: not an IAM policy document (no Statement)")
+    raw = doc["Statement"]
+    items = [raw] if isinstance(raw, dict) else raw
+    if not isinstance(items, list):
+        raise InputError(f"{source}: {path}.Statement: must be a statement or a list of them")
+    for i, st in enumerate(items):
+        here = f"{path}.Statement[{i}]" if isinstance(raw, list) else f"{path}.Statement"
+        if not isinstance(st, dict):
+            raise InputError(f"{source}: {here}: a statement must be an object")
+        if st.get("Effect") not in ("Allow", "Deny"):
+            raise InputError(f"{source}: {here}.Effect: must be Allow or Deny, not {json.dumps(st.get('Effect'))}")
+        if "Action" not in st and "NotAction" not in st:
+            raise InputError(f"{source}: {here}: a statement needs an Action")
+        if "Resource" not in st and "NotResource" not in st and "Principal" not in st:
+            raise InputError(f"{source}: {here}: a statement needs a Resource")
+        try:
+            statements({"Statement": [st]})
+        except Undecidable as exc:
+            raise InputError(f"{source}: {here}: {exc}") from None
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise InputError(f"{source}: {here}: not a statement IAM accepts ({exc})") from None
+    return doc
+
+
+def _authorization_details(data: dict[str, Any], source: str, role: str | None) -> Deployed:
+    roles = data.get("RoleDetailList") or []
+    names = [r.get("RoleName") for r in roles]
+    if role is None:
+        raise InputError(
+            f"{source}: holds {len(roles)} roles: name one with --role-name ({', '.join(map(str, names[:5]))})"
+        )
+    if role not in names:
+        raise InputError(f"{source}: $.RoleDetailList: no role named {json.dumps(role)}")
+    index = names.index(role)
+    detail = roles[index]
+    base = f"$.RoleDetailList[{index}]"
+    out = Deployed()
+    for i, inline in enumerate(detail.get("RolePolicyList") or []):
+        here = f"{base}.RolePolicyList[{i}]"
+        out.policies.append(
+            (
+                inline.get("PolicyName", f"inline-{i}"),
+                _policy(inline.get("PolicyDocument"), source, f"{here}.PolicyDocument"),
+            )
+        )
+    managed = {p.get("Arn"): (i, p) for i, p in enumerate(data.get("Policies") or [])}
+
+    def version(arn: str, here: str) -> tuple[str, dict[str, Any]]:
+        if arn not in managed:
+            raise InputError(f"{source}: {here}: {arn} is attached but its versions are not in the file")
+        i, policy = managed[arn]
+        versions = policy.get("PolicyVersionList") or []
+        default = policy.get("DefaultVersionId")
+        for j, v in enumerate(versions):
+            if v.get("VersionId") == default or (default is None and v.get("IsDefaultVersion")):
+                return policy.get("PolicyName", arn), _policy(
+                    v.get("Document"), source, f"$.Policies[{i}].PolicyVersionList[{j}].Document"
+                )
+        raise InputError(f"{source}: $.Policies[{i}]: no default version ({default}) in PolicyVersionList")
+
+    for i, attached in enumerate(detail.get("AttachedManagedPolicies") or []):
+        out.policies.append(version(attached.get("PolicyArn", ""), f"{base}.AttachedManagedPolicies[{i}]"))
+    boundary = detail.get("PermissionsBoundary")
+    if boundary:
+        out.boundary = version(boundary.get("PermissionsBoundaryArn", ""), f"{base}.PermissionsBoundary")
+    out.notes.append(
+        f"role {role}: {len(out.policies)} policies" + (", a permissions boundary" if out.boundary else "")
+    )
+    return out
+
+
+def _terraform(data: dict[str, Any], source: str, role: str | None) -> Deployed:
+    """The IAM policies a plan knows: aws_iam_policy and aws_iam_role_policy values, and the
+    JSON of aws_iam_policy_document data sources; values unknown until apply are left aside."""
+    out = Deployed()
+    seen: set[str] = set()
+
+    def walk(module: dict[str, Any], path: str) -> None:
+        for i, resource in enumerate(module.get("resources") or []):
+            kind, values = resource.get("type"), resource.get("values") or {}
+            address = resource.get("address", f"{path}.resources[{i}]")
+            text = {"aws_iam_policy": "policy", "aws_iam_role_policy": "policy", "aws_iam_policy_document": "json"}
+            if kind not in text or address in seen:
+                continue
+            if kind == "aws_iam_role_policy" and role is not None and values.get("role") != role:
+                continue
+            seen.add(address)
+            document = values.get(text[kind])
+            if not isinstance(document, str):
+                out.notes.append(f"{address}: its policy is known only after apply: left aside")
+                continue
+            out.policies.append((address, _policy(document, source, f"{path}.resources[{i}].values.{text[kind]}")))
+        for j, child in enumerate(module.get("child_modules") or []):
+            walk(child, f"{path}.child_modules[{j}]")
+
+    roots = [
+        ((data.get("planned_values") or {}).get("root_module"), "$.planned_values.root_module"),
+        (((data.get("prior_state") or {}).get("values") or {}).get("root_module"), "$.prior_state.values.root_module"),
+    ]
+    for root, path in roots:
+        if isinstance(root, dict):
+            walk(root, path)
+    if not out.policies:
+        raise InputError(f"{source}: $.planned_values: the plan holds no IAM policy known before apply")
+    return out
+
+
+def read(name: str, text: str, role: str | None) -> Deployed:
+    """One input, whatever its shape."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{name}: line {exc.lineno}: not JSON: {exc.msg}") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{name}: $: expected a JSON object")
+    if "RoleDetailList" in data:
+        return _authorization_details(data, name, role)
+    if "format_version" in data and ("planned_values" in data or "prior_state" in data):
+        return _terraform(data, name, role)
+    if "PolicyDocument" in data:  # aws iam get-role-policy
+        label = data.get("PolicyName") or name
+        if role is not None and data.get("RoleName") not in (None, role):
+            raise InputError(f"{name}: $.RoleName: the policy is {data['RoleName']}'s, not {role}'s")
+        return Deployed([(label, _policy(data["PolicyDocument"], name, "$.PolicyDocument"))])
+    return Deployed([(name, _policy(data, name, "$"))])
+
+
+def combine(parts: list[Deployed]) -> Deployed:
+    out = Deployed()
+    for part in parts:
+        out.policies += part.policies
+        out.notes += part.notes
+        if part.boundary is not None:
+            if out.boundary is not None:
+                raise InputError(f"{part.boundary[0]}: a second permissions boundary; an identity has one")
+            out.boundary = part.boundary
+    return out

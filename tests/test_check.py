@@ -1,0 +1,216 @@
+"""iam-catalog check and explain: a deployed identity against the catalog, and denials explained.
+
+The inputs are shaped as AWS and Terraform write them (tests/cases/check, tests/cases/explain).
+Every witness `check` gives is asked of moto's evaluator, independently: a missing request is
+allowed by the catalog's statement and denied by the deployed identity (its policies, capped by
+its boundary), a request beyond the other way round.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from iam_catalog import cli
+from iam_catalog.catalog.compiled import compile_catalog
+from iam_catalog.catalog.location import bundled_dir
+from iam_catalog.checks.loader import load_directory
+from iam_catalog.deployed.check import check, purposes_of
+from iam_catalog.deployed.explain import parse
+from iam_catalog.deployed.sources import Deployed, InputError, read
+from iam_catalog.printiam.request import Request, answer
+
+from .test_oracle import moto_allows
+
+CASES = Path(__file__).parent / "cases"
+CATALOG = load_directory(Path(bundled_dir())).require()
+COMPILED = compile_catalog(CATALOG)
+PURPOSES = purposes_of(CATALOG)
+TYPES = [t["id"] for t in COMPILED["types"]]
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.run(list(argv), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def plain(value: Any) -> Any:
+    """A document or ARN with each placeholder spelt as a value, and `*` in a request as one
+    name: moto reads `${...}` as a regular expression."""
+    return json.loads(re.sub(r"\$\{(\w+)\}", r"\1-value", json.dumps(value)))
+
+
+def moto(doc: dict[str, Any], action: str, resource: str) -> bool:
+    return moto_allows(plain(doc), action, plain(resource).replace("*", "x"), {})
+
+
+def deployed_allows(deployed: Deployed, action: str, resource: str) -> bool:
+    """moto's answer for the identity: some policy allows, none denies, and the boundary allows."""
+    allowed = moto(deployed.document(), action, resource)
+    return allowed and (deployed.boundary is None or moto(deployed.boundary[1], action, resource))
+
+
+@pytest.mark.parametrize("type_id", TYPES)
+@pytest.mark.parametrize("service", [s["id"] for s in COMPILED["services"]])
+def test_print_iams_own_policy_checks_clean_and_each_statement_left_out_is_missing(type_id: str, service: str) -> None:
+    db_type = next(t for t in COMPILED["types"] if t["id"] == type_id)
+    if not any(p["service"] == service for p in db_type["policies"]):
+        pytest.skip("no policy for this service")
+    result = answer(COMPILED, Request([type_id], services=[service], account="123456789012", role="teleport"))
+    full = Deployed([("printed", result.document)])
+    report = check(COMPILED, result, PURPOSES, full)
+    assert report.missing == [] and report.beyond == []
+    statements = result.document["Statement"]
+    for i, removed in enumerate(statements):
+        rest = Deployed([("printed", {**result.document, "Statement": statements[:i] + statements[i + 1 :]})])
+        report = check(COMPILED, result, PURPOSES, rest)
+        assert report.missing and report.beyond == [], removed
+        for missing in report.missing:
+            for denied in missing.denied:
+                resource = denied.resource or "*"
+                # moto, independently: the left-out statement grants it, what is left does not.
+                alone = {"Version": "2012-10-17", "Statement": [removed]}
+                assert moto(alone, denied.action, resource), (missing.sid, denied)
+                assert not deployed_allows(rest, denied.action, resource), (missing.sid, denied)
+
+
+def test_a_role_from_get_account_authorization_details_with_a_boundary() -> None:
+    path = CASES / "check" / "authorization-details.json"
+    request = ("--types", "rds", "--account", "123456789012", "--role", "teleport-db")
+    code, out, err = run("check", str(path), "--role-name", "teleport-db", *request, "--format", "json")
+    assert (code, err) == (1, "")
+    report = json.loads(out)
+    assert [m["sid"] for m in report["missing"]] == ["RDSAutoEnableIAMAuth"]
+    assert [d["action"] for d in report["missing"][0]["denied"]] == ["rds:ModifyDBCluster"]
+    assert report["missing"][0]["choices"][0]["id"] == "auto-enable-iam-auth"
+    # The old version of a managed policy does not count, and the boundary caps s3:PutObject.
+    assert [(b["action"], b["access_level"]) for b in report["beyond"]] == [("rds:DeleteDBInstance", "Write")]
+    deployed = read(str(path), path.read_text(), "teleport-db")
+    catalog_side = answer(COMPILED, Request(["rds"], account="123456789012", role="teleport-db")).document
+    for m in report["missing"]:
+        for d in m["denied"]:
+            assert moto({"Statement": [m["statement"]]}, d["action"], d["resource"])
+            assert not deployed_allows(deployed, d["action"], d["resource"])
+    for b in report["beyond"]:
+        assert deployed_allows(deployed, b["action"], b["resource"])
+        assert not moto(catalog_side, b["action"], b["resource"])
+    assert run("check", str(path), "--role-name", "teleport-db", *request, "--fail-on", "beyond")[0] == 1
+    assert run("check", str(path), "--role-name", "web-app", *request, "--format", "json")[0] == 1
+
+
+def test_a_terraform_plan_and_several_files_are_one_identity() -> None:
+    code, out, _ = run("check", str(CASES / "check" / "terraform-plan.json"), "--types", "rds")
+    assert code == 0
+    assert "aws_iam_policy.later: its policy is known only after apply: left aside" in out
+    assert "Missing: nothing" in out and "Beyond: nothing" in out
+    files = [str(CASES / "check" / name) for name in ("policy.json", "get-role-policy.json")]
+    code, out, _ = run("check", *files, "--types", "rds", "--format", "json")
+    report = json.loads(out)
+    assert code == 0 and report["missing"] == []
+    assert report["beyond"] and all(b["action"].startswith("rds:Describe") for b in report["beyond"])
+    assert run("check", *files, "--types", "rds", "--fail-on", "any")[0] == 1
+
+
+def test_github_format_is_one_command_per_finding() -> None:
+    path = CASES / "check" / "authorization-details.json"
+    code, out, _ = run("check", str(path), "--role-name", "teleport-db", "--types", "rds", "--format", "github")
+    assert code == 1
+    assert out.splitlines() == [
+        "::error title=iam-catalog check::RDSAutoEnableIAMAuth (rds) is missing: rds:ModifyDBCluster on *",
+        "::warning title=iam-catalog check::beyond the catalog (Write): rds:DeleteDBInstance on *",
+    ]
+
+
+def _details(**role: Any) -> str:
+    base = {"RoleName": "r", "RolePolicyList": [], "AttachedManagedPolicies": []}
+    return json.dumps({"RoleDetailList": [{**base, **role}], "Policies": []})
+
+
+@pytest.mark.parametrize(
+    ("text", "role", "message"),
+    [
+        ("{", None, "f.json: line 1: not JSON"),
+        ("[]", None, "f.json: $: expected a JSON object"),
+        ('{"Version": "2012-10-17"}', None, "f.json: $: not an IAM policy document (no Statement)"),
+        (
+            '{"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", '
+            '"Condition": {"StringEqual": {"aws:SourceIp": "1"}}}]}',
+            None,
+            "f.json: $.Statement[0]: unknown condition operator 'StringEqual' (did you mean 'StringEquals'?)",
+        ),
+        ('{"Statement": {"Effect": "allow", "Action": "s3:GetObject", "Resource": "*"}}', None, "$.Statement.Effect"),
+        ('{"Statement": [{"Effect": "Allow", "NotAction": "s3:*", "Resource": "*"}]}', None, "NotAction"),
+        (_details(), "other", "f.json: $.RoleDetailList: no role named \"other\""),
+        (_details(), None, "f.json: holds 1 roles: name one with --role-name"),
+        (
+            _details(AttachedManagedPolicies=[{"PolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}]),
+            "r",
+            "f.json: $.RoleDetailList[0].AttachedManagedPolicies[0]: arn:aws:iam::aws:policy/ReadOnlyAccess is attached",
+        ),
+        (_details(RolePolicyList=[{"PolicyName": "p", "PolicyDocument": "%7B"}]), "r", "PolicyDocument: the policy"),
+    ],
+)
+def test_bad_input_is_one_line_with_the_file_and_the_json_path(text: str, role: str | None, message: str) -> None:
+    with pytest.raises(InputError) as caught:
+        read("f.json", text, role)
+    assert message in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_bad_input_on_the_command_line_is_exit_2(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"Statement": [{"Effect": "Allow", "Action": "s3:GetObject"}]}')
+    code, out, err = run("check", str(bad), "--types", "rds")
+    assert (code, out) == (2, "")
+    assert err == f"iam-catalog: error: {bad}: $.Statement[0]: a statement needs a Resource\n"
+    code, _, err = run("check", str(tmp_path / "none.json"), "--types", "rds")
+    assert code == 2 and err.count("\n") == 1 and "No such file" in err
+
+
+def test_explain_reads_every_form_aws_writes_a_denial_in() -> None:
+    log = (CASES / "explain" / "denied.log").read_text()
+    asked = parse(log)
+    assert [(a.action, a.resource) for a in asked] == [
+        ("rds:DescribeDBInstances", "arn:aws:rds:us-east-1:123456789012:db:orders"),
+        ("rds:ModifyDBInstance", "arn:aws:rds:us-east-1:123456789012:db:orders"),
+        ("s3:GetObject", "arn:aws:s3:::backups/orders.sql"),
+    ]  # the repeated denial once
+    assert asked[1].why == "with an explicit deny in a service control policy"
+    decoded = parse((CASES / "explain" / "decode-authorization-message.json").read_text())
+    assert [(a.action, a.principal) for a in decoded] == [
+        ("redshift:GetClusterCredentials", "arn:aws:sts::123456789012:assumed-role/teleport-db/i-0abc123")
+    ]
+    trail = parse((CASES / "explain" / "cloudtrail.json").read_text())
+    assert [a.action for a in trail] == ["elasticache:DescribeReplicationGroups"]  # the allowed call is no denial
+
+
+def test_explain_names_the_statements_and_the_choice_that_left_them_out() -> None:
+    code, out, _ = run("explain", str(CASES / "explain" / "denied.log"), "--format", "json")
+    assert code == 1  # s3:GetObject: no catalog statement grants it
+    found = {r["asked"]["action"]: r for r in json.loads(out)["requests"]}
+    rds = found["rds:DescribeDBInstances"]
+    assert rds["access_level"] == "List"
+    sids = {g["sid"]: g for g in rds["grants"]}
+    for grant in sids.values():
+        db_type = CATALOG.find(grant["type"])
+        assert db_type is not None
+        statement = next(st for p in db_type.own_policies() for st in p.statements if st.sid == grant["sid"])
+        assert statement.purpose == grant["purpose"]
+        assert any(a.lower() == "rds:describedbinstances" or a.endswith("*") for a in statement.actions)
+        dropping = {c for c, actions in statement.omit_actions if "rds:DescribeDBInstances" in actions}
+        assert {c["id"] for c in grant["choices"]} == set(statement.omit_when) | dropping
+        assert grant["command"].startswith(f"iam-catalog print-iam --types {grant['type']}")
+    assert found["s3:GetObject"]["grants"] == []
+    code, out, _ = run("explain", "--action", "rds:DescribeDBInstance")
+    assert code == 1 and "did you mean rds:DescribeDBInstances?" in out
+
+
+def test_explain_bad_input_is_exit_2(tmp_path: Path) -> None:
+    empty = tmp_path / "log.txt"
+    empty.write_text("nothing denied here\n")
+    assert run("explain", str(empty))[0] == 2
+    assert run("explain", "--resource", "arn:aws:s3:::b")[2] == "iam-catalog: error: --resource needs --action\n"
