@@ -150,7 +150,7 @@ def _details(**role: Any) -> str:
         (
             _details(AttachedManagedPolicies=[{"PolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}]),
             "r",
-            "f.json: $.RoleDetailList[0].AttachedManagedPolicies[0]: arn:aws:iam::aws:policy/ReadOnlyAccess is attached",
+            "$.RoleDetailList[0].AttachedManagedPolicies[0]: arn:aws:iam::aws:policy/ReadOnlyAccess is attached",
         ),
         (_details(RolePolicyList=[{"PolicyName": "p", "PolicyDocument": "%7B"}]), "r", "PolicyDocument: the policy"),
     ],
