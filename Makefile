@@ -42,6 +42,7 @@ bench: $(TESTS)
 	$(PY) bench/serve_speed.py
 	$(PY) bench/cli_speed.py
 	$(PY) bench/diff_speed.py
+	$(PY) bench/check_speed.py
 	$(PY) bench/validate_speed.py
 
 clean:

@@ -54,6 +54,15 @@ def service_exists(service: str) -> bool:
 
 def expand(action: str) -> list[str]:
     """AWS's spelling of every action that `action` (which may hold * and ?) names."""
+    return list(_expand(action))
+
+
+@cache
+def _expand(action: str) -> tuple[str, ...]:
+    return tuple(_expanded(action))
+
+
+def _expanded(action: str) -> list[str]:
     service, name = split(action)
     if not service_exists(service):
         return []

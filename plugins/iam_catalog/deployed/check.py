@@ -94,7 +94,7 @@ def check(
     mine = deployed.document()
     ceiling = deployed.boundary[1] if deployed.boundary else None
     for type_id, policy_id, index, service, rule, statement in answer.picked:
-        lost = compare(document([statement]), mine, awsfacts.expand, ceiling=ceiling).narrowing
+        lost = compare(document([statement]), mine, awsfacts.expand, ceiling=ceiling, base_actions_only=True).narrowing
         if not lost:
             continue
         choices = [*rule.get("omit_when", ()), *rule.get("omit_actions", {})]

@@ -37,9 +37,10 @@ import math
 import re
 from collections import deque
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from iam_catalog.iam import conditions as ops
-from iam_catalog.iam.patterns import IAM_VARIABLE, ONE, STAR, policy_symbols, symbols
+from iam_catalog.iam.patterns import IAM_VARIABLE, ONE, STAR, policy_symbols
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -301,9 +302,15 @@ class Request:
         return {k: shown(v) for k, v in sorted(self.context, key=lambda kv: kv[0].lower())}
 
 
+@lru_cache(maxsize=8192)
+def _action_pattern(pattern: str) -> re.Pattern[str]:
+    """An action pattern (lower case) as a regular expression: `*` any run, `?` one character."""
+    return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern), re.DOTALL)
+
+
 def _action_hit(st: Statement, action: str) -> bool:
     low = action.lower()
-    return any(matches(symbols(p), low) for p in st.actions)
+    return any(p == low or _action_pattern(p).fullmatch(low) is not None for p in st.actions)
 
 
 def _outside_conditions(st: Statement, request: Request) -> bool:
@@ -551,9 +558,11 @@ def compare(
     head: dict[str, Any],
     expand: Callable[[str], list[str]],
     ceiling: dict[str, Any] | None = None,
+    base_actions_only: bool = False,
 ) -> Comparison:
     """Every class of request that one policy allows and the other does not, with a witness.
-    `ceiling`: a permissions boundary of the head's identity, which allows only what both do."""
+    `ceiling`: a permissions boundary of the head's identity, which allows only what both do.
+    `base_actions_only`: only the actions the base names (enough to find what the head lacks)."""
     a, b = statements(base), statements(head)
     capped = statements(ceiling) if ceiling is not None else []
     both = [*a, *b]
@@ -567,7 +576,8 @@ def compare(
     # Actions that the same statements name behave alike: one search serves them all.
     classes: dict[tuple[bool, ...], list[str]] = {}
     every = [*both, *capped]
-    for action in _universe(both, expand):
+    universe = _universe(a if base_actions_only else both, expand)
+    for action in universe:
         classes.setdefault(tuple(_action_hit(st, action) for st in every), []).append(action)
     for hits, actions in classes.items():
         live_a = [st for st, hit in zip(a, hits, strict=False) if hit]
@@ -601,7 +611,7 @@ def compare(
                         side.append(Witness(Request(principal, action, resource, context), tuple(by)))
                 if not wanted:
                     break
-    order = {name.lower(): i for i, name in enumerate(_universe(both, expand))}
+    order = {name.lower(): i for i, name in enumerate(universe)}
     for side in (result.broadening, result.narrowing):
         side.sort(key=lambda w: order[w.request.action.lower()])
     return result
