@@ -145,7 +145,7 @@ def _details(**role: Any) -> str:
         ),
         ('{"Statement": {"Effect": "allow", "Action": "s3:GetObject", "Resource": "*"}}', None, "$.Statement.Effect"),
         ('{"Statement": [{"Effect": "Allow", "NotAction": "s3:*", "Resource": "*"}]}', None, "NotAction"),
-        (_details(), "other", "f.json: $.RoleDetailList: no role named \"other\""),
+        (_details(), "other", 'f.json: $.RoleDetailList: no role named "other"'),
         (_details(), None, "f.json: holds 1 roles: name one with --role-name"),
         (
             _details(AttachedManagedPolicies=[{"PolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}]),

@@ -1,4 +1,4 @@
-"""Rendered Markdown of two types, pinned: any change to a page shows up here as a diff.
+"""Rendered Markdown of two types, the overview and the actions index, pinned: any change to a page shows up here as a diff.
 
 Run `make golden` to accept an intended change, then review the diff.
 """
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from iam_catalog.catalog.model import Catalog
-from iam_catalog.site.render import render_overview, render_type
+from iam_catalog.site.render import render_actions, render_overview, render_type
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -31,6 +31,10 @@ def test_type_page(catalog: Catalog, type_id: str) -> None:
 
 def test_overview_page(catalog: Catalog) -> None:
     _check("overview.md", render_overview(catalog))
+
+
+def test_actions_page(catalog: Catalog) -> None:
+    _check("actions.md", render_actions(catalog))
 
 
 def test_blank_lines_inside_code_blocks_survive(catalog: Catalog) -> None:

@@ -177,3 +177,49 @@ def test_edit_links_lead_to_the_file_a_page_comes_from(built_site: Path, catalog
     assert link("reference") == f"{base}catalog/_shared.yaml"
     assert link("cli") == f"{base}docs/cli.md"
     assert link("builder") is None
+
+
+def test_the_actions_page_lists_every_granted_action_and_type_pages_link_to_it(
+    built_site: Path, catalog: Catalog
+) -> None:
+    """Every action an Allow statement grants has a section on reference/actions/ with AWS's
+    access level and each statement that grants it; each action in a type page's table links
+    to its section, the search index finds it by name, and catalog.json holds the same."""
+    import html as html_module
+
+    from iam_catalog.aws import facts as awsfacts
+    from iam_catalog.site.render import action_anchor
+
+    granted = {
+        name
+        for t in catalog.types
+        for p in (*t.own_policies(), *(q for s in catalog.shared.steps for q in s.policies()))
+        for st in p.statements
+        if st.effect == "Allow"
+        for a in st.actions
+        for name in awsfacts.expand(a)
+    }
+    page = html_module.unescape((built_site / "reference" / "actions" / "index.html").read_text())
+    index = json.loads((built_site / "catalog.json").read_text())
+    assert {a["name"] for a in index["actions"]} == granted
+    for entry in index["actions"]:
+        anchor = action_anchor(entry["name"])
+        assert entry["page"].endswith(f"actions/#{anchor}")
+        section = page.split(f'id="{anchor}"', 1)[1].split("<h2", 1)[0]
+        facts = awsfacts.facts(entry["name"])
+        assert facts is not None and facts.access_level in section and entry["access_level"] == facts.access_level
+        for use in entry["uses"]:
+            assert (use["sid"] or use["policy"]) in section
+            if use["purpose"]:
+                assert use["purpose"].split("`")[0].strip()[:20] in section
+    search = json.loads((built_site / "search" / "search_index.json").read_text())
+    titles = {d["location"]: html_module.unescape(d["title"]) for d in search["docs"]}
+    for name in granted:
+        assert name in titles[f"reference/actions/#{action_anchor(name)}"]
+    for db_type in catalog.types:
+        text = (built_site / "reference" / db_type.id / "index.html").read_text()
+        for p in db_type.own_policies():
+            for st in p.statements:
+                for a in st.actions if st.sid else ():
+                    if len(awsfacts.expand(a)) == 1:
+                        assert f'href="../actions/#{action_anchor(a)}"' in text, (db_type.id, a)

@@ -333,6 +333,7 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from iam_catalog.aws.context import action_index
     from iam_catalog.deployed.explain import FORMATS, Asked, explain, parse
 
     if args.resource and not args.action:
@@ -351,7 +352,8 @@ def cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if loaded.errors:
         return 1
     catalog = loaded.require()
-    found = [explain(catalog, a) for a in asked]
+    index = {entry.name.lower(): entry for entry in action_index(catalog)}
+    found = [explain(catalog, a, index) for a in asked]
     print(FORMATS[args.format](found), end="", file=out)
     return 0 if all(e.grants for e in found) else 1
 

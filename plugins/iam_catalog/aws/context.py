@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from iam_catalog.aws import facts as awsfacts
-from iam_catalog.catalog.model import Statement
+from iam_catalog.catalog.model import DATABASE_USER, SERVICE, Catalog, Choice, DbType, Policy, Statement
 
 
 @dataclass(frozen=True)
@@ -73,3 +73,56 @@ def access_counts(statements: Iterable[Statement]) -> dict[str, int]:
                 for level in facts.access_level.split(", ") if facts else ():
                     names.setdefault(level, set()).add(name.lower())
     return {level: len(found) for level, found in names.items()}
+
+
+@dataclass(frozen=True)
+class ActionUse:
+    """One statement that grants an action: where it is, who attaches it, and what leaves it out."""
+
+    type: DbType | None  # None: a shared assume-role step's policy
+    policy: Policy
+    statement: Statement
+    owner: str  # the service whose role it is for, or the kind of policy
+    service: str | None  # the service's id, for a service's policy
+    choices: tuple[Choice, ...]  # each leaves the action out
+
+
+@dataclass(frozen=True)
+class ActionEntry:
+    name: str  # AWS's spelling
+    access_level: str
+    description: str
+    uses: tuple[ActionUse, ...]
+
+
+def _owner(catalog: Catalog, policy: Policy) -> tuple[str, str | None]:
+    if policy.attach == SERVICE:
+        service = catalog.service_of(policy)
+        return next(f"{s.title}'s role" for s in catalog.shared.services if s.id == service), service
+    if policy.attach == DATABASE_USER:
+        return "the database user's role", None
+    return f"the {policy.attach} policy", None
+
+
+def action_index(catalog: Catalog) -> list[ActionEntry]:
+    """Every action the catalog's Allow statements grant (a wildcard as the actions AWS lists
+    for it), with AWS's facts and each statement that grants it, by name."""
+    found: dict[str, list[ActionUse]] = {}
+    shared = [(None, p) for step in catalog.shared.steps for p in step.policies()]
+    for db_type, policy in [*((t, p) for t in catalog.types for p in t.own_policies()), *shared]:
+        choices = catalog.choices(db_type) if db_type else {c.id: c for c in catalog.shared.choices}
+        owner, service = _owner(catalog, policy)
+        for st in policy.statements:
+            if st.effect != "Allow":
+                continue
+            for written in st.actions:
+                leaving = [*st.omit_when, *(c for c, gone in st.omit_actions if written in gone)]
+                use = ActionUse(db_type, policy, st, owner, service, tuple(choices[c] for c in leaving if c in choices))
+                for name in awsfacts.expand(written) or [written]:
+                    found.setdefault(name, []).append(use)
+    out = []
+    for name in sorted(found, key=str.lower):
+        facts = awsfacts.facts(name)
+        level, description = (facts.access_level, facts.description) if facts else ("", "")
+        out.append(ActionEntry(name, level, description, tuple(found[name])))
+    return out

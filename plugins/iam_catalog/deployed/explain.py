@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from iam_catalog.aws import facts as awsfacts
-from iam_catalog.catalog.model import SERVICE, Catalog, Policy, Statement
+from iam_catalog.aws.context import ActionEntry
+from iam_catalog.catalog.model import Catalog, Statement
 from iam_catalog.catalog.problems import printable
 
 _DENIED = re.compile(
@@ -46,12 +47,12 @@ class Asked:
 class Grant:
     type: str
     title: str
-    owner: str  # the service's title, or the policy's kind (database user, trust, boundary)
+    owner: str  # whose role the policy is for, and the policy
     policy: str
     sid: str
     purpose: str
     choices: list[dict[str, str]]  # {id, label}: a reader who made one of these left it out
-    command: str  # the print-iam command that brings it back
+    command: str  # the print-iam command that brings it back, or where the policy is written
 
 
 @dataclass
@@ -115,54 +116,38 @@ def _grants_resource(st: Statement, resource: str | None) -> bool:
     return any(fnmatch.fnmatchcase(resource, _PLACEHOLDER.sub("*", p)) for p in patterns)
 
 
-def _names(st: Statement, action: str) -> bool:
-    return any(fnmatch.fnmatchcase(action.lower(), a.lower()) for a in st.actions)
-
-
-def _owner(catalog: Catalog, policy: Policy) -> tuple[str, str | None]:
-    if policy.attach == SERVICE:
-        service = catalog.service_of(policy)
-        title = next(s.title for s in catalog.shared.services if s.id == service)
-        return f"{title}'s policy", None if service == catalog.shared.services[0].id else service
-    return f"{policy.attach} policy", None
-
-
-def explain(catalog: Catalog, asked: Asked) -> Explanation:
+def explain(catalog: Catalog, asked: Asked, index: dict[str, ActionEntry]) -> Explanation:
+    """`index`: the catalog's actions index (`aws.context.action_index`), by lower-case name."""
     info = awsfacts.facts(asked.action)
     out = Explanation(asked, info.access_level if info else "", info is not None)
     if info is None:
         out.suggestion = awsfacts.suggest_action(asked.action)
-    for db_type in catalog.types:
-        for policy in db_type.own_policies():
-            for i, st in enumerate(policy.statements):
-                if st.effect != "Allow" or not _names(st, asked.action) or not _grants_resource(st, asked.resource):
-                    continue
-                owner, service = _owner(catalog, policy)
-                choices = [
-                    *st.omit_when,
-                    *(c for c, actions in st.omit_actions if any(_matches(a, asked.action) for a in actions)),
-                ]
-                labels = catalog.choices(db_type)
-                command = f"iam-catalog print-iam --types {db_type.id}"
-                command += f" --service {service}" if service else ""
-                command += " --optional" if policy.optional else ""
-                out.grants.append(
-                    Grant(
-                        db_type.id,
-                        db_type.title,
-                        owner,
-                        policy.id,
-                        st.sid or f"{policy.id}#{i + 1}",
-                        st.purpose or "",
-                        [{"id": c, "label": labels[c].label} for c in dict.fromkeys(choices) if c in labels],
-                        command,
-                    )
-                )
+    entry = index.get(asked.action.lower())
+    for use in entry.uses if entry else ():
+        if not _grants_resource(use.statement, asked.resource):
+            continue
+        owner = f"{use.owner}, policy {use.policy.id}"
+        if use.type is None:  # a shared step: the reader writes it by hand, from the type's page
+            command = "the assume-role steps of the page of a type whose database user is an IAM role"
+        else:
+            command = f"iam-catalog print-iam --types {use.type.id}"
+        if use.type and use.service and use.service != catalog.shared.services[0].id:
+            command += f" --service {use.service}"
+        command += " --optional" if use.type and use.policy.optional else ""
+        index_of = use.policy.statements.index(use.statement)
+        out.grants.append(
+            Grant(
+                use.type.id if use.type else "_shared",
+                use.type.title if use.type else "Shared assume-role steps",
+                owner,
+                use.policy.id,
+                use.statement.sid or f"{use.policy.id}#{index_of + 1}",
+                use.statement.purpose or "",
+                [{"id": c.id, "label": c.label} for c in use.choices],
+                command,
+            )
+        )
     return out
-
-
-def _matches(pattern: str, action: str) -> bool:
-    return fnmatch.fnmatchcase(action.lower(), pattern.lower())
 
 
 # --- how it is shown -------------------------------------------------------------------------
@@ -182,7 +167,7 @@ def as_text(found: list[Explanation]) -> str:
         if not e.grants:
             lines.append("  No catalog statement grants it: Teleport's services do not need it for any type.")
         for g in e.grants:
-            lines.append(f"  - {g.sid}: {g.title} ({g.type}), {g.owner} {g.policy}")
+            lines.append(f"  - {g.sid}: {g.title} ({g.type}), {g.owner}")
             if g.purpose:
                 lines.append(f"    why: {g.purpose}")
             for c in g.choices:

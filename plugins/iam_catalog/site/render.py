@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -19,7 +20,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from iam_catalog.aws.context import ACCESS_LEVELS, CHANGING, access_counts, action_notes, scope_hint
+from iam_catalog.aws.context import ACCESS_LEVELS, CHANGING, access_counts, action_index, action_notes, scope_hint
 from iam_catalog.catalog import prose as prose_rule
 from iam_catalog.catalog.compiled import choice_data, compile_catalog, rule, scope_data, variable_data
 from iam_catalog.catalog.model import DATABASE_USER, SERVICE, USER_OPTION, Catalog, Change, Choice, DbType, Policy, Step
@@ -34,6 +35,7 @@ STYLESHEET = "assets/iam-catalog.css"
 # The twin of print-iam, then the page code that wires the forms to it: loaded in this order.
 SCRIPTS = ("assets/iam-catalog-core.js", "assets/iam-catalog.js")
 BUILDER = "builder/index.md"
+ACTIONS = f"{REFERENCE}/actions.md"
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,12 @@ class Exposure:
     label: str  # the service's title, or an optional or database-user policy's name
     anchor: str | None  # the section of the type page the numbers link to
     counts: dict[str, int]
+
+
+def action_anchor(name: str) -> str:
+    """The id of an action's section on the actions page: `rds:DescribeDBInstances` is
+    `rds-describedbinstances`, which a type page's link and the page agree on."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
 def section_id(service_id: str) -> str:
@@ -242,6 +250,7 @@ def _environment() -> jinja2.Environment:
         download_button=_download_button,
         heading=lambda level: Markup("#" * level),
         section_id=section_id,
+        anchor=action_anchor,
     )
     return env
 
@@ -378,6 +387,19 @@ def render_overview(catalog: Catalog) -> str:
     return _tidy(page)
 
 
+def render_actions(catalog: Catalog) -> str:
+    page = (
+        _environment()
+        .get_template("actions.md.j2")
+        .render(
+            entries=action_index(catalog),
+            cell=_cell,
+            prose=_prose(catalog, {v.name: v.default for v in catalog.shared.variables}),
+        )
+    )
+    return _tidy(page)
+
+
 def render_builder(catalog: Catalog) -> str:
     page = (
         _environment()
@@ -417,7 +439,27 @@ def _index(catalog: Catalog, files: dict[str, bytes], directory_urls: bool) -> d
                 ],
             }
             for t in catalog.types
-        ]
+        ],
+        "actions": [
+            {
+                "name": entry.name,
+                "access_level": entry.access_level,
+                "description": entry.description,
+                "page": page_url(ACTIONS, directory_urls) + "#" + action_anchor(entry.name),
+                "uses": [
+                    {
+                        "type": use.type.id if use.type else None,
+                        "policy": use.policy.id,
+                        **({"service": use.service} if use.service else {}),
+                        "sid": use.statement.sid,
+                        "purpose": use.statement.purpose,
+                        "choices": [c.id for c in use.choices],
+                    }
+                    for use in entry.uses
+                ],
+            }
+            for entry in action_index(catalog)
+        ],
     }
 
 
@@ -434,6 +476,7 @@ def site_files(catalog: Catalog, *, directory_urls: bool = True) -> dict[str, by
         files[page_path(db_type)] = render_type(catalog, db_type, own).encode()
         for download in own.values():
             files[download.path] = download.json.encode()
+    files[ACTIONS] = render_actions(catalog).encode()
     index = _index(catalog, files, directory_urls)
     files[INDEX_JSON] = (json.dumps(index, indent=2) + "\n").encode()
     files[BUILDER] = render_builder(catalog).encode()
