@@ -1,4 +1,5 @@
-"""Rendered Markdown of two types, the overview and the actions index, pinned: any change to a page shows up here as a diff.
+"""Rendered Markdown of two types, the overview and the actions index, pinned: any change to a
+page shows up here as a diff.
 
 Run `make golden` to accept an intended change, then review the diff.
 """
