@@ -18,20 +18,21 @@ CORE = Path(__file__).parents[1] / "plugins" / "iam_catalog" / "site" / "assets"
 DRIVER = Path(__file__).parent / "twin.cjs"
 
 
+def node_process(script: Path, *args: str) -> subprocess.Popen[str]:
+    """A Node process running `script`, spoken to in JSON lines; without node, a skip (CI has it)."""
+    node = shutil.which("node")
+    if node is None:
+        if os.environ.get("CI"):
+            raise RuntimeError("CI must install node (.ci/run does)")
+        pytest.skip("node is not installed")
+    return subprocess.Popen(
+        [node, str(script), *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8"
+    )
+
+
 class Twin:
     def __init__(self) -> None:
-        node = shutil.which("node")
-        if node is None:
-            if os.environ.get("CI"):
-                raise RuntimeError("CI must install node (.ci/run does)")
-            pytest.skip("node is not installed")
-        self._process = subprocess.Popen(
-            [node, str(DRIVER), str(CORE)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-        )
+        self._process = node_process(DRIVER, str(CORE))
 
     def call(self, name: str, args: Any) -> Any:
         assert self._process.stdin is not None and self._process.stdout is not None

@@ -27,8 +27,6 @@ import json
 import os
 import random
 import re
-import shutil
-import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -38,6 +36,8 @@ import pytest
 from iam_catalog.aws import facts as awsfacts
 from iam_catalog.iam.access import Undecidable, compare
 from iam_catalog.iam.conditions import OPERATORS
+
+from .node import node_process
 
 DRIVER = Path(__file__).parent / "simulate.cjs"
 ACTION = "rds:DescribeDBInstances"
@@ -61,14 +61,7 @@ FAMILIES = sorted({op.family for op in OPERATORS.values()})
 
 class Oracle:
     def __init__(self) -> None:
-        node = shutil.which("node")
-        if node is None:
-            if os.environ.get("CI"):
-                raise RuntimeError("CI must install node (.ci/run does)")
-            pytest.skip("node is not installed")
-        self._process = subprocess.Popen(
-            [node, str(DRIVER)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8"
-        )
+        self._process = node_process(DRIVER)
 
     def decide(self, cases: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[bool]:
         """Whether each (policy, context) allows the one action on the one resource."""

@@ -175,22 +175,11 @@ def picked_statements(
 
 
 def merged_document(
-    compiled: dict[str, Any],
-    type_ids: Sequence[str],
-    values: Values,
-    *,
-    optional: bool = False,
-    services: Sequence[str] | None = None,
-    without: Collection[str] = (),
-    scoped: Collection[str] = (),
+    compiled: dict[str, Any], type_ids: Sequence[str], values: Values, **options: Any
 ) -> dict[str, Any]:
     """One policy for the identity that runs these services, for these types, in catalog order,
-    tailored by the reader's choices (`without`) and scope variables (`scoped`, whose values
-    are in `values`)."""
-    found = picked_statements(
-        compiled, type_ids, values, optional=optional, services=services, without=without, scoped=scoped
-    )
-    return merged_picked(compiled, found, services)
+    tailored by the reader's choices and scope variables: `options` are picked_statements'."""
+    return merged_picked(compiled, picked_statements(compiled, type_ids, values, **options), options.get("services"))
 
 
 def merged_picked(compiled: dict[str, Any], found: list[Picked], services: Sequence[str] | None) -> dict[str, Any]:
