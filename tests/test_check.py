@@ -214,3 +214,23 @@ def test_explain_bad_input_is_exit_2(tmp_path: Path) -> None:
     empty.write_text("nothing denied here\n")
     assert run("explain", str(empty))[0] == 2
     assert run("explain", "--resource", "arn:aws:s3:::b")[2] == "iam-catalog: error: --resource needs --action\n"
+
+
+def test_a_role_that_allows_everything_is_beyond_by_every_action_aws_lists(tmp_path: Path) -> None:
+    """`*` (and a wildcard in the service part) stands for the actions AWS lists, as IAM reads it."""
+    from iam_catalog.aws import facts as awsfacts
+
+    role = tmp_path / "admin.json"
+    role.write_text(json.dumps({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+    code, out, _ = run("check", str(role), "--types", "rds", "--format", "json", "--fail-on", "beyond")
+    report = json.loads(out)
+    printed = answer(COMPILED, Request(["rds"])).document["Statement"]
+    granted = {a.lower() for st in printed for a in ([st["Action"]] if isinstance(st["Action"], str) else st["Action"])}
+    assert code == 1 and report["missing"] == []
+    beyond = {b["action"].lower() for b in report["beyond"]}
+    assert beyond == {a.lower() for a in awsfacts.expand("*")} - granted
+    levels = [b["access_level"] for b in report["beyond"]]
+    assert levels.index("Write") < levels.index("List")  # what changes things first
+    assert set(awsfacts.expand("rds*:Describe*")) >= set(awsfacts.expand("rds:Describe*")) | set(
+        awsfacts.expand("rds-data:Describe*")
+    )

@@ -63,7 +63,11 @@ def _expand(action: str) -> tuple[str, ...]:
 
 
 def _expanded(action: str) -> list[str]:
+    if action.strip() == "*":  # IAM's every action of every service
+        return [name for service in sorted(services()) for name in _expanded(f"{service}:*")]
     service, name = split(action)
+    if "*" in service or "?" in service:  # a deployed policy may write rds*:Describe*
+        return [n for s in sorted(services()) if fnmatch.fnmatchcase(s, service) for n in _expanded(f"{s}:{name}")]
     if not service_exists(service):
         return []
     known = _actions(service)
