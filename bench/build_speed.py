@@ -3,8 +3,8 @@
 For the real catalog and for one 20 times larger, it builds (a) this site, the plugin
 generating its pages, and (b) a plain Material site holding the very same pages as
 hand-written Markdown, alternating a and b so that machine noise hits both alike. It prints
-the median of each and their ratio; the budget is 1.2. Every synthetic type has grants of
-its own, as a real catalog's types have.
+the median of each and their ratio; the budget is 1.1 for the real catalog and 1.2 for the
+larger one. Every synthetic type has grants of its own, as a real catalog's types have.
 
     python bench/build_speed.py [--runs N]
 """
@@ -25,7 +25,7 @@ from bench.sidebyside import label, medians, report, twenty_times  # noqa: E402
 from tests.plainsite import project_without_plugin  # noqa: E402
 from tests.synthetic import write_catalog  # noqa: E402
 
-BUDGET = 1.2
+BUDGET = {"real": 1.1, "larger": 1.2}
 
 
 def prepare(workdir: Path, extra_types: int) -> tuple[Path, Path]:
@@ -39,6 +39,7 @@ def prepare(workdir: Path, extra_types: int) -> tuple[Path, Path]:
 
 
 def measure(label: str, extra_types: int, runs: int) -> bool:
+    budget = BUDGET["larger" if extra_types else "real"]
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "SOURCE_DATE_EPOCH": "1700000000"}
     with tempfile.TemporaryDirectory() as tmp:
         plugin_config, plain_config = prepare(Path(tmp), extra_types)
@@ -47,7 +48,7 @@ def measure(label: str, extra_types: int, runs: int) -> bool:
         plugin, plain = medians([*build, str(plugin_config)], [*build, str(plain_config)], runs, env)
         pages = len(list((Path(tmp) / "plain" / "docs").rglob("*.md")))
     return report(
-        f"{label:<24} {pages:4d} pages  plugin {plugin:6.2f} s  plain {plain:6.2f} s", plugin / plain, BUDGET, runs
+        f"{label:<24} {pages:4d} pages  plugin {plugin:6.2f} s  plain {plain:6.2f} s", plugin / plain, budget, runs
     )
 
 

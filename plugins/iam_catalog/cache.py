@@ -49,7 +49,14 @@ def _inputs(directory: str) -> list[str]:
     """Every file the loader reads for `directory`, and the code that checks and compiles it.
     Raises OSError for an entry that is not a regular file: the full load reports it, and the
     checksum below must never read a FIFO or a device."""
-    code = [os.path.join(folder, n) for folder, _, names in os.walk(PACKAGE) for n in names if n.endswith(".py")]
+    # The package's code, templates and assets: what compiles a catalog and renders its pages.
+    code = [
+        os.path.join(folder, n)
+        for folder, _, names in os.walk(PACKAGE)
+        if "__pycache__" not in folder
+        for n in names
+        if n.endswith((".py", ".j2", ".js", ".css", ".json"))
+    ]
     sources = [os.path.join(directory, n) for n in source_names(directory)]
     for path in sources:
         if not stat.S_ISREG(os.stat(path).st_mode):
@@ -82,9 +89,10 @@ def _signature(path: str) -> list[int]:
     return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
 
 
-def _entry_path(directory: str) -> str:
+def _entry_path(directory: str, kind: str = "compiled") -> str:
     where = os.path.abspath(directory).encode()
-    return os.path.join(cache_dir(), f"{zlib.crc32(where):08x}{zlib.adler32(where):08x}.marshal")
+    suffix = "" if kind == "compiled" else f"-{kind}"
+    return os.path.join(cache_dir(), f"{zlib.crc32(where):08x}{zlib.adler32(where):08x}{suffix}.marshal")
 
 
 def _racy(signature: list[int], now: int) -> bool:
@@ -132,7 +140,7 @@ def _folder_problem(folder: str) -> str | None:
     return _untrusted(folder, info)
 
 
-def _read_entry(path: str) -> dict[str, Any] | None:
+def _read_entry(path: str, kind: str = "compiled", valid: Callable[[Any], bool] | None = None) -> dict[str, Any] | None:
     """The entry at `path` if it is this user's own regular file, of the shape this code
     writes; None otherwise (missing, foreign or malformed are all just a miss)."""
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
@@ -153,10 +161,13 @@ def _read_entry(path: str) -> dict[str, Any] | None:
             and isinstance(item[2], (str, type(None)))
             for item in entry["inputs"]
         )
-        and isinstance(entry.get("compiled"), dict)
-        and all(isinstance(entry["compiled"].get(k), (list, dict, str)) for k in COMPILED_KEYS)
+        and (valid or _compiled_shape)(entry.get(kind))
     )
     return entry if shaped else None
+
+
+def _compiled_shape(value: Any) -> bool:
+    return isinstance(value, dict) and all(isinstance(value.get(k), (list, dict, str)) for k in COMPILED_KEYS)
 
 
 # What print-iam reads of a compiled catalog (catalog/compiled.py writes them).
@@ -179,16 +190,21 @@ def _write(path: str, entry: dict[str, Any]) -> None:
         pass  # a read-only home only costs speed
 
 
-def load_compiled(
-    directory: str | None, note: Callable[[str], None] | None = None
-) -> tuple[dict[str, Any] | None, list[Problem]]:
-    """The compiled catalog, or None and every problem that stops it. `note` hears, once, why
-    the cache is not used when it is there but not to be trusted."""
-    directory = directory or bundled_dir()
+def cached(
+    directory: str,
+    kind: str,
+    build: Callable[[], tuple[Any, list[Problem]]],
+    valid: Callable[[Any], bool],
+    note: Callable[[str], None] | None = None,
+) -> tuple[Any, list[Problem]]:
+    """What `build` makes of the catalog in `directory` (None and the problems that stop it),
+    from the cache entry of this `kind` while every input is unchanged; `valid` checks an
+    entry's shape. A result with problems is never stored. `note` hears, once, why the cache is
+    not used when it is there but not to be trusted."""
     now = time.time_ns()
     try:
         inputs = _inputs(directory)
-        path: str | None = _entry_path(directory)
+        path: str | None = _entry_path(directory, kind)
     except OSError:
         inputs, path = [], None  # unreadable: the full load below reports it properly
     why = _folder_problem(cache_dir()) if path else None
@@ -198,36 +214,43 @@ def load_compiled(
         path = None
     if path:
         try:
-            entry = _read_entry(path)
+            entry = _read_entry(path, kind, valid)
             if entry is not None and _unchanged(entry, directory, inputs):
                 aged = [item for item in entry["inputs"] if item[2] is not None and not _racy(item[1], now)]
                 for item in aged:  # verified just now, and old enough for its stat to be trusted
                     item[2] = None
                 if aged:
                     _write(path, entry)
-                compiled: dict[str, Any] = entry["compiled"]
-                return compiled, []
+                return entry[kind], []
         except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError, IndexError):
-            pass  # a miss: compiled anew below
-    from pathlib import Path
-
-    from iam_catalog.catalog.compiled import compile_catalog
-    from iam_catalog.checks.loader import load_directory
-
-    # Recorded before the load: an edit during it makes the entry stale, never wrong.
+            pass  # a miss: built anew below
+    # Recorded before the build: an edit during it makes the entry stale, never wrong.
     recorded = _record(inputs, now) if path else []
-    loaded = load_directory(Path(directory))
-    if loaded.errors or loaded.catalog is None:
-        return None, loaded.errors
-    compiled = compile_catalog(loaded.catalog)
+    value, problems = build()
+    if value is None:
+        return None, problems
     if path:
-        _write(
-            path,
-            {
-                "format": [FORMAT, sys.hexversion],
-                "directory": os.path.abspath(directory),
-                "inputs": recorded,
-                "compiled": compiled,
-            },
-        )
-    return compiled, []
+        entry = {"format": [FORMAT, sys.hexversion], "directory": os.path.abspath(directory), "inputs": recorded}
+        _write(path, {**entry, kind: value})
+    return value, problems
+
+
+def load_compiled(
+    directory: str | None, note: Callable[[str], None] | None = None
+) -> tuple[dict[str, Any] | None, list[Problem]]:
+    """The compiled catalog, or None and every problem that stops it."""
+    directory = directory or bundled_dir()
+
+    def build() -> tuple[dict[str, Any] | None, list[Problem]]:
+        from pathlib import Path
+
+        from iam_catalog.catalog.compiled import compile_catalog
+        from iam_catalog.checks.loader import load_directory
+
+        loaded = load_directory(Path(directory))
+        if loaded.errors or loaded.catalog is None:
+            return None, loaded.errors
+        return compile_catalog(loaded.catalog), []
+
+    compiled, problems = cached(directory, "compiled", build, _compiled_shape, note)
+    return compiled, problems

@@ -15,45 +15,97 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 
-from iam_catalog.checks.loader import FileMemo, Loaded, load_directory, load_sources, read_directory
+from iam_catalog.cache import cached
 from iam_catalog.site.csp import with_policy
-from iam_catalog.site.render import SCRIPTS, STYLESHEET, page_sources, site_files
+from iam_catalog.site.paths import SCRIPTS, STYLESHEET
 from iam_catalog.site.sanitize import sanitize
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from iam_catalog.catalog.problems import Problem
+    from iam_catalog.checks.loader import FileMemo
 
 log = get_plugin_logger(__name__)
 
+# A build's result: the catalog's errors (none, or no pages), its warnings as text, the
+# generated files by path, and the catalog file each page is written from.
+Built = tuple[list["Problem"], list[str], dict[str, bytes], dict[str, str]]
+
+
+def _site_shape(value: Any) -> bool:
+    return (
+        isinstance(value, dict)
+        and isinstance(value.get("files"), dict)
+        and all(isinstance(k, str) and isinstance(v, bytes) for k, v in value["files"].items())
+        and isinstance(value.get("sources"), dict)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in value["sources"].items())
+        and isinstance(value.get("warnings"), list)
+        and all(isinstance(w, str) for w in value["warnings"])
+    )
+
 
 class _Rebuilds:
-    """`mkdocs serve` builds again, in the same process, after every edit: what a catalog gave
-    is kept by its files' bytes, so a rebuild that changed no catalog file reuses the pages and
-    downloads, and one that changed a file reads and checks that file alone (FileMemo), then
-    the whole-catalog checks and the pages, as a first build does."""
+    """What a catalog gave, kept by its files' bytes. The first build of a process takes the
+    pages from the cache that print-iam's uses (`cache.cached`) while every input is as it was:
+    a build that changed nothing reads them instead of checking and rendering the catalog again.
+    `mkdocs serve` builds again in the same process after every edit: a rebuild that changed no
+    catalog file reuses the pages, and one that changed a file reads and checks that file alone
+    (FileMemo), then the whole-catalog checks and the pages, as a first build does."""
 
     def __init__(self) -> None:
-        self.memo = FileMemo()
+        self.memo: FileMemo | None = None
         self.key: tuple[str, bool, tuple[tuple[str, bytes], ...]] | None = None
-        self.built: tuple[Loaded, dict[str, bytes], dict[str, str]] | None = None
+        self.built: Built | None = None
 
-    def build(self, directory: Path, directory_urls: bool) -> tuple[Loaded, dict[str, bytes], dict[str, str]]:
-        try:
-            sources, unread = read_directory(directory)
-        except OSError:
-            return load_directory(directory), {}, {}  # says why, as a path:line problem
-        if unread:
-            return load_directory(directory), {}, {}  # each entry that is not a file is an error
+    def build(self, directory: Path, directory_urls: bool) -> Built:
+        sources = _sources(directory)
+        if sources is None:  # the loader says why, as path:line problems
+            from iam_catalog.checks.loader import load_directory
+
+            return load_directory(directory).errors, [], {}, {}
         key = (str(directory.resolve()), directory_urls, tuple(sorted(sources.items())))
         if key == self.key and self.built is not None:
             return self.built
-        self.memo.read = {k: v for k, v in self.memo.read.items() if k in sources.items()}  # no stale files
-        loaded = load_sources(sources, str(directory), self.memo)  # the bytes just read, not read again
-        if loaded.errors or loaded.catalog is None:
-            return loaded, {}, {}
-        built = (loaded, site_files(loaded.catalog, directory_urls=directory_urls), page_sources(loaded.catalog))
+
+        def fresh() -> tuple[dict[str, Any] | None, list[Problem]]:
+            # The loader and the renderer only when the cache cannot give the pages.
+            from iam_catalog.checks.loader import FileMemo, load_sources
+            from iam_catalog.site.render import page_sources, site_files
+
+            memo = self.memo = self.memo or FileMemo()
+
+            memo.read = {k: v for k, v in memo.read.items() if k in sources.items()}  # no stale files
+            loaded = load_sources(sources, str(directory), memo)  # the bytes just read, not read again
+            if loaded.errors or loaded.catalog is None:
+                return None, loaded.errors
+            return {
+                "files": site_files(loaded.catalog, directory_urls=directory_urls),
+                "sources": page_sources(loaded.catalog),
+                "warnings": [str(p) for p in loaded.problems if p.severity == "warning"],
+            }, []
+
+        kind = "site" if directory_urls else "site-flat"
+        value, errors = cached(str(directory), kind, fresh, _site_shape) if self.key is None else fresh()
+        if value is None:
+            return errors, [], {}, {}
+        built: Built = ([], value["warnings"], value["files"], value["sources"])
         self.key, self.built = key, built
         return built
 
 
 _REBUILDS = _Rebuilds()
+
+
+def _sources(directory: Path) -> dict[str, bytes] | None:
+    """The catalog's files by name; None when the folder or an entry in it cannot be read."""
+    from iam_catalog.catalog.location import NotACatalogFile, read_source, source_names
+
+    try:
+        if not directory.is_dir():
+            return None
+        return {name: read_source(str(directory), name) for name in source_names(str(directory))}
+    except (OSError, NotACatalogFile):
+        return None
 
 
 class IamCatalogConfig(base.Config):  # type: ignore[no-untyped-call]
@@ -71,19 +123,17 @@ class IamCatalogPlugin(BasePlugin[IamCatalogConfig]):  # type: ignore[no-untyped
         # mkdocs cleans the site folder only after this event, so a rejected catalog leaves
         # an earlier site exactly as it was.
         self.directory = Path(self.config.catalog)
-        loaded, files, sources = _REBUILDS.build(self.directory, config.use_directory_urls)
-        warnings = [p for p in loaded.problems if p.severity == "warning"]
+        errors, warnings, files, sources = _REBUILDS.build(self.directory, config.use_directory_urls)
         if warnings:
             # Info, not warning: mkdocs' --strict is for broken pages; `validate --strict` is
             # the gate for these.
             log.info("the IAM catalog has %d warnings: `iam-catalog validate` lists them", len(warnings))
-        for problem in warnings:
-            log.debug("%s", problem)
-        if loaded.errors:
-            count = len(loaded.errors)
+        for warning in warnings:
+            log.debug("%s", warning)
+        if errors:
+            count = len(errors)
             raise PluginError(
-                f"the IAM catalog has {count} error{'s' if count > 1 else ''}:\n"
-                + "\n".join(str(p) for p in loaded.errors)
+                f"the IAM catalog has {count} error{'s' if count > 1 else ''}:\n" + "\n".join(str(p) for p in errors)
             )
         self.files, self.sources = files, sources
         if STYLESHEET not in config.extra_css:

@@ -27,15 +27,9 @@ from iam_catalog.catalog.model import DATABASE_USER, SERVICE, USER_OPTION, Catal
 from iam_catalog.catalog.policy import policy_document, statement_template
 from iam_catalog.iam.documents import document, dumps, fill_one
 from iam_catalog.site.escape import code, fence, inline_html, link, markdown_text
+from iam_catalog.site.paths import ACTIONS, BUILDER, INDEX_JSON, POLICIES, REFERENCE, SCRIPTS, STYLESHEET
 
-REFERENCE = "reference"
-POLICIES = "policies"
-INDEX_JSON = "catalog.json"
-STYLESHEET = "assets/iam-catalog.css"
-# The twin of print-iam, then the page code that wires the forms to it: loaded in this order.
-SCRIPTS = ("assets/iam-catalog-core.js", "assets/iam-catalog.js")
-BUILDER = "builder/index.md"
-ACTIONS = f"{REFERENCE}/actions.md"
+__all__ = ["ACTIONS", "BUILDER", "INDEX_JSON", "POLICIES", "REFERENCE", "SCRIPTS", "STYLESHEET", "site_files"]
 
 
 @dataclass(frozen=True)
