@@ -234,3 +234,23 @@ def test_a_role_that_allows_everything_is_beyond_by_every_action_aws_lists(tmp_p
     assert set(awsfacts.expand("rds*:Describe*")) >= set(awsfacts.expand("rds:Describe*")) | set(
         awsfacts.expand("rds-data:Describe*")
     )
+
+
+def test_a_role_the_engine_cannot_compare_fails_every_gate(tmp_path: Path) -> None:
+    """A Deny on the caller's own user (a policy variable) is beyond what the engine models: the
+    report says so instead of passing, whatever --fail-on asks."""
+    role = tmp_path / "role.json"
+    deny = {"Effect": "Deny", "Action": "iam:*", "Resource": "arn:aws:iam::123456789012:user/${aws:username}"}
+    role.write_text(json.dumps({"Statement": [{"Effect": "Allow", "Action": "rds:*", "Resource": "*"}, deny]}))
+    for fail_on in ("missing", "beyond", "any"):
+        code, out, _ = run("check", str(role), "--types", "rds", "--fail-on", fail_on)
+        assert code == 1 and "Cannot compare: a policy variable in a Deny" in out
+    report = json.loads(run("check", str(role), "--types", "rds", "--format", "json")[1])
+    assert report["undecided"] and report["missing"] == report["beyond"] == []
+
+
+def test_an_error_line_stays_one_line_whatever_a_file_holds(tmp_path: Path) -> None:
+    details = tmp_path / "details.json"
+    details.write_text(json.dumps({"RoleDetailList": [{"RoleName": "evil\nrole\x1b[31m"}], "Policies": []}))
+    code, out, err = run("check", str(details), "--types", "rds")
+    assert (code, out) == (2, "") and err.count("\n") == 1 and "\x1b" not in err

@@ -140,7 +140,7 @@ def _folder_problem(folder: str) -> str | None:
     return _untrusted(folder, info)
 
 
-def _read_entry(path: str, kind: str = "compiled", valid: Callable[[Any], bool] | None = None) -> dict[str, Any] | None:
+def _read_entry(path: str, kind: str, valid: Callable[[Any], bool]) -> dict[str, Any] | None:
     """The entry at `path` if it is this user's own regular file, of the shape this code
     writes; None otherwise (missing, foreign or malformed are all just a miss)."""
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
@@ -161,7 +161,7 @@ def _read_entry(path: str, kind: str = "compiled", valid: Callable[[Any], bool] 
             and isinstance(item[2], (str, type(None)))
             for item in entry["inputs"]
         )
-        and (valid or _compiled_shape)(entry.get(kind))
+        and valid(entry.get(kind))
     )
     return entry if shaped else None
 

@@ -89,19 +89,9 @@ def _count(n: int, noun: str) -> str:
 
 def _github(problem: Problem) -> str:
     """A GitHub Actions workflow command: the problem shows on its line of the pull request."""
+    from iam_catalog.catalog.problems import github_command
 
-    from iam_catalog.catalog.problems import printable
-
-    def data(text: str) -> str:
-        # GitHub's own escapes for what would end the command; any other control character as
-        # `printable` shows it, since a CI log prints the line as it is.
-        return printable(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
-
-    def prop(text: str) -> str:
-        return data(text).replace(":", "%3A").replace(",", "%2C")
-
-    where = f"file={prop(problem.path)}" + (f",line={problem.line}" if problem.line else "")
-    return f"::{problem.severity} {where},title={prop(f'iam-catalog {problem.check}')}::{data(problem.message)}"
+    return github_command(problem.severity, f"iam-catalog {problem.check}", problem.message, problem.path, problem.line)
 
 
 def _load(args: argparse.Namespace) -> Loaded:
@@ -111,6 +101,13 @@ def _load(args: argparse.Namespace) -> Loaded:
     from iam_catalog.checks.loader import load_directory
 
     return load_directory(Path(args.catalog or bundled_dir()))
+
+
+def _catalog(args: argparse.Namespace, err: TextIO) -> Catalog | None:
+    """The whole checked catalog for a command, or None after printing its errors."""
+    loaded = _load(args)
+    _print_problems(loaded.errors, err)
+    return None if loaded.errors else loaded.require()
 
 
 def _summary(loaded: Loaded, where: str, err: TextIO) -> None:
@@ -161,11 +158,10 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from iam_catalog.site.render import site_files
 
-    loaded = _load(args)
-    _print_problems(loaded.errors, err)
-    if loaded.errors:
+    catalog = _catalog(args, err)
+    if catalog is None:
         return 1
-    files = site_files(loaded.require(), directory_urls=not args.no_directory_urls)
+    files = site_files(catalog, directory_urls=not args.no_directory_urls)
     _write_tree(args.directory, files)
     print(f"{PROG}: wrote {_count(len(files), 'file')} into {args.directory}", file=err)
     return 0
@@ -317,11 +313,9 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         deployed = combine([read(name, text, args.role_name) for name, text in inputs])
     except InputError as exc:
         raise Usage(str(exc)) from None
-    loaded = _load(args)
-    _print_problems(loaded.errors, err)
-    if loaded.errors:
+    catalog = _catalog(args, err)
+    if catalog is None:
         return 1
-    catalog = loaded.require()
     compiled = compile_catalog(catalog)
     try:
         result = answer(compiled, _request_of(args))
@@ -347,11 +341,9 @@ def cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         asked = parse(text)
         if not asked:
             raise Usage("no AccessDenied found: give the error's text, decode-authorization-message or CloudTrail JSON")
-    loaded = _load(args)
-    _print_problems(loaded.errors, err)
-    if loaded.errors:
+    catalog = _catalog(args, err)
+    if catalog is None:
         return 1
-    catalog = loaded.require()
     index = {entry.name.lower(): entry for entry in action_index(catalog)}
     found = [explain(catalog, a, index) for a in asked]
     print(FORMATS[args.format](found), end="", file=out)
@@ -596,7 +588,10 @@ def run(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
         code: int = args.run(args, out, err)
         return code
     except Usage as exc:
-        print(f"{PROG}: error: {exc}", file=err)
+        # The message may quote a file's name or contents: one honest line whatever they hold.
+        from iam_catalog.catalog.problems import printable
+
+        print(printable(f"{PROG}: error: {exc}"), file=err)
         return 2
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from iam_catalog.aws import facts as awsfacts
-from iam_catalog.catalog.model import DATABASE_USER, SERVICE, Catalog, Choice, DbType, Policy, Statement
+from iam_catalog.catalog.model import SERVICE, Catalog, Choice, DbType, Policy, Statement
 
 
 @dataclass(frozen=True)
@@ -95,15 +95,6 @@ class ActionEntry:
     uses: tuple[ActionUse, ...]
 
 
-def _owner(catalog: Catalog, policy: Policy) -> tuple[str, str | None]:
-    if policy.attach == SERVICE:
-        service = catalog.service_of(policy)
-        return next(f"{s.title}'s role" for s in catalog.shared.services if s.id == service), service
-    if policy.attach == DATABASE_USER:
-        return "the database user's role", None
-    return f"the {policy.attach} policy", None
-
-
 def action_index(catalog: Catalog) -> list[ActionEntry]:
     """Every action the catalog's Allow statements grant (a wildcard as the actions AWS lists
     for it), with AWS's facts and each statement that grants it, by name."""
@@ -111,7 +102,8 @@ def action_index(catalog: Catalog) -> list[ActionEntry]:
     shared = [(None, p) for step in catalog.shared.steps for p in step.policies()]
     for db_type, policy in [*((t, p) for t in catalog.types for p in t.own_policies()), *shared]:
         choices = catalog.choices(db_type) if db_type else {c.id: c for c in catalog.shared.choices}
-        owner, service = _owner(catalog, policy)
+        owner = catalog.identity_of(policy)[1]
+        service = catalog.service_of(policy) if policy.attach == SERVICE else None
         for st in policy.statements:
             if st.effect != "Allow":
                 continue

@@ -100,6 +100,12 @@ def facts(action: str) -> ActionFacts | None:
     )
 
 
+def access_level(action: str) -> str:
+    """AWS's access level of an exact action; empty for a name AWS does not list."""
+    info = facts(action)
+    return info.access_level if info else ""
+
+
 def suggest_service(service: str) -> str | None:
     close = difflib.get_close_matches(service.lower(), services(), n=1, cutoff=0.6)
     return close[0] if close else None
@@ -140,11 +146,6 @@ def arn_matches(resource: str, fmt: str) -> bool:
 _GLOBAL_KEYS = Path(__file__).with_name("global-condition-keys.json")
 
 
-def _key_regex(template: str) -> re.Pattern[str]:
-    """A documented key, whose `${TagKey}` part stands for any tag key."""
-    return re.compile(".+".join(re.escape(p) for p in re.split(r"\$\{[^}]*\}", template)) + r"\Z", re.IGNORECASE)
-
-
 @cache
 def global_condition_keys() -> dict[str, str]:
     """AWS's global condition keys (any action may be asked about them), each with its type."""
@@ -167,18 +168,17 @@ def condition_keys(action: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(keys))
 
 
+def _keys_for(actions: Iterable[str]) -> list[str]:
+    """The global keys and those that `actions` (exact names) support, as AWS documents them."""
+    return [*global_condition_keys(), *(k for a in actions for k in condition_keys(a))]
+
+
 def condition_key_known(key: str, actions: Iterable[str]) -> bool:
-    """Whether `key` is a global key or one that some of `actions` (exact names) supports."""
-    candidates = [*global_condition_keys(), *(k for a in actions for k in condition_keys(a))]
-    return any(_compiled_key(k).match(key) for k in candidates)
-
-
-@cache
-def _compiled_key(template: str) -> re.Pattern[str]:
-    return _key_regex(template)
+    """Whether `key` is one of them; a documented `${TagKey}` stands for any tag key."""
+    return any(_compiled(k).match(key) for k in _keys_for(actions))
 
 
 def suggest_condition_key(key: str, actions: Iterable[str]) -> str | None:
-    names = {k.lower(): k for k in (*global_condition_keys(), *(k for a in actions for k in condition_keys(a)))}
+    names = {k.lower(): k for k in _keys_for(actions)}
     close = difflib.get_close_matches(key.lower(), names, n=1, cutoff=0.7)
     return names[close[0]] if close else None

@@ -254,6 +254,18 @@ class Catalog:
         order = [s.id for s in self.shared.services]
         return {name: [s for s in order if s in services] for name, services in found.items()}
 
+    def identity_of(self, policy: Policy) -> tuple[str, str]:
+        """The IAM identity a policy attaches to: a key that the policies of one identity share,
+        and how a reader names it. A service's policies go to that service's role, a database
+        user's to its role; a boundary and each trust policy stand on their own."""
+        if policy.attach == SERVICE:
+            service = self.service_of(policy)
+            title = next(s.title for s in self.shared.services if s.id == service)
+            return f"{SERVICE}:{service}", f"{title}'s role"
+        if policy.attach == DATABASE_USER:
+            return policy.attach, "the database user's role"
+        return f"{policy.attach}:{policy.id}", f"the {policy.attach} policy {policy.id}"
+
     def service_of(self, policy: Policy) -> str:
         """The service whose identity a `service` policy attaches to."""
         return policy.service or self.shared.services[0].id

@@ -36,6 +36,22 @@ def printable(text: str) -> str:
     return _CONTROL.sub(lambda m: ascii(m[0])[1:-1], text)
 
 
+def github_command(severity: str, title: str, message: str, path: str | None = None, line: int = 0) -> str:
+    """A GitHub Actions workflow command (`::error file=...,line=...,title=...::message`), the
+    one escaping of that output: GitHub's own escapes for what would end the command or a
+    property, and any other control character as `printable` shows it, since a CI log prints
+    the line as it is."""
+
+    def data(text: str) -> str:
+        return printable(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
+
+    def prop(text: str) -> str:
+        return data(text).replace(":", "%3A").replace(",", "%2C")
+
+    where = f"file={prop(path)}" + (f",line={line}" if line else "") + "," if path is not None else ""
+    return f"::{severity} {where}title={prop(title)}::{data(message)}"
+
+
 @dataclass
 class Problems:
     """Collects every problem so that a reviewer sees all of them in one run."""

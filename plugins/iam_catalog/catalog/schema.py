@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -167,3 +168,18 @@ class Checker:
     def _bad(self, node: Node, message: str) -> None:
         self.problems.error(self.path, node.line, message)
         return None
+
+
+def plain_statements(data: Any, ptr: Pointer = ()) -> Iterator[tuple[Pointer, dict[str, Any]]]:
+    """Every statement of schema-checked plain data, with its pointer, wherever it stands (a
+    type's policies, a database user's, the shared steps' and their alternatives'), even in a
+    file that broke the schema elsewhere."""
+    if isinstance(data, dict):
+        if ptr[-2:-1] == ("statements",):
+            yield ptr, data
+            return
+        for key, value in data.items():
+            yield from plain_statements(value, (*ptr, key))
+    elif isinstance(data, list):
+        for i, item in enumerate(data):
+            yield from plain_statements(item, (*ptr, i))

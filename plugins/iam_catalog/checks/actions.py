@@ -7,7 +7,7 @@ from typing import Any
 from iam_catalog.aws import facts as awsfacts
 from iam_catalog.catalog.model import TRUST, Catalog, Policy, Statement
 from iam_catalog.catalog.problems import Problems, check
-from iam_catalog.catalog.schema import Lines, Pointer
+from iam_catalog.catalog.schema import Lines, plain_statements
 
 _MAX_HINTS = 3
 
@@ -42,20 +42,13 @@ def known_actions(path: str, line: int, action: str, problems: Problems) -> list
     return names
 
 
-def check_actions_in(data: Any, lines: Lines, path: str, problems: Problems, ptr: Pointer = ()) -> None:
+def check_actions_in(data: Any, lines: Lines, path: str, problems: Problems) -> None:
     """Check every well-formed `actions` value in schema-checked data, whatever else broke."""
-    if isinstance(data, dict):
-        for key, value in data.items():
-            here = (*ptr, key)
-            if key == "actions" and ptr and ptr[-2:-1] == ("statements",):
-                for action in [value] if isinstance(value, str) else value if isinstance(value, list) else []:
-                    if isinstance(action, str):
-                        known_actions(path, lines.get(here, 1), action, problems)
-            else:
-                check_actions_in(value, lines, path, problems, here)
-    elif isinstance(data, list):
-        for i, item in enumerate(data):
-            check_actions_in(item, lines, path, problems, (*ptr, i))
+    for ptr, statement in plain_statements(data):
+        value = statement.get("actions")
+        for action in [value] if isinstance(value, str) else value if isinstance(value, list) else []:
+            if isinstance(action, str):
+                known_actions(path, lines.get((*ptr, "actions"), 1), action, problems)
 
 
 @check(

@@ -6,7 +6,7 @@ from typing import Any
 
 from iam_catalog.aws import facts as awsfacts
 from iam_catalog.catalog.problems import Problems, check
-from iam_catalog.catalog.schema import Lines, Pointer
+from iam_catalog.catalog.schema import Lines, Pointer, plain_statements
 from iam_catalog.iam.conditions import UnknownOperator, parse, value_problem
 
 
@@ -49,14 +49,7 @@ def _check_statement(statement: dict[str, Any], lines: Lines, path: str, problem
                     problems.error(path, lines.get(here, 1), why)
 
 
-def check_conditions_in(data: Any, lines: Lines, path: str, problems: Problems, ptr: Pointer = ()) -> None:
+def check_conditions_in(data: Any, lines: Lines, path: str, problems: Problems) -> None:
     """Check every statement's conditions in schema-checked data, whatever else broke."""
-    if isinstance(data, dict):
-        if ptr[-2:-1] == ("statements",):
-            _check_statement(data, lines, path, problems, ptr)
-            return
-        for key, value in data.items():
-            check_conditions_in(value, lines, path, problems, (*ptr, key))
-    elif isinstance(data, list):
-        for i, item in enumerate(data):
-            check_conditions_in(item, lines, path, problems, (*ptr, i))
+    for ptr, statement in plain_statements(data):
+        _check_statement(statement, lines, path, problems, ptr)

@@ -17,7 +17,7 @@ from typing import Any
 
 from iam_catalog.aws import facts as awsfacts
 from iam_catalog.catalog.model import Catalog
-from iam_catalog.catalog.problems import printable
+from iam_catalog.catalog.problems import github_command, printable
 from iam_catalog.deployed.sources import Deployed
 from iam_catalog.iam.access import Shown, Undecidable, Witness, compare, text_of
 from iam_catalog.iam.documents import document, dumps
@@ -52,7 +52,6 @@ class Beyond:
     resource: str | None
     conditions: dict[str, Shown]
     statements: list[str]  # policy/Sid of the deployed statements that allow it
-    unproven: str | None = None
 
 
 @dataclass
@@ -60,6 +59,9 @@ class Report:
     missing: list[Missing] = field(default_factory=list)
     beyond: list[Beyond] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Why the engine cannot compare the identity with the catalog (a policy variable in a
+    # Deny, a bound reached): then neither part is known, and every --fail-on fails.
+    undecided: str | None = None
 
     def missing_policy(self) -> dict[str, Any]:
         """The missing part, ready to attach: the missing statements as print-iam prints them."""
@@ -69,11 +71,6 @@ class Report:
 def _denied(witness: Witness) -> Denied:
     r = witness.request
     return Denied(r.action, None if r.resource is None else text_of(r.resource), r.conditions())
-
-
-def _level(action: str) -> str:
-    info = awsfacts.facts(action)
-    return info.access_level if info else ""
 
 
 def purposes_of(catalog: Catalog) -> dict[tuple[str, str, int], str]:
@@ -93,30 +90,30 @@ def check(
     report = Report(notes=list(deployed.notes))
     mine = deployed.document()
     ceiling = deployed.boundary[1] if deployed.boundary else None
-    for type_id, policy_id, index, service, rule, statement in answer.picked:
-        lost = compare(document([statement]), mine, awsfacts.expand, ceiling=ceiling, base_actions_only=True).narrowing
-        if not lost:
-            continue
-        choices = [*rule.get("omit_when", ()), *rule.get("omit_actions", {})]
-        report.missing.append(
-            Missing(
-                sid=statement.get("Sid", f"{policy_id}#{index + 1}"),
-                type=type_id,
-                service=service,
-                purpose=purposes.get((type_id, policy_id, index), ""),
-                choices=[{"id": c, "label": compiled["choices"][c]["label"]} for c in dict.fromkeys(choices)],
-                statement=statement,
-                denied=[_denied(w) for w in lost],
-            )
-        )
     try:
+        for type_id, policy_id, index, service, rule, statement in answer.picked:
+            single = document([statement])
+            lost = compare(single, mine, awsfacts.expand, ceiling=ceiling, base_actions_only=True).narrowing
+            if lost:
+                choices = [*rule.get("omit_when", ()), *rule.get("omit_actions", {})]
+                report.missing.append(
+                    Missing(
+                        sid=statement.get("Sid", f"{policy_id}#{index + 1}"),
+                        type=type_id,
+                        service=service,
+                        purpose=purposes.get((type_id, policy_id, index), ""),
+                        choices=[{"id": c, "label": compiled["choices"][c]["label"]} for c in dict.fromkeys(choices)],
+                        statement=statement,
+                        denied=[_denied(w) for w in lost],
+                    )
+                )
         wider = compare(answer.document, mine, awsfacts.expand, ceiling=ceiling).broadening
     except Undecidable as exc:
-        report.beyond.append(Beyond("*", "", None, {}, [], f"cannot compare: {exc}"))
-        return report
+        return Report(notes=report.notes, undecided=str(exc))
     for w in wider:
         d = _denied(w)
-        report.beyond.append(Beyond(d.action, _level(d.action), d.resource, d.conditions, list(w.statements)))
+        level = awsfacts.access_level(d.action)
+        report.beyond.append(Beyond(d.action, level, d.resource, d.conditions, list(w.statements)))
     report.beyond.sort(
         key=lambda b: (LEVELS.index(b.access_level) if b.access_level in LEVELS else len(LEVELS), b.action.lower())
     )
@@ -138,6 +135,9 @@ def _count(n: int, noun: str) -> str:
 
 def as_text(report: Report) -> str:
     lines = [f"note: {n}" for n in report.notes]
+    if report.undecided:
+        lines.append(f"Cannot compare: {report.undecided}; neither what is missing nor what is beyond is known")
+        return printable_lines(lines)
     if report.missing:
         lines.append(
             f"Missing: {_count(len(report.missing), 'catalog statement')} that the identity does not fully allow"
@@ -160,9 +160,7 @@ def as_text(report: Report) -> str:
                 level = b.access_level
                 lines.append(f"  {level or 'access level unknown'}:")
             by = f" (allowed by {', '.join(b.statements)})" if b.statements else ""
-            lines.append(
-                f"  - {_request(b.action, b.resource, b.conditions)}{by}" + (f" [{b.unproven}]" if b.unproven else "")
-            )
+            lines.append(f"  - {_request(b.action, b.resource, b.conditions)}{by}")
     else:
         lines.append("Beyond: nothing; the identity allows no more than the catalog's policy")
     return printable_lines(lines)
@@ -175,23 +173,33 @@ def as_json(report: Report) -> str:
         "missing_policy": report.missing_policy() if report.missing else None,
         "beyond": [dataclasses.asdict(b) for b in report.beyond],
         "notes": report.notes,
+        "undecided": report.undecided,
     }
     return json.dumps(data, indent=2) + "\n"
 
 
 def as_github(report: Report) -> str:
-    """GitHub workflow commands: each missing statement an error, each beyond a warning."""
-    lines = [
-        f"::error title=iam-catalog check::{m.sid} ({m.type}) is missing: "
-        + "; ".join(_request(d.action, d.resource, d.conditions) for d in m.denied)
+    """GitHub workflow commands: each missing statement an error, each request beyond a warning."""
+    title = "iam-catalog check"
+    lines = [github_command("error", title, f"cannot compare: {report.undecided}")] if report.undecided else []
+    lines += [
+        github_command(
+            "error",
+            title,
+            f"{m.sid} ({m.type}) is missing: "
+            + "; ".join(_request(d.action, d.resource, d.conditions) for d in m.denied),
+        )
         for m in report.missing
     ]
     lines += [
-        f"::warning title=iam-catalog check::beyond the catalog ({b.access_level or 'unknown'}): "
-        + _request(b.action, b.resource, b.conditions)
+        github_command(
+            "warning",
+            title,
+            f"beyond the catalog ({b.access_level or 'unknown'}): {_request(b.action, b.resource, b.conditions)}",
+        )
         for b in report.beyond
     ]
-    return printable_lines(line.replace("%", "%25") for line in lines)
+    return "".join(line + "\n" for line in lines)
 
 
 def printable_lines(lines: Iterable[str]) -> str:
@@ -199,8 +207,9 @@ def printable_lines(lines: Iterable[str]) -> str:
 
 
 FORMATS: dict[str, Callable[[Report], str]] = {"text": as_text, "json": as_json, "github": as_github}
+# What makes check exit 1; an identity the engine cannot compare fails each of them.
 FAIL_ON: dict[str, Callable[[Report], bool]] = {
-    "missing": lambda r: bool(r.missing),
-    "beyond": lambda r: bool(r.beyond),
-    "any": lambda r: bool(r.missing or r.beyond),
+    "missing": lambda r: bool(r.undecided or r.missing),
+    "beyond": lambda r: bool(r.undecided or r.beyond),
+    "any": lambda r: bool(r.undecided or r.missing or r.beyond),
 }

@@ -9,7 +9,6 @@ error code is a denial. A log excerpt may hold many; each request is explained o
 from __future__ import annotations
 
 import dataclasses
-import fnmatch
 import json
 import re
 from collections.abc import Callable
@@ -20,6 +19,8 @@ from iam_catalog.aws import facts as awsfacts
 from iam_catalog.aws.context import ActionEntry
 from iam_catalog.catalog.model import Catalog, Statement
 from iam_catalog.catalog.problems import printable
+from iam_catalog.iam.documents import PLACEHOLDER
+from iam_catalog.iam.patterns import covers
 
 _DENIED = re.compile(
     r"(?:User|Principal):\s*(?P<principal>\S+)\s+is not authorized to perform:\s*"
@@ -28,11 +29,6 @@ _DENIED = re.compile(
     r"(?:\s+(?P<why>because no [^\n\"]*?|with an explicit deny in an? [^\n\"]*?))?(?=[\"\n]|$)"
 )
 _DENIAL_CODES = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "Client.UnauthorizedOperation"}
-_PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
-
-
-class ExplainError(Exception):
-    """Input with no denial in it, or a malformed one: one line."""
 
 
 @dataclass(frozen=True)
@@ -47,7 +43,7 @@ class Asked:
 class Grant:
     type: str
     title: str
-    owner: str  # whose role the policy is for, and the policy
+    owner: str  # the identity the policy attaches to
     policy: str
     sid: str
     purpose: str
@@ -110,23 +106,24 @@ def parse(text: str) -> list[Asked]:
 
 
 def _grants_resource(st: Statement, resource: str | None) -> bool:
+    """Whether one of the statement's resources (or scope templates) covers the one asked, with
+    each placeholder standing for any value the reader could give."""
     if resource is None:
         return True
     patterns = [*st.resources, *st.scope] or ["*"]
-    return any(fnmatch.fnmatchcase(resource, _PLACEHOLDER.sub("*", p)) for p in patterns)
+    return any(covers(PLACEHOLDER.sub("*", p), resource) for p in patterns)
 
 
 def explain(catalog: Catalog, asked: Asked, index: dict[str, ActionEntry]) -> Explanation:
     """`index`: the catalog's actions index (`aws.context.action_index`), by lower-case name."""
-    info = awsfacts.facts(asked.action)
-    out = Explanation(asked, info.access_level if info else "", info is not None)
-    if info is None:
+    known = awsfacts.facts(asked.action) is not None
+    out = Explanation(asked, awsfacts.access_level(asked.action), known)
+    if not known:
         out.suggestion = awsfacts.suggest_action(asked.action)
     entry = index.get(asked.action.lower())
     for use in entry.uses if entry else ():
         if not _grants_resource(use.statement, asked.resource):
             continue
-        owner = f"{use.owner}, policy {use.policy.id}"
         if use.type is None:  # a shared step: the reader writes it by hand, from the type's page
             command = "the assume-role steps of the page of a type whose database user is an IAM role"
         else:
@@ -139,7 +136,7 @@ def explain(catalog: Catalog, asked: Asked, index: dict[str, ActionEntry]) -> Ex
             Grant(
                 use.type.id if use.type else "_shared",
                 use.type.title if use.type else "Shared assume-role steps",
-                owner,
+                use.owner,
                 use.policy.id,
                 use.statement.sid or f"{use.policy.id}#{index_of + 1}",
                 use.statement.purpose or "",

@@ -244,14 +244,13 @@ class Principal:
 
 
 def _account(value: str) -> str | None:
-    if re.fullmatch(r"[0-9]{12}", value):
-        return value
+    """The account of an IAM ARN (a bare account ID is its root's ARN by now: `_principal`)."""
     parts = value.split(":")
     return parts[4] if len(parts) > 5 and parts[0] == "arn" and parts[2] == "iam" else None
 
 
 def _is_root(value: str) -> bool:
-    return value.endswith(":root") or bool(re.fullmatch(r"[0-9]{12}", value))
+    return value.endswith(":root")
 
 
 def _principals(policies: Sequence[Sequence[Statement]]) -> list[Principal]:
@@ -417,7 +416,6 @@ def _key_choices(key: str, conditions: Sequence[Condition]) -> KeyChoices:
 class Witness:
     request: Request
     statements: tuple[str, ...]  # of the side that allows it
-    unproven: str | None = None  # why it might not be a real difference, when it might not
 
     def as_dict(self) -> dict[str, Any]:
         r = self.request
@@ -429,8 +427,6 @@ class Witness:
             out["resource"] = text_of(r.resource)
         out["conditions"] = r.conditions()
         out["statements"] = list(self.statements)
-        if self.unproven:
-            out["unproven"] = self.unproven
         return out
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
-from iam_catalog.iam.patterns import STAR, policy_symbols
+from iam_catalog.iam.patterns import ANY_VARIABLE, STAR, policy_symbols
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -154,19 +154,14 @@ def parse(text: str) -> Parsed:
 
 # --- values --------------------------------------------------------------------------------
 
-_VARIABLE = re.compile(r"\$\{[^}]*\}")
-
 
 def has_variable(value: str) -> bool:
     """Whether a value holds a placeholder or an IAM policy variable, filled only later."""
-    return bool(_VARIABLE.search(value))
+    return bool(ANY_VARIABLE.search(value))
 
 
 def _number(text: str) -> float | None:
-    try:
-        return float(text) if re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)", text.strip()) else None
-    except ValueError:
-        return None
+    return float(text) if re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)", text.strip()) else None
 
 
 def _date(text: str) -> float | None:
@@ -329,8 +324,7 @@ def _ordered_points(points: Iterable[float], step: float) -> list[float]:
         gap = c - below if below is not None else None
         out.append(c - step if gap is None or gap > step else c - gap / 2)
         out.append(c)
-    if cuts:
-        out.append(cuts[-1] + step)
+    out.append(cuts[-1] + step)
     return list(dict.fromkeys(out))
 
 
@@ -345,13 +339,15 @@ def _shown_date(x: float) -> str:
 
 def _ip_points(networks: Iterable[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> list[str]:
     out: list[str] = []
-    for version, top, sample in ((4, 2**32 - 1, "192.0.2.1"), (6, 2**128 - 1, "2001:db8::1")):
-        nets = [n for n in networks if n.version == version]
-        points = {int(ipaddress.ip_address(sample))}
-        for n in nets:
-            lo, hi = int(n.network_address), int(n.broadcast_address)
-            points.update(p for p in (lo - 1, lo, hi, hi + 1) if 0 <= p <= top)
-        out.extend(str(ipaddress.ip_address(p) if version == 4 else ipaddress.IPv6Address(p)) for p in sorted(points))
+    kinds = ((4, ipaddress.IPv4Address, "192.0.2.1"), (6, ipaddress.IPv6Address, "2001:db8::1"))
+    for version, kind, sample in kinds:
+        top = 2 ** (32 if version == 4 else 128) - 1
+        points = {int(kind(sample))}
+        for n in networks:
+            if n.version == version:
+                lo, hi = int(n.network_address), int(n.broadcast_address)
+                points.update(p for p in (lo - 1, lo, hi, hi + 1) if 0 <= p <= top)
+        out.extend(str(kind(p)) for p in sorted(points))
     return out
 
 

@@ -30,6 +30,7 @@ def symbols(text: str, *, literal: bool = False) -> Pattern:
     return tuple(out)
 
 
+ANY_VARIABLE = re.compile(r"\$\{[^}]*\}")  # a placeholder, a policy variable, or IAM's ${*}
 IAM_VARIABLE = re.compile(r"\$\{[A-Za-z0-9-]+:[^}]+\}")
 _ESCAPED = {"${*}": "*", "${?}": "?", "${$}": "$"}
 
@@ -40,7 +41,7 @@ def policy_symbols(text: str, *, literal: bool = False) -> Pattern:
     placeholder is."""
     out: list[Symbol] = []
     pos = 0
-    for match in re.finditer(r"\$\{[^}]*\}", text):
+    for match in ANY_VARIABLE.finditer(text):
         word = match.group(0)
         if word in _ESCAPED or IAM_VARIABLE.fullmatch(word):
             out.extend(symbols(text[pos : match.start()], literal=literal))

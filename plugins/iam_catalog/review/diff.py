@@ -16,8 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from iam_catalog.catalog.model import DATABASE_USER, Catalog, Change, DbType, Policy, Statement, StringMap, Variable
-from iam_catalog.catalog.model import SERVICE as SERVICE_ATTACH
+from iam_catalog.catalog.model import Catalog, Change, DbType, Policy, Statement, StringMap, Variable
 from iam_catalog.catalog.policy import statement_template
 from iam_catalog.iam.access import Shown, Undecidable, compare, iter_witnesses
 from iam_catalog.iam.documents import document, fill_statement
@@ -30,11 +29,7 @@ SHARED = "_shared"  # the assume-role steps every type with a database user show
 def _access_level(action: str) -> str:
     from iam_catalog.aws import facts as awsfacts  # AWS's data only when there is an action to describe
 
-    info = awsfacts.facts(action)
-    if info is None:
-        names = awsfacts.expand(action)
-        return "wildcard" if len(names) > 1 else ""
-    return info.access_level
+    return awsfacts.access_level(action) or ("wildcard" if len(awsfacts.expand(action)) > 1 else "")
 
 
 @dataclass
@@ -263,21 +258,10 @@ def _named(name: str, template: dict[str, Any]) -> dict[str, Any]:
     return template if "Sid" in template else {"Sid": name, **template}
 
 
-def _identity_of(catalog: Catalog, policy: Policy) -> tuple[str, str]:
-    """The identity a policy attaches to: its key, and how a reviewer names it."""
-    if policy.attach == SERVICE_ATTACH:
-        service = catalog.service_of(policy)
-        title = next((s.title for s in catalog.shared.services if s.id == service), service)
-        return f"service:{service}", f"{title}'s role"
-    if policy.attach == DATABASE_USER:
-        return policy.attach, "the database user's role"
-    return f"{policy.attach}:{policy.id}", f"{policy.attach} policy {policy.id}"
-
-
 def _identities(catalog: Catalog, policies: Iterable[Policy]) -> dict[str, Identity]:
     out: dict[str, Identity] = {}
     for policy in policies:
-        key, label = _identity_of(catalog, policy)
+        key, label = catalog.identity_of(policy)
         identity = out.setdefault(key, Identity(label, {}, {}, policy.line))
         for i, st in enumerate(policy.statements):
             name = st.sid or f"{policy.id}#{i + 1}"
@@ -343,8 +327,7 @@ def policy_access(type_id: str, identity: str, before: dict[str, Any], after: di
                 w.get("principal"),
                 w["conditions"],
                 w["statements"],
-                w.get("unproven"),
-                identity,
+                identity=identity,
             )
         )
     return changes

@@ -20,7 +20,15 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from iam_catalog.aws.context import ACCESS_LEVELS, CHANGING, access_counts, action_index, action_notes, scope_hint
+from iam_catalog.aws.context import (
+    ACCESS_LEVELS,
+    CHANGING,
+    ActionEntry,
+    access_counts,
+    action_index,
+    action_notes,
+    scope_hint,
+)
 from iam_catalog.catalog import prose as prose_rule
 from iam_catalog.catalog.compiled import choice_data, compile_catalog, rule, scope_data, variable_data
 from iam_catalog.catalog.model import DATABASE_USER, SERVICE, USER_OPTION, Catalog, Change, Choice, DbType, Policy, Step
@@ -381,12 +389,12 @@ def render_overview(catalog: Catalog) -> str:
     return _tidy(page)
 
 
-def render_actions(catalog: Catalog) -> str:
+def render_actions(catalog: Catalog, entries: list[ActionEntry] | None = None) -> str:
     page = (
         _environment()
         .get_template("actions.md.j2")
         .render(
-            entries=action_index(catalog),
+            entries=action_index(catalog) if entries is None else entries,
             cell=_cell,
             prose=_prose(catalog, {v.name: v.default for v in catalog.shared.variables}),
         )
@@ -412,7 +420,9 @@ def render_builder(catalog: Catalog) -> str:
     return _tidy(page)
 
 
-def _index(catalog: Catalog, files: dict[str, bytes], directory_urls: bool) -> dict[str, Any]:
+def _index(
+    catalog: Catalog, files: dict[str, bytes], directory_urls: bool, actions: list[ActionEntry]
+) -> dict[str, Any]:
     return {
         "types": [
             {
@@ -452,7 +462,7 @@ def _index(catalog: Catalog, files: dict[str, bytes], directory_urls: bool) -> d
                     for use in entry.uses
                 ],
             }
-            for entry in action_index(catalog)
+            for entry in actions
         ],
     }
 
@@ -470,8 +480,9 @@ def site_files(catalog: Catalog, *, directory_urls: bool = True) -> dict[str, by
         files[page_path(db_type)] = render_type(catalog, db_type, own).encode()
         for download in own.values():
             files[download.path] = download.json.encode()
-    files[ACTIONS] = render_actions(catalog).encode()
-    index = _index(catalog, files, directory_urls)
+    actions = action_index(catalog)
+    files[ACTIONS] = render_actions(catalog, actions).encode()
+    index = _index(catalog, files, directory_urls, actions)
     files[INDEX_JSON] = (json.dumps(index, indent=2) + "\n").encode()
     files[BUILDER] = render_builder(catalog).encode()
     assets = resources.files("iam_catalog.site") / "assets"
