@@ -387,6 +387,30 @@ def cmd_print_iam(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+def cmd_stack(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from iam_catalog.printiam.request import RequestError
+    from iam_catalog.printiam.stack import WRITERS, StackRequest, stack
+
+    compiled = _compiled(args, err)
+    if compiled is None:
+        return 1
+    trust_values = {option: getattr(args, option.replace("-", "_")) for option in TRUST_OPTIONS}
+    request = StackRequest(
+        _request_of(args),
+        role_name=args.role_name,
+        trust=args.trust,
+        trust_values={k: v for k, v in trust_values.items() if v is not None},
+        external_id=args.external_id,
+        policy=args.policy,
+    )
+    try:
+        text = WRITERS[args.format](stack(compiled, request))
+    except RequestError as exc:
+        raise Usage(str(exc)) from None
+    print(text, end="", file=out)
+    return 0
+
+
 def _side(spec: str, folder: str, err: TextIO, memo: FileMemo) -> Catalog | None:
     """A catalog from a folder or a git revision; None after printing why there is none."""
     from pathlib import Path
@@ -463,16 +487,49 @@ def _print_iam(sub: argparse.ArgumentParser) -> None:
     sub.set_defaults(run=cmd_print_iam)
 
 
-def _request_options(sub: argparse.ArgumentParser) -> None:
+# stack's options for the values of the service's trust policy (the catalog's deploy variables).
+TRUST_OPTIONS = {
+    "trusted-principal": ("ARN", "with --trust principal: the IAM role or user that assumes the service's role"),
+    "oidc-provider": ("ISSUER", "with --trust eks: the cluster's OIDC issuer, without https://"),
+    "namespace": ("NS", "with --trust eks: the pods' Kubernetes namespace (default: teleport)"),
+    "service-account": ("NAME", "with --trust eks: the pods' Kubernetes service account (default: teleport)"),
+}
+
+
+def _stack(sub: argparse.ArgumentParser) -> None:
+    _request_options(sub, identity=False)
+    from iam_catalog.printiam.stack import POLICY_KINDS, WRITERS
+
+    sub.add_argument(
+        "--role-name",
+        metavar="NAME",
+        help="the service's role (default: the default of the service's role variable in the catalog)",
+    )
+    sub.add_argument("--trust", metavar="WHO", help="who may assume the role: ec2 (default), principal or eks")
+    for option, (metavar, text) in TRUST_OPTIONS.items():
+        sub.add_argument(f"--{option}", metavar=metavar, help=text)
+    sub.add_argument("--external-id", metavar="ID", help="database-user roles trust the service's role only with it")
+    sub.add_argument(
+        "--policy",
+        choices=list(POLICY_KINDS),
+        default="managed",
+        help="; ".join(f"{name}: {what}" for name, what in POLICY_KINDS.items()),
+    )
+    sub.add_argument("--format", choices=list(WRITERS), default="cloudformation")
+    sub.set_defaults(run=cmd_stack, role=None, user=None)
+
+
+def _request_options(sub: argparse.ArgumentParser, identity: bool = True) -> None:
     """print-iam's request: the types, services, identity, values, choices and scopes."""
     _catalog_option(sub)
     sub.add_argument("--types", required=True, type=_comma_list, help="comma-separated ids or aliases")
     sub.add_argument(
         "--service", type=_comma_list, metavar="S[,S]", help="whose identity the policy is for (default: database)"
     )
-    who = sub.add_mutually_exclusive_group()
-    who.add_argument("--role", metavar="NAME|ARN", help="the IAM role of the service(s) printed")
-    who.add_argument("--user", metavar="NAME|ARN", help="the IAM user of the service(s) printed")
+    if identity:
+        who = sub.add_mutually_exclusive_group()
+        who.add_argument("--role", metavar="NAME|ARN", help="the IAM role of the service(s) printed")
+        who.add_argument("--user", metavar="NAME|ARN", help="the IAM user of the service(s) printed")
     sub.add_argument("--assumes-roles", type=_comma_list, metavar="A,B", help="database-user roles to assume")
     sub.add_argument("--account", metavar="ID", help="12-digit AWS account id")
     sub.add_argument("--partition", metavar="P", help="aws, aws-cn or aws-us-gov (default: aws)")
@@ -546,6 +603,14 @@ COMMANDS: dict[str, tuple[str, str | None, Callable[[argparse.ArgumentParser], N
     "validate": ("Check every catalog file and report each problem as path:line: message.", None, _validate),
     "list-types": ("List the database types: id, title, the services that have a policy, aliases.", None, _list_types),
     "print-iam": ("Print one merged IAM policy for a Teleport service's IAM identity.", None, _print_iam),
+    "stack": (
+        "Print a CloudFormation template or Terraform module that creates the service's role with its policy.",
+        "The service's role, trusted by an EC2 instance, a principal you name or an EKS service account; print-iam's"
+        " policy for the request; an instance profile; a role for each --assumes-roles database user, trusting"
+        " the service's role; outputs. Without --account, --partition or --region, the stack takes them from"
+        " where it is deployed.",
+        _stack,
+    ),
     "render": (
         "Write every generated page and download into DIR, for a site generator without the plugin.",
         None,

@@ -7,14 +7,26 @@ data the Python merge does.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Container
 from typing import Any
 
-from iam_catalog.catalog.model import SERVICE, Catalog, Choice, ScopeVariable, Statement, Variable
+from iam_catalog.catalog.model import (
+    SERVICE,
+    Catalog,
+    Choice,
+    Deploy,
+    Policy,
+    ScopeVariable,
+    Shared,
+    Statement,
+    Variable,
+)
 from iam_catalog.catalog.policy import statement_template
 from iam_catalog.iam.documents import IDENTITY_ARN, placeholders
 
-FORMAT = 5
+FORMAT = 6
 
 
 def variable_data(v: Variable) -> dict[str, Any]:
@@ -49,7 +61,34 @@ def rule(st: Statement, scopes: Container[str]) -> dict[str, Any]:
     return out
 
 
+def _templates(policy: Policy) -> list[dict[str, Any]]:
+    return [statement_template(st) for st in policy.statements]
+
+
+def deploy_data(shared: Shared, deploy: Deploy) -> dict[str, Any]:
+    """What `stack` needs beyond the policies: every trust policy as statement templates."""
+    steps = {p.id: p for step in shared.steps for p in step.policies()}
+    return {
+        "from_deployment": dict(deploy.from_deployment),
+        "variables": {v.name: variable_data(v) for v in deploy.variables},
+        "trust": [
+            {"id": t.id, "label": t.label, "instance_profile": t.instance_profile, "statements": _templates(t.policy)}
+            for t in deploy.trust
+        ],
+        "database_user_trust": _templates(steps[deploy.user_trust]),
+        "database_user_trust_external_id": _templates(steps[deploy.user_trust_external_id]),
+        "external_id_variable": deploy.external_id_variable,
+    }
+
+
 def compile_catalog(catalog: Catalog) -> dict[str, Any]:
+    compiled = _compile(catalog)
+    # What a stack names as the catalog it comes from: the same catalog, the same revision.
+    text = json.dumps(compiled, sort_keys=True, separators=(",", ":")).encode()
+    return {**compiled, "revision": "sha256:" + hashlib.sha256(text).hexdigest()[:16]}
+
+
+def _compile(catalog: Catalog) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "identity_arn": IDENTITY_ARN,
@@ -78,7 +117,7 @@ def compile_catalog(catalog: Catalog) -> dict[str, Any]:
                         "id": p.id,
                         "service": catalog.service_of(p),
                         "optional": p.optional,
-                        "statements": [statement_template(st) for st in p.statements],
+                        "statements": _templates(p),
                         "rules": [rule(st, catalog.scopes(t)) for st in p.statements],
                     }
                     for p in t.policies
@@ -87,4 +126,5 @@ def compile_catalog(catalog: Catalog) -> dict[str, Any]:
             }
             for t in catalog.types
         ],
+        "deploy": deploy_data(catalog.shared, catalog.shared.deploy) if catalog.shared.deploy else None,
     }

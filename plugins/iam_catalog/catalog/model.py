@@ -188,6 +188,31 @@ class Service:
 
 
 @dataclass(frozen=True)
+class TrustChoice:
+    """Who may assume a service's role in a deployed stack: `stack --trust ID`."""
+
+    id: str
+    label: str
+    instance_profile: bool  # the stack adds an instance profile for the role
+    policy: Policy  # the role's trust policy
+    line: int
+
+
+@dataclass(frozen=True)
+class Deploy(Located):
+    """What a stack needs beyond the policies (`iam-catalog stack`)."""
+
+    from_deployment: tuple[tuple[str, str], ...]  # variable: the deployment's fact that fills it
+    variables: tuple[Variable, ...]  # of the trust policies, set by stack's options
+    trust: tuple[TrustChoice, ...]  # the first is the default
+    user_trust: str  # a trust policy's id in the assume-role steps
+    user_trust_external_id: str  # the one with an external ID
+    external_id_variable: str
+    line: int
+    key_lines: KeyLines
+
+
+@dataclass(frozen=True)
 class Shared(Located):
     services: tuple[Service, ...]  # the first is the default
     variables: tuple[Variable, ...]
@@ -196,9 +221,15 @@ class Shared(Located):
     overview: str
     assume_role_intro: str
     steps: tuple[Step, ...]
+    deploy: Deploy | None
     path: str
     line: int
     key_lines: KeyLines
+
+    def policies(self) -> tuple[Policy, ...]:
+        """Every policy of the shared file: the assume-role steps', then the stack's trust."""
+        trust = tuple(t.policy for t in self.deploy.trust) if self.deploy else ()
+        return (*(p for step in self.steps for p in step.policies()), *trust)
 
 
 @dataclass(frozen=True)
@@ -395,6 +426,30 @@ def db_type_from_data(data: dict[str, Any], lines: Lines, path: str) -> DbType:
     )
 
 
+def _deploy(data: dict[str, Any], lines: Lines) -> Deploy:
+    ptr = ("deploy",)
+    user_trust = data["database_user_trust"]
+    return Deploy(
+        from_deployment=tuple(data["from_deployment"].items()),
+        variables=_variables(data.get("variables"), lines, (*ptr, "variables")),
+        trust=tuple(
+            TrustChoice(
+                id=name,
+                label=t["label"],
+                instance_profile=t.get("instance_profile", False),
+                policy=_policy(t["policy"], lines, (*ptr, "trust", name, "policy")),
+                line=lines[(*ptr, "trust", name)],
+            )
+            for name, t in data["trust"].items()
+        ),
+        user_trust=user_trust["default"],
+        user_trust_external_id=user_trust["external_id"],
+        external_id_variable=user_trust["external_id_variable"],
+        line=lines[ptr],
+        key_lines=_key_lines(data, lines, ptr),
+    )
+
+
 def shared_from_data(data: dict[str, Any], lines: Lines, path: str) -> Shared:
     steps = data["assume_role"]["steps"]
     return Shared(
@@ -426,6 +481,7 @@ def shared_from_data(data: dict[str, Any], lines: Lines, path: str) -> Shared:
             )
             for i, s in enumerate(steps)
         ),
+        deploy=_deploy(data["deploy"], lines) if "deploy" in data else None,
         path=path,
         line=lines[()],
         key_lines=_key_lines(data, lines, ()),

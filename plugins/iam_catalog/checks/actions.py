@@ -109,9 +109,8 @@ def _check_policy(path: str, policy: Policy, problems: Problems) -> None:
 
 
 def check_catalog(catalog: Catalog, problems: Problems) -> None:
-    for step in catalog.shared.steps:
-        for policy in step.policies():
-            _check_policy(catalog.shared.path, policy, problems)
+    for policy in catalog.shared.policies():
+        _check_policy(catalog.shared.path, policy, problems)
     for db_type in catalog.types:
         for policy in db_type.own_policies():
             _check_policy(db_type.path, policy, problems)

@@ -8,6 +8,7 @@ from iam_catalog.aws import facts as awsfacts
 from iam_catalog.catalog.problems import Problems, check
 from iam_catalog.catalog.schema import Lines, Pointer, plain_statements
 from iam_catalog.iam.conditions import UnknownOperator, parse, value_problem
+from iam_catalog.iam.documents import placeholders
 
 
 def _strings(value: Any) -> list[str]:
@@ -35,7 +36,10 @@ def _check_statement(statement: dict[str, Any], lines: Lines, path: str, problem
             parsed = None
         for key, values in pairs.items() if isinstance(pairs, dict) else ():
             here = (*at, key)
-            if actions and not awsfacts.condition_key_known(key, actions):
+            # A key named after an identity provider that the reader names (`${OidcProvider}:sub`)
+            # is not in AWS's list: there is nothing to check it against until it is filled.
+            named_by_reader = bool(placeholders(key.partition(":")[0]))
+            if actions and not named_by_reader and not awsfacts.condition_key_known(key, actions):
                 hint = awsfacts.suggest_condition_key(key, actions)
                 problems.error(
                     path,

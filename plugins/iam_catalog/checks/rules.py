@@ -208,13 +208,61 @@ def _check_type(catalog: Catalog, db_type: DbType, problems: Problems) -> None:
 
 
 @check(
+    "deploy",
+    "the stack's section: its trust policies use declared variables and are trust policies, the database-user"
+    " trust policies it names are the assume-role steps' and use the external-ID variable as it says",
+)
+def _check_deploy(catalog: Catalog, problems: Problems) -> None:
+    shared, deploy = catalog.shared, catalog.shared.deploy
+    if deploy is None:
+        return
+    path = shared.path
+    shared_names = {v.name for v in shared.variables}
+    for var in deploy.variables:
+        if var.name in shared_names:
+            problems.error(path, var.line, f"variable {var.name} is already declared in variables")
+    declared = shared_names | {v.name for v in deploy.variables}
+    for name, _ in deploy.from_deployment:
+        if name not in declared:
+            problems.error(path, deploy.at("from_deployment"), f"from_deployment: {name} is not a declared variable")
+    used: set[str] = set()
+    for choice in deploy.trust:
+        _check_policy_shape(path, choice.policy, problems)
+        _check_prose(path, choice.line, choice.label, None, problems, pages=frozenset(), inline=True)
+        if choice.policy.attach != TRUST:
+            problems.error(
+                path, choice.policy.at("attach"), f"trust {choice.id}: the role's trust policy is attach: trust"
+            )
+        for st in choice.policy.statements:
+            for name in _undeclared(_statement_texts(st), declared, used):
+                problems.error(path, st.line, f"placeholder ${{{name}}} is not a declared variable")
+    for var in deploy.variables:
+        if var.name not in used:
+            problems.warning(path, var.line, f"variable {var.name} is declared but not used")
+    steps = {p.id: p for step in shared.steps for p in step.policies() if p.attach == TRUST}
+    at = deploy.at("database_user_trust")
+    for policy_id in (deploy.user_trust, deploy.user_trust_external_id):
+        if policy_id not in steps:
+            problems.error(path, at, f"database_user_trust: {policy_id} is not a trust policy of the assume-role steps")
+    variable = deploy.external_id_variable
+    if variable not in shared_names:
+        problems.error(path, at, f"database_user_trust: {variable} is not a shared variable")
+    elif deploy.user_trust_external_id in steps:
+        texts = (t for st in steps[deploy.user_trust_external_id].statements for t in _statement_texts(st))
+        if variable not in {n for t in texts for n in placeholders(t)}:
+            message = f"database_user_trust: {deploy.user_trust_external_id} does not use ${{{variable}}}"
+            problems.error(path, at, message)
+
+
+@check(
     "variables",
     "every variable has one rule (a pattern or choices) that its default keeps, and one option sets one variable",
 )
 def _check_variables(catalog: Catalog, problems: Problems) -> None:
     # One option sets one variable, whichever types a reader chooses.
     setters: dict[str, str] = {}
-    for owner_path, variables in [(catalog.shared.path, catalog.shared.variables)] + [
+    deploy = catalog.shared.deploy.variables if catalog.shared.deploy else ()
+    for owner_path, variables in [(catalog.shared.path, (*catalog.shared.variables, *deploy))] + [
         (t.path, t.variables) for t in catalog.types
     ]:
         for var in variables:
@@ -357,6 +405,7 @@ def check_catalog(catalog: Catalog, problems: Problems) -> None:
         if service.identity not in names:
             problems.error(shared.path, service.line, f"identity {service.identity} is not a shared variable")
     _check_variables(catalog, problems)
+    _check_deploy(catalog, problems)
     _check_unique_names(catalog, problems)
     for db_type in catalog.types:
         _check_type(catalog, db_type, problems)

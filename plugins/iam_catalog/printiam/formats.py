@@ -10,7 +10,7 @@ from iam_catalog.printiam.request import RequestError
 # No `typing` at run time: it costs more than a cached print-iam (tests/test_startup.py).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Sequence
+    from collections.abc import Callable, Iterator, Mapping, Sequence
     from typing import Any
 
     Format = Callable[[Sequence[dict[str, Any]], tuple[str, str] | None, Sequence[dict[str, Any]]], str]
@@ -40,48 +40,101 @@ def _hcl_escape(m: re.Match[str]) -> str:
     return f"\\u{point:04x}" if point <= 0xFFFF else f"\\U{point:08x}"
 
 
-def _hcl_string(text: str) -> str:
+def _hcl_text(text: str) -> str:
+    return _HCL_SPECIAL.sub(_hcl_escape, text.replace("%{", "%%{"))
+
+
+def hcl_string(text: str, interpolations: Mapping[str, str] | None = None) -> str:
     """A quoted HCL string, ASCII only, with HCL's own escapes (`\\b` and `\\f` are JSON's, not
     HCL's). HCL interpolates ${...} and %{...}: IAM placeholders and policy variables must
-    reach AWS as written."""
-    return '"' + _HCL_SPECIAL.sub(_hcl_escape, text.replace("${", "$${").replace("%{", "%%{")) + '"'
+    reach AWS as written, except a placeholder that `interpolations` maps to an expression."""
+    first, *rest = text.split("${")
+    out = [_hcl_text(first)]
+    for part in rest:
+        name, brace, after = part.partition("}")
+        if brace and interpolations and name in interpolations:
+            out.append("${" + interpolations[name] + "}" + _hcl_text(after))
+        else:
+            out.append("$${" + _hcl_text(part))
+    return '"' + "".join(out) + '"'
 
 
-def _hcl_list(values: str | list[str]) -> str:
-    return "[" + ", ".join(_hcl_string(v) for v in as_list(values)) + "]"
+def _hcl_list(values: str | list[str], interpolations: Mapping[str, str] | None) -> str:
+    return "[" + ", ".join(hcl_string(v, interpolations) for v in as_list(values)) + "]"
 
 
-def _terraform_statement(st: dict[str, Any]) -> list[str]:
-    lines = ["  statement {"]
+class Block:
+    """An HCL block: a header (`statement`, `resource "aws_iam_role" "service"`) and its items,
+    each an attribute (key, written value) or a block."""
+
+    def __init__(self, header: str, items: Sequence[tuple[str, str] | Block]) -> None:
+        self.header, self.items = header, items
+
+
+def hcl_block(block: Block, indent: str = "") -> list[str]:
+    """The block's lines as `terraform fmt` writes them: the `=` of consecutive attributes aligned."""
+    if not block.items:
+        return [f"{indent}{block.header} {{}}"]
+    lines = [f"{indent}{block.header} {{"]
+    run: list[tuple[str, str]] = []
+
+    def flush() -> None:
+        width = max((len(key) for key, _ in run), default=0)
+        lines.extend(f"{indent}  {key:<{width}} = {value}" for key, value in run)
+        run.clear()
+
+    for item in block.items:
+        if isinstance(item, Block):
+            flush()
+            lines.extend(hcl_block(item, indent + "  "))
+        else:
+            run.append(item)
+    flush()
+    lines.append(f"{indent}}}")
+    return lines
+
+
+_PRINCIPAL_TYPES = {"AWS": "AWS", "Service": "Service", "Federated": "Federated", "CanonicalUser": "CanonicalUser"}
+
+
+def _terraform_statement(st: dict[str, Any], interpolations: Mapping[str, str] | None) -> Block:
+    items: list[tuple[str, str] | Block] = []
     if "Sid" in st:
-        lines.append(f"    sid       = {_hcl_string(st['Sid'])}")
-    lines.append(f"    effect    = {_hcl_string(st['Effect'])}")
-    lines.append(f"    actions   = {_hcl_list(st['Action'])}")
+        items.append(("sid", hcl_string(st["Sid"])))
+    items.append(("effect", hcl_string(st["Effect"])))
+    items.append(("actions", _hcl_list(st["Action"], interpolations)))
     if "Resource" in st:
-        lines.append(f"    resources = {_hcl_list(st['Resource'])}")
+        items.append(("resources", _hcl_list(st["Resource"], interpolations)))
+    for kind, identifiers in st.get("Principal", {}).items():
+        principal = [("type", hcl_string(kind)), ("identifiers", _hcl_list(identifiers, interpolations))]
+        items.append(Block("principals", principal))
     for test, pairs in st.get("Condition", {}).items():
         for variable, values in pairs.items():
-            lines += [
-                "    condition {",
-                f"      test     = {_hcl_string(test)}",
-                f"      variable = {_hcl_string(variable)}",
-                f"      values   = {_hcl_list(values)}",
-                "    }",
+            condition = [
+                ("test", hcl_string(test)),
+                ("variable", hcl_string(variable, interpolations)),
+                ("values", _hcl_list(values, interpolations)),
             ]
-    lines.append("  }")
-    return lines
+            items.append(Block("condition", condition))
+    return Block("statement", items)
+
+
+def policy_document_block(name: str, doc: dict[str, Any], interpolations: Mapping[str, str] | None = None) -> str:
+    """One `aws_iam_policy_document` data source, the form Terraform users review and compose."""
+    statements = [_terraform_statement(st, interpolations) for st in doc["Statement"]]
+    return "\n".join(hcl_block(Block(f'data "aws_iam_policy_document" {hcl_string(name)}', statements)))
+
+
+def policy_names(documents: Sequence[dict[str, Any]], services: Sequence[dict[str, Any]]) -> list[str]:
+    base = _names(services)[0]
+    return [base if len(documents) == 1 else f"{base}_{i}" for i in range(1, len(documents) + 1)]
 
 
 def terraform(
     documents: Sequence[dict[str, Any]], identity: tuple[str, str] | None, services: Sequence[dict[str, Any]]
 ) -> str:
-    base = _names(services)[0]
-    blocks = []
-    for i, doc in enumerate(documents, start=1):
-        name = base if len(documents) == 1 else f"{base}_{i}"
-        body = [line for st in doc["Statement"] for line in _terraform_statement(st)]
-        blocks.append("\n".join([f'data "aws_iam_policy_document" "{name}" {{', *body, "}"]))
-    return "\n\n".join(blocks) + "\n"
+    names = policy_names(documents, services)
+    return "\n\n".join(policy_document_block(n, doc) for n, doc in zip(names, documents, strict=True)) + "\n"
 
 
 # CloudFormation resolves `{{resolve:service:key}}` in any string of a template: a value must
@@ -101,6 +154,11 @@ def _strings(value: Any) -> Iterator[str]:
             yield from _strings(item)
 
 
+def check_dynamic_references(template: Any) -> None:
+    if any(_DYNAMIC_REFERENCE.search(text) for text in _strings(template)):
+        raise RequestError("a value holds '{{resolve:', which CloudFormation would read as a dynamic reference")
+
+
 def cloudformation(
     documents: Sequence[dict[str, Any]], identity: tuple[str, str] | None, services: Sequence[dict[str, Any]]
 ) -> str:
@@ -117,8 +175,7 @@ def cloudformation(
         "Description": f"{description}, from iam-catalog",
         "Resources": resources,
     }
-    if any(_DYNAMIC_REFERENCE.search(text) for text in _strings(template)):
-        raise RequestError("a value holds '{{resolve:', which CloudFormation would read as a dynamic reference")
+    check_dynamic_references(template)
     return dumps(template)
 
 

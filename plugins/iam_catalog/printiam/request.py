@@ -78,6 +78,8 @@ class Answer:
         skipped: list[str],
         size: int,
         picked: list[Any],
+        values: dict[str, str | list[str]],
+        assumes_roles: list[str],
     ) -> None:
         self.types = types
         self.document = document
@@ -88,6 +90,8 @@ class Answer:
         self.skipped = skipped  # types asked for that have no policy for these services
         self.size = size  # characters counted against a policy quota
         self.picked = picked  # each statement before the merge, with where it comes from
+        self.values = values  # every variable's value, or its placeholder
+        self.assumes_roles = assumes_roles  # the database-user roles' names
 
 
 def resolve_types(compiled: dict[str, Any], names: Sequence[str]) -> list[dict[str, Any]]:
@@ -205,7 +209,9 @@ def _covering(types: list[dict[str, Any]], services: list[dict[str, Any]]) -> li
     return covering
 
 
-def answer(compiled: dict[str, Any], request: Request) -> Answer:
+def answer(compiled: dict[str, Any], request: Request, deployed: Sequence[str] = ()) -> Answer:
+    """`deployed`: variables that stay placeholders for a deployed stack to fill, whatever
+    their defaults, unless the request sets them."""
     services = resolve_services(compiled, request.services)
     asked = resolve_types(compiled, request.types)
     types = _covering(asked, services)
@@ -253,7 +259,8 @@ def answer(compiled: dict[str, Any], request: Request) -> Answer:
         values[user_role] = roles
     for name, variable in declared.items():
         # An example default must never reach a real account: it stays a placeholder.
-        values.setdefault(name, f"${{{name}}}" if variable["example"] else variable["default"])
+        keep = variable["example"] or name in deployed
+        values.setdefault(name, f"${{{name}}}" if keep else variable["default"])
     ids = [s["id"] for s in services]
     without, scope_values = _tailoring(compiled, request, types, ids)
     values.update(scope_values)
@@ -272,7 +279,7 @@ def answer(compiled: dict[str, Any], request: Request) -> Answer:
     covered = {t["id"] for t in types}
     skipped = [t["id"] for t in asked if t["id"] not in covered]
     unfilled = [n for n in declared if n in left]
-    return Answer(types, document, unfilled, identity, options, services, skipped, len(text), picked)
+    return Answer(types, document, unfilled, identity, options, services, skipped, len(text), picked, values, roles)
 
 
 def how_to_fill(result: Answer, name: str) -> str:

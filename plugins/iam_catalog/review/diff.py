@@ -410,9 +410,9 @@ def diff(base: Catalog, head: Catalog, base_name: str, head_name: str) -> Report
             found = _identity_access(type_id, key, before, after, defaults)
             _declare(found, (new or old).path, before, after, (old, new))  # type: ignore[union-attr]
             access.extend(found)
-    shared_old = {p.id: p for s in base.shared.steps for p in s.policies()}
-    shared_new = {p.id: p for s in head.shared.steps for p in s.policies()}
-    shared = _compare(SHARED, "Shared assume-role steps", shared_old, shared_new, "changed")
+    shared_old = {p.id: p for p in base.shared.policies()}
+    shared_new = {p.id: p for p in head.shared.policies()}
+    shared = _compare(SHARED, "Shared assume-role steps and stack trust", shared_old, shared_new, "changed")
     shared.text = _text(
         [
             ("overview", base.shared.overview, head.shared.overview),

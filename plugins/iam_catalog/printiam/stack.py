@@ -1,0 +1,487 @@
+"""`iam-catalog stack`: the roles print-iam's policy is for, as a CloudFormation template or a
+Terraform module that an operator deploys unchanged.
+
+A stack holds the service's role, trusted by the catalog's trust policy for where Teleport runs;
+print-iam's policy for the request, split as `--split` splits it; an instance profile where the
+trust asks for one; a role for each database user the service assumes, trusting the service's
+role by the catalog's own trust policy; and outputs. A value that no option gave and that the
+catalog says the deployment knows (the account, the partition, the region) is taken from where
+the stack is deployed. Works on the compiled catalog, like print-iam.
+"""
+
+from __future__ import annotations
+
+import json
+
+from iam_catalog.iam.documents import (
+    INLINE_ROLE_LIMIT,
+    TRUST_POLICY_LIMIT,
+    compact_size,
+    document,
+    dumps,
+    fill_one,
+    fill_statement,
+    placeholders,
+)
+from iam_catalog.printiam.formats import (
+    Block,
+    check_dynamic_references,
+    hcl_block,
+    hcl_string,
+    policy_document_block,
+    policy_names,
+)
+from iam_catalog.printiam.request import (
+    Request,
+    RequestError,
+    accepts,
+    answer,
+    how_to_fill,
+    resolve_services,
+    shown,
+    split_document,
+)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from typing import Any
+
+    from iam_catalog.printiam.request import Answer
+
+# What a deployed stack knows of where it runs: CloudFormation's pseudo parameter, Terraform's
+# expression (with the data source it needs), and the longest value, for the size quotas.
+DEPLOYMENT = {
+    "account-id": ("AWS::AccountId", "data.aws_caller_identity.current.account_id", 12),
+    "partition": ("AWS::Partition", "data.aws_partition.current.partition", 10),
+    "region": ("AWS::Region", "data.aws_region.current.name", 20),
+}
+DATA_SOURCES = {"account-id": "aws_caller_identity", "partition": "aws_partition", "region": "aws_region"}
+POLICY_KINDS = {
+    "managed": "customer managed policies attached to the role, each within IAM's 6,144 characters",
+    "inline": "inline policies of the role, all within IAM's 10,240 characters for one role",
+}
+DESCRIPTION_LIMIT = 1000  # CloudFormation takes 1,024 characters for a template's description
+
+
+class StackRequest:
+    def __init__(
+        self,
+        request: Request,
+        *,
+        role_name: str | None = None,
+        trust: str | None = None,
+        trust_values: dict[str, str] | None = None,
+        external_id: str | None = None,
+        policy: str = "managed",
+    ) -> None:
+        self.request = request  # print-iam's request; its role is the stack's role
+        self.role_name = role_name
+        self.trust = trust  # a trust choice's id; None: the catalog's first
+        self.trust_values = trust_values or {}  # option (trusted-principal, ...): value
+        self.external_id = external_id
+        self.policy = policy  # a key of POLICY_KINDS
+
+
+class Role:
+    def __init__(self, name: str, path: str, trust: dict[str, Any]) -> None:
+        self.name, self.path, self.trust = name, path, trust
+
+
+class Stack:
+    """What both writers write: the same resources, named alike."""
+
+    def __init__(
+        self,
+        description: str,
+        service: Role,
+        policies: list[dict[str, Any]],
+        policy: str,
+        instance_profile: bool,
+        users: list[Role],
+        deployed: dict[str, str],
+        answer: Answer,
+    ) -> None:
+        self.description = description
+        self.service = service
+        self.policies = policies  # print-iam's policy, split
+        self.policy = policy  # managed or inline
+        self.instance_profile = instance_profile
+        self.users = users  # database-user roles
+        self.deployed = deployed  # placeholder name: the deployment's fact that fills it
+        self.answer = answer
+
+
+def _valid(variable: dict[str, Any], value: str, label: str, option: str) -> None:
+    if not accepts(variable, value):
+        expected = variable.get("hint") or f"a value matching {variable['pattern']}"
+        raise RequestError(f"{label} {shown(value)} is not valid: expected {expected}", option)
+
+
+def _role(arn_or_name: str, trust: dict[str, Any]) -> Role:
+    """An IAM role's name may carry a path (`teleport/db`): IAM keeps the two apart."""
+    path, _, name = arn_or_name.rpartition("/")
+    return Role(name, f"/{path}/" if path else "/", trust)
+
+
+def _options_text(stack: StackRequest, role: str, trust: str) -> str:
+    """The options that made the stack, in one order, for its description."""
+    r = stack.request
+    pairs: list[tuple[str, str]] = [("types", ",".join(t.strip() for t in r.types))]
+    pairs += [("service", ",".join(r.services))] if r.services else []
+    pairs += [("role-name", role), ("trust", trust)]
+    pairs += [(option, stack.trust_values[option]) for option in sorted(stack.trust_values)]
+    for option, value in (("account", r.account), ("partition", r.partition), ("region", r.region)):
+        pairs += [(option, value)] if value is not None else []
+    pairs += [("assumes-roles", ",".join(r.assumes_roles))] if r.assumes_roles else []
+    pairs += [("external-id", stack.external_id)] if stack.external_id is not None else []
+    pairs += [("var", f"{k}={v}") for k, v in sorted(r.variables.items())]
+    pairs += [("optional", "")] if r.optional else []
+    pairs += [("without", ",".join(r.without))] if r.without else []
+    pairs += [("scope", f"{k}={v}") for k in sorted(r.scopes) for v in r.scopes[k]]
+    pairs += [("policy", stack.policy)]
+    return " ".join(f"--{k} {v}" if v else f"--{k}" for k, v in pairs)
+
+
+def _filled(
+    statements: list[dict[str, Any]],
+    values: dict[str, Any],
+    deployed: dict[str, str],
+    what: str,
+    options: dict[str, str],
+) -> dict[str, Any]:
+    """A trust policy from the catalog's templates; a placeholder left is an error naming its option."""
+    doc = document(_fill_keys(fill_statement(st, values), values) for st in statements)
+    left = [n for n in dict.fromkeys(placeholders(json.dumps(doc))) if n not in deployed]
+    if left:
+        how = ", ".join(f"--{options[n]}" if n in options else f"--var {n}=..." for n in left)
+        raise RequestError(f"{what} needs {how}: a stack must not deploy a placeholder", options.get(left[0]))
+    return doc
+
+
+def _fill_keys(statement: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """A trust policy's condition keys may name what the reader gives (`${OidcProvider}:sub`)."""
+    if "Condition" not in statement:
+        return statement
+    conditions = {
+        op: {fill_one(k, values): v for k, v in pairs.items()} for op, pairs in statement["Condition"].items()
+    }
+    return {**statement, "Condition": conditions}
+
+
+def _worst_case(doc: dict[str, Any], deployed: dict[str, str]) -> dict[str, Any]:
+    """The document as long as the deployment can make it, to measure against a quota."""
+    longest = {name: "x" * DEPLOYMENT[fact][2] for name, fact in deployed.items()}
+    return document(fill_statement(st, longest) for st in doc["Statement"])
+
+
+def _split(doc: dict[str, Any], deployed: dict[str, str], kind: str) -> list[dict[str, Any]]:
+    """Print-iam's split, measured with the longest values the deployment can fill in."""
+    sized = split_document(_worst_case(doc, deployed))
+    parts, start = [], 0
+    for part in sized:
+        count = len(part["Statement"])
+        parts.append({**doc, "Statement": doc["Statement"][start : start + count]})
+        start += count
+    total = sum(compact_size(p) for p in sized)
+    if kind == "inline" and total > INLINE_ROLE_LIMIT:
+        raise RequestError(
+            f"--policy inline: the policy is {total} characters, over IAM's {INLINE_ROLE_LIMIT} for a role's"
+            " inline policies: use --policy managed",
+            "policy",
+        )
+    return parts
+
+
+def stack(compiled: dict[str, Any], request: StackRequest) -> Stack:
+    deploy = compiled.get("deploy")
+    if not deploy:
+        raise RequestError("this catalog has no deploy section in its shared file: it cannot write a stack")
+    if request.policy not in POLICY_KINDS:
+        raise RequestError(f"--policy {shown(request.policy)}: expected one of {', '.join(POLICY_KINDS)}", "policy")
+    choices = {t["id"]: t for t in deploy["trust"]}
+    trust_id = deploy["trust"][0]["id"] if request.trust is None else request.trust.strip()
+    if trust_id not in choices:
+        raise RequestError(f"--trust {shown(trust_id)}: expected one of {', '.join(choices)}", "trust")
+    services = resolve_services(compiled, request.request.services)
+    role_name = request.role_name or compiled["variables"][services[0]["identity"]]["default"]
+    for service in services:
+        _valid(compiled["variables"][service["identity"]], role_name, "--role-name", "role-name")
+    print_request = request.request
+    print_request.role = role_name
+    print_request.user = None
+    given = {"account": print_request.account, "partition": print_request.partition, "region": print_request.region}
+    declared = {**compiled["variables"], **deploy["variables"]}
+    deployed = {
+        name: fact
+        for name, fact in deploy["from_deployment"].items()
+        if not (declared.get(name, {}).get("option") in given and given[declared[name]["option"]] is not None)
+        and name not in print_request.variables
+    }
+    result = answer(compiled, print_request, deployed=deployed)
+    left = [n for n in result.unfilled if n not in deployed]
+    if left:
+        how = ", ".join(how_to_fill(result, n) for n in left)
+        raise RequestError(
+            f"the policy needs {how}: a stack must not deploy a placeholder", result.options.get(left[0])
+        )
+
+    # Values every trust policy may use: the request's, the deployment's, the stack's options.
+    values: dict[str, Any] = {name: f"${{{name}}}" for name in deployed}
+    for name, variable in declared.items():
+        if name not in deployed and not variable.get("example", True):
+            values[name] = variable["default"]
+    values.update(result.values)
+    by_option = {v["option"]: name for name, v in deploy["variables"].items() if "option" in v}
+    for option, value in sorted(request.trust_values.items()):
+        name = by_option.get(option)
+        if name is None:
+            raise RequestError(f"--{option}: the catalog declares no such trust value", option)
+        _valid(declared[name], value, f"--{option}", option)
+        values[name] = value
+    external = deploy["external_id_variable"]
+    if request.external_id is not None:
+        _valid(declared[external], request.external_id, "--external-id", "external-id")
+        values[external] = request.external_id
+    for service in services:
+        values[service["identity"]] = role_name
+    options = {name: v["option"] for name, v in declared.items() if "option" in v}
+    options[external] = "external-id"
+
+    choice = choices[trust_id]
+    service_trust = _filled(choice["statements"], values, deployed, f"--trust {trust_id}", options)
+    user_template = deploy["database_user_trust_external_id" if request.external_id else "database_user_trust"]
+    users = []
+    for role in result.assumes_roles:
+        users.append(_role(role, _filled(user_template, values, deployed, "a database-user role", options)))
+    for role in (*users, _role(role_name, service_trust)):
+        size = compact_size(_worst_case(role.trust, deployed))
+        if size > TRUST_POLICY_LIMIT:
+            raise RequestError(f"the trust policy of {role.name} is {size} characters, over IAM's {TRUST_POLICY_LIMIT}")
+    names = [r.name for r in users]
+    if len(set(names)) != len(names) or role_name.rpartition("/")[2] in names:
+        raise RequestError("--assumes-roles names a role twice, or the service's own role", "assumes-roles")
+
+    titles = " and ".join(s["title"] for s in result.services)
+    description = (
+        f"The IAM role of the Teleport {titles}, from iam-catalog (catalog {compiled['revision']}): "
+        f"iam-catalog stack {_options_text(request, role_name, trust_id)}"
+    )
+    if len(description) > DESCRIPTION_LIMIT:
+        description = description[: DESCRIPTION_LIMIT - 3] + "..."
+    return Stack(
+        description,
+        _role(role_name, service_trust),
+        _split(result.document, deployed, request.policy),
+        request.policy,
+        bool(choice.get("instance_profile")),
+        users,
+        deployed,
+        result,
+    )
+
+
+# --- CloudFormation ----------------------------------------------------------------------
+
+
+def _sub(text: str, pseudo: Mapping[str, str]) -> str | dict[str, str]:
+    """A string as CloudFormation must see it: plain, or, where it holds a value the deployment
+    fills, an `Fn::Sub` in which every other `${` stays literal (`${!`)."""
+    first, *rest = text.split("${")
+    out, substituted = [first], False
+    for part in rest:
+        name, brace, after = part.partition("}")
+        if brace and name in pseudo:
+            out.append("${" + pseudo[name] + "}" + after)
+            substituted = True
+        else:
+            out.append("${!" + part)
+    return {"Fn::Sub": "".join(out)} if substituted else text
+
+
+def _cloudformation_value(value: Any, pseudo: Mapping[str, str]) -> Any:
+    if isinstance(value, str):
+        return _sub(value, pseudo)
+    if isinstance(value, list):
+        return [_cloudformation_value(v, pseudo) for v in value]
+    if isinstance(value, dict):
+        for key in value:
+            if set(placeholders(key)) & set(pseudo):
+                raise RequestError(f"the key {shown(key)} holds a value the deployment fills, which a key cannot")
+        return {k: _cloudformation_value(v, pseudo) for k, v in value.items()}
+    return value
+
+
+def _arn(logical: str) -> dict[str, Any]:
+    return {"Fn::GetAtt": [logical, "Arn"]}
+
+
+def cloudformation(result: Stack) -> str:
+    pseudo = {name: DEPLOYMENT[fact][0] for name, fact in result.deployed.items()}
+    titles = " and ".join(s["title"] for s in result.answer.services)
+    service = result.service
+    resources: dict[str, Any] = {
+        "ServiceRole": {
+            "Type": "AWS::IAM::Role",
+            "Properties": {
+                "RoleName": service.name,
+                "Path": service.path,
+                "Description": f"The role of the Teleport {titles}, from iam-catalog",
+                "AssumeRolePolicyDocument": _cloudformation_value(service.trust, pseudo),
+            },
+        }
+    }
+    managed = result.policy == "managed"
+    for i, doc in enumerate(result.policies, start=1):
+        suffix = "" if len(result.policies) == 1 else str(i)
+        name = f"{service.name}-policy{'' if not suffix else '-' + suffix}"
+        properties: dict[str, Any] = {
+            ("ManagedPolicyName" if managed else "PolicyName"): name,
+            "PolicyDocument": _cloudformation_value(doc, pseudo),
+            "Roles": [{"Ref": "ServiceRole"}],
+        }
+        if managed:
+            properties = {"Description": f"IAM permissions of the Teleport {titles}", **properties}
+        kind = "AWS::IAM::ManagedPolicy" if managed else "AWS::IAM::Policy"
+        resources[f"ServicePolicy{suffix}"] = {"Type": kind, "Properties": properties}
+    outputs: dict[str, Any] = {
+        "RoleArn": {"Description": "The service's role", "Value": _arn("ServiceRole")},
+        "RoleName": {"Description": "The service's role", "Value": {"Ref": "ServiceRole"}},
+    }
+    if result.instance_profile:
+        resources["InstanceProfile"] = {
+            "Type": "AWS::IAM::InstanceProfile",
+            "Properties": {
+                "InstanceProfileName": service.name,
+                "Path": service.path,
+                "Roles": [{"Ref": "ServiceRole"}],
+            },
+        }
+        outputs["InstanceProfileName"] = {
+            "Description": "The EC2 instance profile",
+            "Value": {"Ref": "InstanceProfile"},
+        }
+        outputs["InstanceProfileArn"] = {"Description": "The EC2 instance profile", "Value": _arn("InstanceProfile")}
+    for i, user in enumerate(result.users, start=1):
+        # IAM checks that a trust policy's principal exists: the service's role comes first.
+        resources[f"DatabaseUserRole{i}"] = {
+            "Type": "AWS::IAM::Role",
+            "DependsOn": "ServiceRole",
+            "Properties": {
+                "RoleName": user.name,
+                "Path": user.path,
+                "Description": f"A database user that the Teleport {titles} assumes, from iam-catalog",
+                "AssumeRolePolicyDocument": _cloudformation_value(user.trust, pseudo),
+            },
+        }
+        outputs[f"DatabaseUserRole{i}Arn"] = {
+            "Description": f"Database-user role {user.name}",
+            "Value": _arn(f"DatabaseUserRole{i}"),
+        }
+    template = {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": result.description,
+        "Resources": resources,
+        "Outputs": outputs,
+    }
+    check_dynamic_references(template)
+    return dumps(template)
+
+
+# --- Terraform ---------------------------------------------------------------------------
+
+
+def _attribute_block(header: str, attributes: list[tuple[str, str]]) -> str:
+    return "\n".join(hcl_block(Block(header, attributes)))
+
+
+def terraform(result: Stack) -> str:
+    facts = list(dict.fromkeys(result.deployed.values()))
+    expressions = {name: DEPLOYMENT[fact][1] for name, fact in result.deployed.items()}
+    titles = " and ".join(s["title"] for s in result.answer.services)
+    service = result.service
+    # The description is a comment: hcl_string's escapes keep it on its line, whatever it holds.
+    blocks = [f"# {hcl_string(result.description)[1:-1]}"]
+    blocks += [f'data "{DATA_SOURCES[fact]}" "current" {{}}' for fact in facts]
+    names = policy_names(result.policies, result.answer.services)
+    blocks += [policy_document_block(n, doc, expressions) for n, doc in zip(names, result.policies, strict=True)]
+    blocks.append(policy_document_block("service_trust", service.trust, expressions))
+    blocks.append(
+        _attribute_block(
+            'resource "aws_iam_role" "service"',
+            [
+                ("name", hcl_string(service.name)),
+                ("path", hcl_string(service.path)),
+                ("description", hcl_string(f"The role of the Teleport {titles}, from iam-catalog")),
+                ("assume_role_policy", "data.aws_iam_policy_document.service_trust.json"),
+            ],
+        )
+    )
+    for i, name in enumerate(names, start=1):
+        suffix = "" if len(names) == 1 else f"-{i}"
+        policy_name = hcl_string(f"{service.name}-policy{suffix}")
+        document = f"data.aws_iam_policy_document.{name}.json"
+        if result.policy == "managed":
+            blocks.append(
+                _attribute_block(
+                    f'resource "aws_iam_policy" "{name}"',
+                    [
+                        ("name", policy_name),
+                        ("description", hcl_string(f"IAM permissions of the Teleport {titles}")),
+                        ("policy", document),
+                    ],
+                )
+            )
+            blocks.append(
+                _attribute_block(
+                    f'resource "aws_iam_role_policy_attachment" "{name}"',
+                    [("role", "aws_iam_role.service.name"), ("policy_arn", f"aws_iam_policy.{name}.arn")],
+                )
+            )
+        else:
+            blocks.append(
+                _attribute_block(
+                    f'resource "aws_iam_role_policy" "{name}"',
+                    [("name", policy_name), ("role", "aws_iam_role.service.id"), ("policy", document)],
+                )
+            )
+    outputs = [("role_arn", "aws_iam_role.service.arn"), ("role_name", "aws_iam_role.service.name")]
+    if result.instance_profile:
+        blocks.append(
+            _attribute_block(
+                'resource "aws_iam_instance_profile" "service"',
+                [
+                    ("name", hcl_string(service.name)),
+                    ("path", hcl_string(service.path)),
+                    ("role", "aws_iam_role.service.name"),
+                ],
+            )
+        )
+        outputs += [
+            ("instance_profile_name", "aws_iam_instance_profile.service.name"),
+            ("instance_profile_arn", "aws_iam_instance_profile.service.arn"),
+        ]
+    for i, user in enumerate(result.users, start=1):
+        blocks.append(policy_document_block(f"database_user_trust_{i}", user.trust, expressions))
+        blocks.append(
+            _attribute_block(
+                f'resource "aws_iam_role" "database_user_{i}"',
+                [
+                    ("name", hcl_string(user.name)),
+                    ("path", hcl_string(user.path)),
+                    (
+                        "description",
+                        hcl_string(f"A database user that the Teleport {titles} assumes, from iam-catalog"),
+                    ),
+                    ("assume_role_policy", f"data.aws_iam_policy_document.database_user_trust_{i}.json"),
+                    # IAM checks that a trust policy's principal exists: the service's role comes first.
+                    ("depends_on", "[aws_iam_role.service]"),
+                ],
+            )
+        )
+        outputs.append((f"database_user_role_{i}_arn", f"aws_iam_role.database_user_{i}.arn"))
+    blocks += [_attribute_block(f'output "{name}"', [("value", value)]) for name, value in outputs]
+    return "\n\n".join(blocks) + "\n"
+
+
+WRITERS: dict[str, Callable[[Stack], str]] = {"cloudformation": cloudformation, "terraform": terraform}
