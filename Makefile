@@ -53,7 +53,7 @@ $(PY):
 
 $(BASE): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet --editable .
+	$(PY) -m pip install --quiet --editable '.[aws]'
 	touch $@
 
 $(TESTS): $(BASE)

@@ -302,26 +302,99 @@ def _read_input(name: str) -> str:
         raise Usage(f"{shown(name)}: {why}") from None
 
 
+def _role_names(values: Sequence[str]) -> list[str]:
+    """Role names (a path kept) from names or ARNs, as --assumes-roles takes them."""
+    return [
+        v.strip().partition(":role/")[2] if v.strip().startswith("arn:") else v.strip() for v in values if v.strip()
+    ]
+
+
+def _print_read_policy(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from iam_catalog.iam.documents import dumps
+    from iam_catalog.printiam.request import RequestError
+    from iam_catalog.printiam.stack import read_policy
+
+    compiled = _compiled(args, err)
+    if compiled is None:
+        return 1
+    roles = _role_names([args.role_name or "*", *(args.assumes_roles or ())])
+    try:
+        doc, left = read_policy(compiled, roles, args.account, args.partition)
+    except RequestError as exc:
+        raise Usage(str(exc)) from None
+    print(dumps(doc), end="", file=out)
+    for name in left:
+        print(f"{PROG}: note: ${{{name}}} is a placeholder: set it with --{name.lower()}", file=err)
+    return 0
+
+
+def _live(args: argparse.Namespace) -> Any:
+    from iam_catalog.deployed.live import LiveError, read_role
+
+    if not args.role_name:
+        raise Usage("--aws needs --role-name: the role to read")
+    try:
+        return read_role(
+            args.role_name,
+            _role_names(args.assumes_roles or ()),
+            profile=args.profile,
+            region=args.region,
+            endpoint_url=args.endpoint_url,
+        )
+    except LiveError as exc:
+        raise Usage(str(exc)) from None
+
+
 def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    import re
+
     from iam_catalog.catalog.compiled import compile_catalog
-    from iam_catalog.deployed.check import FAIL_ON, FORMATS, check, purposes_of
+    from iam_catalog.deployed.check import FAIL_ON, FORMATS, check, check_trusts, purposes_of
     from iam_catalog.deployed.sources import InputError, combine, read
     from iam_catalog.printiam.request import RequestError, answer
 
-    try:
-        inputs = [(("stdin" if name == "-" else name), _read_input(name)) for name in args.files]
-        deployed = combine([read(name, text, args.role_name) for name, text in inputs])
-    except InputError as exc:
-        raise Usage(str(exc)) from None
+    if args.print_read_policy:
+        return _print_read_policy(args, out, err)
+    if not args.types:
+        raise Usage("the following arguments are required: --types")
+    if bool(args.files) == bool(args.aws):
+        raise Usage("give FILE (a policy, or what aws iam or terraform show -json print) or --aws, one of them")
+    live = None
+    if args.aws:
+        live = _live(args)
+        deployed = live.deployed
+    else:
+        try:
+            inputs = [(("stdin" if name == "-" else name), _read_input(name)) for name in args.files]
+            deployed = combine([read(name, text, args.role_name) for name, text in inputs])
+        except InputError as exc:
+            raise Usage(str(exc)) from None
     catalog = _catalog(args, err)
     if catalog is None:
         return 1
     compiled = compile_catalog(catalog)
+    facts: dict[str, str] = {}
+    if live is not None:
+        # The role's own ARN says which account and partition the catalog's ARNs are in.
+        arn = re.fullmatch(compiled["identity_arn"], live.arn)
+        if arn:
+            facts = {"partition": arn[1], "account-id": arn[2]}
+            args.partition = args.partition or arn[1]
+            args.account = args.account or arn[2]
+        args.role = args.role or (arn[4] if arn else args.role_name)
     try:
         result = answer(compiled, _request_of(args))
     except RequestError as exc:
         raise Usage(str(exc)) from None
     report = check(compiled, result, purposes_of(catalog), deployed)
+    if live is not None and compiled.get("deploy"):
+        from iam_catalog.printiam.stack import expected_trusts
+
+        try:
+            expected = expected_trusts(compiled, result, facts, args.external_id)
+        except RequestError as exc:
+            raise Usage(str(exc)) from None
+        check_trusts(expected, live.trusts, report)
     print(FORMATS[args.format](report), end="", file=out)
     return 1 if FAIL_ON[args.fail_on](report) else 0
 
@@ -519,10 +592,10 @@ def _stack(sub: argparse.ArgumentParser) -> None:
     sub.set_defaults(run=cmd_stack, role=None, user=None)
 
 
-def _request_options(sub: argparse.ArgumentParser, identity: bool = True) -> None:
+def _request_options(sub: argparse.ArgumentParser, identity: bool = True, types_required: bool = True) -> None:
     """print-iam's request: the types, services, identity, values, choices and scopes."""
     _catalog_option(sub)
-    sub.add_argument("--types", required=True, type=_comma_list, help="comma-separated ids or aliases")
+    sub.add_argument("--types", required=types_required, type=_comma_list, help="comma-separated ids or aliases")
     sub.add_argument(
         "--service", type=_comma_list, metavar="S[,S]", help="whose identity the policy is for (default: database)"
     )
@@ -555,14 +628,27 @@ def _request_options(sub: argparse.ArgumentParser, identity: bool = True) -> Non
 def _check(sub: argparse.ArgumentParser) -> None:
     sub.add_argument(
         "files",
-        nargs="+",
+        nargs="*",
         metavar="FILE",
         help="a policy document, or the JSON of aws iam get-role-policy, aws iam get-account-authorization-details"
         " or terraform show -json; - reads stdin",
     )
-    sub.add_argument("--role-name", metavar="NAME", help="the role to read from get-account-authorization-details")
-    _request_options(sub)
+    sub.add_argument(
+        "--role-name", metavar="NAME", help="the role to read: from get-account-authorization-details, or with --aws"
+    )
+    _request_options(sub, types_required=False)
     from iam_catalog.deployed.check import FAIL_ON, FORMATS
+
+    live = sub.add_argument_group(
+        "the live role (--aws)", "read the role through the IAM API, with boto3's credentials"
+    )
+    live.add_argument("--aws", action="store_true", help="read --role-name from AWS instead of FILE")
+    live.add_argument("--profile", metavar="NAME", help="the AWS profile to read it with (default: boto3's chain)")
+    live.add_argument("--endpoint-url", metavar="URL", help="the IAM endpoint (default: AWS's, or $AWS_ENDPOINT_URL)")
+    live.add_argument("--external-id", metavar="ID", help="database-user roles should require this external ID")
+    live.add_argument(
+        "--print-read-policy", action="store_true", help="print the least policy that check --aws needs, and stop"
+    )
 
     sub.add_argument("--format", choices=list(FORMATS), default="text")
     sub.add_argument(

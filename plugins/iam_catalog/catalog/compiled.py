@@ -71,6 +71,8 @@ def deploy_data(shared: Shared, deploy: Deploy) -> dict[str, Any]:
     return {
         "from_deployment": dict(deploy.from_deployment),
         "variables": {v.name: variable_data(v) for v in deploy.variables},
+        "read_policy": _templates(deploy.read_policy),
+        "read_policy_roles": deploy.read_policy_roles,
         "trust": [
             {"id": t.id, "label": t.label, "instance_profile": t.instance_profile, "statements": _templates(t.policy)}
             for t in deploy.trust

@@ -19,6 +19,7 @@ TRUST = "trust"
 # The option of the variable whose rule checks `print-iam --user`: no policy names the user.
 USER_OPTION = "user"
 DATABASE_USER = "database-user"  # the policy of a role that Teleport users connect as
+READER = "reader"  # the deploy section's read policy: the identity that runs check --aws
 
 
 class Located:
@@ -203,7 +204,9 @@ class Deploy(Located):
     """What a stack needs beyond the policies (`iam-catalog stack`)."""
 
     from_deployment: tuple[tuple[str, str], ...]  # variable: the deployment's fact that fills it
-    variables: tuple[Variable, ...]  # of the trust policies, set by stack's options
+    variables: tuple[Variable, ...]  # of the trust and read policies; stack's options set some
+    read_policy: Policy  # what check --aws itself calls
+    read_policy_roles: str  # its variable for each role that check --aws reads
     trust: tuple[TrustChoice, ...]  # the first is the default
     user_trust: str  # a trust policy's id in the assume-role steps
     user_trust_external_id: str  # the one with an external ID
@@ -227,9 +230,9 @@ class Shared(Located):
     key_lines: KeyLines
 
     def policies(self) -> tuple[Policy, ...]:
-        """Every policy of the shared file: the assume-role steps', then the stack's trust."""
-        trust = tuple(t.policy for t in self.deploy.trust) if self.deploy else ()
-        return (*(p for step in self.steps for p in step.policies()), *trust)
+        """Every policy of the shared file: the assume-role steps', then the deploy section's."""
+        deploy = (self.deploy.read_policy, *(t.policy for t in self.deploy.trust)) if self.deploy else ()
+        return (*(p for step in self.steps for p in step.policies()), *deploy)
 
 
 @dataclass(frozen=True)
@@ -432,6 +435,8 @@ def _deploy(data: dict[str, Any], lines: Lines) -> Deploy:
     return Deploy(
         from_deployment=tuple(data["from_deployment"].items()),
         variables=_variables(data.get("variables"), lines, (*ptr, "variables")),
+        read_policy=_policy(data["read_policy"], lines, (*ptr, "read_policy")),
+        read_policy_roles=data["read_policy_roles"],
         trust=tuple(
             TrustChoice(
                 id=name,

@@ -8,6 +8,7 @@ from pathlib import PurePosixPath
 
 from iam_catalog.catalog import prose
 from iam_catalog.catalog.model import (
+    READER,
     SERVICE,
     TRUST,
     USER_OPTION,
@@ -222,18 +223,27 @@ def _check_deploy(catalog: Catalog, problems: Problems) -> None:
         if var.name in shared_names:
             problems.error(path, var.line, f"variable {var.name} is already declared in variables")
     declared = shared_names | {v.name for v in deploy.variables}
+    if deploy.read_policy_roles not in declared:
+        message = f"read_policy_roles: {deploy.read_policy_roles} is not a declared variable"
+        problems.error(path, deploy.at("read_policy_roles"), message)
     for name, _ in deploy.from_deployment:
         if name not in declared:
             problems.error(path, deploy.at("from_deployment"), f"from_deployment: {name} is not a declared variable")
     used: set[str] = set()
     for choice in deploy.trust:
-        _check_policy_shape(path, choice.policy, problems)
         _check_prose(path, choice.line, choice.label, None, problems, pages=frozenset(), inline=True)
         if choice.policy.attach != TRUST:
-            problems.error(
-                path, choice.policy.at("attach"), f"trust {choice.id}: the role's trust policy is attach: trust"
-            )
-        for st in choice.policy.statements:
+            message = f"trust {choice.id}: the role's trust policy is attach: trust"
+            problems.error(path, choice.policy.at("attach"), message)
+    if deploy.read_policy.attach != READER:
+        message = "read_policy: the policy that check --aws needs is attach: reader"
+        problems.error(path, deploy.read_policy.at("attach"), message)
+    for policy in (deploy.read_policy, *(t.policy for t in deploy.trust)):
+        _check_policy_shape(path, policy, problems)
+        for st in policy.statements:
+            for field in ("purpose", "unscoped"):
+                text = getattr(st, field)
+                _check_prose(path, st.at(field), text, declared, problems, pages=frozenset(), inline=True)
             for name in _undeclared(_statement_texts(st), declared, used):
                 problems.error(path, st.line, f"placeholder ${{{name}}} is not a declared variable")
     for var in deploy.variables:

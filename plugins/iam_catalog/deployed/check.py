@@ -55,9 +55,20 @@ class Beyond:
 
 
 @dataclass
+class Untrusted:
+    """A database-user role that does not let the service's role assume it as the catalog says."""
+
+    role: str
+    exists: bool
+    denied: list[str]  # requests the catalog's trust policy allows and the role's denies
+    trust: dict[str, Any]  # the catalog's trust policy for it, ready to set
+
+
+@dataclass
 class Report:
     missing: list[Missing] = field(default_factory=list)
     beyond: list[Beyond] = field(default_factory=list)
+    untrusted: list[Untrusted] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     # Why the engine cannot compare the identity with the catalog (a policy variable in a
     # Deny, a bound reached): then neither part is known, and every --fail-on fails.
@@ -120,6 +131,30 @@ def check(
     return report
 
 
+def check_trusts(expected: dict[str, dict[str, Any]], actual: dict[str, dict[str, Any] | None], report: Report) -> None:
+    """Each database-user role's trust policy against the catalog's for it (`expected`, by role)."""
+    for role, trust in expected.items():
+        found = actual.get(role)
+        if found is None:
+            report.untrusted.append(Untrusted(role, False, [], trust))
+            continue
+        try:
+            lost = compare(trust, found, awsfacts.expand, base_actions_only=True).narrowing
+        except Undecidable as exc:
+            report.notes.append(f"{role}'s trust policy cannot be compared: {exc}")
+            continue
+        if lost:
+            denied = [_trust_request(w) for w in lost]
+            report.untrusted.append(Untrusted(role, True, denied, trust))
+
+
+def _trust_request(witness: Witness) -> str:
+    r = witness.request
+    by = f" by {r.principal.value}" if r.principal is not None else ""
+    when = f" with {json.dumps(r.conditions())}" if r.conditions() else ""
+    return f"{r.action}{by}{when}"
+
+
 # --- how it is shown -------------------------------------------------------------------------
 
 
@@ -163,6 +198,15 @@ def as_text(report: Report) -> str:
             lines.append(f"  - {_request(b.action, b.resource, b.conditions)}{by}")
     else:
         lines.append("Beyond: nothing; the identity allows no more than the catalog's policy")
+    if report.untrusted:
+        lines += ["", f"Database-user roles: {_count(len(report.untrusted), 'role')} the service's role cannot assume"]
+        for u in report.untrusted:
+            if not u.exists:
+                lines.append(f"- {u.role}: no such role")
+            else:
+                lines.append(f"- {u.role}: its trust policy does not let the service's role assume it")
+                lines += [f"    denied: {d}" for d in u.denied]
+            lines += ["    the catalog's trust policy for it:", *("      " + x for x in dumps(u.trust).splitlines())]
     return printable_lines(lines)
 
 
@@ -172,6 +216,7 @@ def as_json(report: Report) -> str:
         "missing": [dataclasses.asdict(m) for m in report.missing],
         "missing_policy": report.missing_policy() if report.missing else None,
         "beyond": [dataclasses.asdict(b) for b in report.beyond],
+        "untrusted": [dataclasses.asdict(u) for u in report.untrusted],
         "notes": report.notes,
         "undecided": report.undecided,
     }
@@ -199,6 +244,19 @@ def as_github(report: Report) -> str:
         )
         for b in report.beyond
     ]
+    lines += [
+        github_command(
+            "error",
+            title,
+            f"database-user role {u.role} "
+            + (
+                "does not exist"
+                if not u.exists
+                else "does not let the service's role assume it: " + "; ".join(u.denied)
+            ),
+        )
+        for u in report.untrusted
+    ]
     return "".join(line + "\n" for line in lines)
 
 
@@ -209,7 +267,7 @@ def printable_lines(lines: Iterable[str]) -> str:
 FORMATS: dict[str, Callable[[Report], str]] = {"text": as_text, "json": as_json, "github": as_github}
 # What makes check exit 1; an identity the engine cannot compare fails each of them.
 FAIL_ON: dict[str, Callable[[Report], bool]] = {
-    "missing": lambda r: bool(r.undecided or r.missing),
+    "missing": lambda r: bool(r.undecided or r.missing or r.untrusted),
     "beyond": lambda r: bool(r.undecided or r.beyond),
-    "any": lambda r: bool(r.undecided or r.missing or r.beyond),
+    "any": lambda r: bool(r.undecided or r.missing or r.untrusted or r.beyond),
 }

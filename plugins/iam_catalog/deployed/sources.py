@@ -38,7 +38,7 @@ class Deployed:
         return {"Version": "2012-10-17", "Statement": out}
 
 
-def _policy(doc: Any, source: str, path: str) -> dict[str, Any]:
+def policy_document(doc: Any, source: str, path: str) -> dict[str, Any]:
     """A policy document as IAM would accept it for this engine, or an InputError."""
     if isinstance(doc, str):  # IAM's APIs return documents URL-encoded; the CLI decodes them
         try:
@@ -88,7 +88,7 @@ def _authorization_details(data: dict[str, Any], source: str, role: str | None) 
         out.policies.append(
             (
                 inline.get("PolicyName", f"inline-{i}"),
-                _policy(inline.get("PolicyDocument"), source, f"{here}.PolicyDocument"),
+                policy_document(inline.get("PolicyDocument"), source, f"{here}.PolicyDocument"),
             )
         )
     managed = {p.get("Arn"): (i, p) for i, p in enumerate(data.get("Policies") or [])}
@@ -101,7 +101,7 @@ def _authorization_details(data: dict[str, Any], source: str, role: str | None) 
         default = policy.get("DefaultVersionId")
         for j, v in enumerate(versions):
             if v.get("VersionId") == default or (default is None and v.get("IsDefaultVersion")):
-                return policy.get("PolicyName", arn), _policy(
+                return policy.get("PolicyName", arn), policy_document(
                     v.get("Document"), source, f"$.Policies[{i}].PolicyVersionList[{j}].Document"
                 )
         raise InputError(f"{source}: $.Policies[{i}]: no default version ({default}) in PolicyVersionList")
@@ -137,7 +137,9 @@ def _terraform(data: dict[str, Any], source: str, role: str | None) -> Deployed:
             if not isinstance(document, str):
                 out.notes.append(f"{address}: its policy is known only after apply: left aside")
                 continue
-            out.policies.append((address, _policy(document, source, f"{path}.resources[{i}].values.{text[kind]}")))
+            out.policies.append(
+                (address, policy_document(document, source, f"{path}.resources[{i}].values.{text[kind]}"))
+            )
         for j, child in enumerate(module.get("child_modules") or []):
             walk(child, f"{path}.child_modules[{j}]")
 
@@ -169,8 +171,8 @@ def read(name: str, text: str, role: str | None) -> Deployed:
         label = data.get("PolicyName") or name
         if role is not None and data.get("RoleName") not in (None, role):
             raise InputError(f"{name}: $.RoleName: the policy is {data['RoleName']}'s, not {role}'s")
-        return Deployed([(label, _policy(data["PolicyDocument"], name, "$.PolicyDocument"))])
-    return Deployed([(name, _policy(data, name, "$"))])
+        return Deployed([(label, policy_document(data["PolicyDocument"], name, "$.PolicyDocument"))])
+    return Deployed([(name, policy_document(data, name, "$"))])
 
 
 def combine(parts: list[Deployed]) -> Deployed:

@@ -145,10 +145,10 @@ def _options_text(stack: StackRequest, role: str, trust: str) -> str:
 
 def _filled(
     statements: list[dict[str, Any]],
-    values: dict[str, Any],
-    deployed: dict[str, str],
+    values: Mapping[str, Any],
+    deployed: Mapping[str, str],
     what: str,
-    options: dict[str, str],
+    options: Mapping[str, str],
 ) -> dict[str, Any]:
     """A trust policy from the catalog's templates; a placeholder left is an error naming its option."""
     doc = document(_fill_keys(fill_statement(st, values), values) for st in statements)
@@ -159,7 +159,7 @@ def _filled(
     return doc
 
 
-def _fill_keys(statement: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+def _fill_keys(statement: dict[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
     """A trust policy's condition keys may name what the reader gives (`${OidcProvider}:sub`)."""
     if "Condition" not in statement:
         return statement
@@ -193,6 +193,19 @@ def _split(doc: dict[str, Any], deployed: dict[str, str], kind: str) -> list[dic
     return parts
 
 
+def database_user_trust(
+    deploy: dict[str, Any],
+    values: dict[str, Any],
+    external_id: bool,
+    deployed: Mapping[str, str] = {},
+    options: Mapping[str, str] = {},
+) -> dict[str, Any]:
+    """The trust policy the catalog gives each database-user role: the service's role may
+    assume it (with the external ID, where one is set)."""
+    template = deploy["database_user_trust_external_id" if external_id else "database_user_trust"]
+    return _filled(template, values, deployed, "a database-user role", options)
+
+
 def stack(compiled: dict[str, Any], request: StackRequest) -> Stack:
     deploy = compiled.get("deploy")
     if not deploy:
@@ -218,7 +231,7 @@ def stack(compiled: dict[str, Any], request: StackRequest) -> Stack:
         if not (declared.get(name, {}).get("option") in given and given[declared[name]["option"]] is not None)
         and name not in print_request.variables
     }
-    result = answer(compiled, print_request, deployed=deployed)
+    result = answer(compiled, print_request, deployed=list(deployed))
     left = [n for n in result.unfilled if n not in deployed]
     if left:
         how = ", ".join(how_to_fill(result, n) for n in left)
@@ -250,14 +263,14 @@ def stack(compiled: dict[str, Any], request: StackRequest) -> Stack:
 
     choice = choices[trust_id]
     service_trust = _filled(choice["statements"], values, deployed, f"--trust {trust_id}", options)
-    user_template = deploy["database_user_trust_external_id" if request.external_id else "database_user_trust"]
     users = []
-    for role in result.assumes_roles:
-        users.append(_role(role, _filled(user_template, values, deployed, "a database-user role", options)))
-    for role in (*users, _role(role_name, service_trust)):
-        size = compact_size(_worst_case(role.trust, deployed))
+    for user_role in result.assumes_roles:
+        trust = database_user_trust(deploy, values, request.external_id is not None, deployed, options)
+        users.append(_role(user_role, trust))
+    for made in (*users, _role(role_name, service_trust)):
+        size = compact_size(_worst_case(made.trust, deployed))
         if size > TRUST_POLICY_LIMIT:
-            raise RequestError(f"the trust policy of {role.name} is {size} characters, over IAM's {TRUST_POLICY_LIMIT}")
+            raise RequestError(f"the trust policy of {made.name} is {size} characters, over IAM's {TRUST_POLICY_LIMIT}")
     names = [r.name for r in users]
     if len(set(names)) != len(names) or role_name.rpartition("/")[2] in names:
         raise RequestError("--assumes-roles names a role twice, or the service's own role", "assumes-roles")
@@ -485,3 +498,42 @@ def terraform(result: Stack) -> str:
 
 
 WRITERS: dict[str, Callable[[Stack], str]] = {"cloudformation": cloudformation, "terraform": terraform}
+
+
+def read_policy(
+    compiled: dict[str, Any], roles: list[str], account: str | None, partition: str | None
+) -> tuple[dict[str, Any], list[str]]:
+    """The least policy that `check --aws` needs to read these roles, and the placeholders left."""
+    deploy = compiled.get("deploy")
+    if not deploy:
+        raise RequestError("this catalog has no deploy section in its shared file: it has no read policy")
+    values: dict[str, Any] = {deploy["read_policy_roles"]: roles}
+    by_option = {v["option"]: name for name, v in compiled["variables"].items() if "option" in v}
+    for option, value in (("account", account), ("partition", partition)):
+        if value is not None and option in by_option:
+            _valid(compiled["variables"][by_option[option]], value, f"--{option}", option)
+            values[by_option[option]] = value
+    for name, variable in compiled["variables"].items():
+        if not variable["example"]:
+            values.setdefault(name, variable["default"])
+    doc = document(fill_statement(st, values) for st in deploy["read_policy"])
+    return doc, list(dict.fromkeys(placeholders(json.dumps(doc))))
+
+
+def expected_trusts(
+    compiled: dict[str, Any], result: Answer, facts: Mapping[str, str], external_id: str | None
+) -> dict[str, dict[str, Any]]:
+    """The catalog's trust policy for each database-user role of a print-iam answer, with the
+    values the answer has and, for the rest, the facts of the account the role is in."""
+    deploy = compiled["deploy"]
+    values: dict[str, Any] = dict(result.values)
+    for name, fact in deploy["from_deployment"].items():
+        if fact in facts and (name not in values or values[name] == f"${{{name}}}"):
+            values[name] = facts[fact]
+    if result.identity is not None:
+        for service in result.services:
+            values[service["identity"]] = result.identity[1]
+    if external_id is not None:
+        _valid(compiled["variables"][deploy["external_id_variable"]], external_id, "--external-id", "external-id")
+        values[deploy["external_id_variable"]] = external_id
+    return {role: database_user_trust(deploy, values, external_id is not None) for role in result.assumes_roles}
