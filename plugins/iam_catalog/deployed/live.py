@@ -18,6 +18,7 @@ RETRIES = {"mode": "standard", "max_attempts": 4}
 CONNECT_TIMEOUT = 5
 READ_TIMEOUT = 10
 EXTRA = "iam-catalog[aws]"
+PAGE_SIZE = 100  # IAM's most items a page: a role's policies take one call in most accounts
 
 
 class LiveError(Exception):
@@ -58,7 +59,7 @@ class _Reader:
         except errors.ProfileNotFound:
             raise LiveError(f"no AWS profile named {profile!r} in the AWS configuration") from None
         self.secrets = _secrets(session)
-        config = Config(retries=RETRIES, connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT)
+        config = Config(retries=dict(RETRIES), connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT)
         try:
             self.iam = session.client("iam", endpoint_url=endpoint_url, config=config)
         except ValueError as exc:  # a malformed endpoint URL
@@ -96,7 +97,7 @@ class _Reader:
         items: list[Any] = []
         marker: str | None = None
         while True:
-            page = self.call(operation, **kwargs, **({"Marker": marker} if marker else {}))
+            page = self.call(operation, **kwargs, MaxItems=PAGE_SIZE, **({"Marker": marker} if marker else {}))
             items += page.get(key) or []
             if not page.get("IsTruncated"):
                 return items
