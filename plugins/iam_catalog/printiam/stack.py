@@ -225,11 +225,16 @@ def stack(compiled: dict[str, Any], request: StackRequest) -> Stack:
     print_request.user = None
     given = {"account": print_request.account, "partition": print_request.partition, "region": print_request.region}
     declared = {**compiled["variables"], **deploy["variables"]}
+    # A fact of the deployment that an option gives (--account) fills each variable of that fact.
+    known = {
+        fact: given[declared[name]["option"]]
+        for name, fact in deploy["from_deployment"].items()
+        if given.get(declared.get(name, {}).get("option")) is not None
+    }
     deployed = {
         name: fact
         for name, fact in deploy["from_deployment"].items()
-        if not (declared.get(name, {}).get("option") in given and given[declared[name]["option"]] is not None)
-        and name not in print_request.variables
+        if fact not in known and name not in print_request.variables
     }
     result = answer(compiled, print_request, deployed=list(deployed))
     left = [n for n in result.unfilled if n not in deployed]
@@ -245,6 +250,11 @@ def stack(compiled: dict[str, Any], request: StackRequest) -> Stack:
         if name not in deployed and not variable.get("example", True):
             values[name] = variable["default"]
     values.update(result.values)
+    values.update(
+        (name, known[fact])
+        for name, fact in deploy["from_deployment"].items()
+        if fact in known and name not in print_request.variables
+    )
     by_option = {v["option"]: name for name, v in deploy["variables"].items() if "option" in v}
     for option, value in sorted(request.trust_values.items()):
         name = by_option.get(option)
@@ -409,7 +419,12 @@ def _attribute_block(header: str, attributes: list[tuple[str, str]]) -> str:
 
 
 def terraform(result: Stack) -> str:
-    facts = list(dict.fromkeys(result.deployed.values()))
+    used = {
+        n
+        for doc in (*result.policies, result.service.trust, *(u.trust for u in result.users))
+        for n in placeholders(json.dumps(doc))
+    }
+    facts = list(dict.fromkeys(fact for name, fact in result.deployed.items() if name in used))
     expressions = {name: DEPLOYMENT[fact][1] for name, fact in result.deployed.items()}
     titles = " and ".join(s["title"] for s in result.answer.services)
     service = result.service

@@ -1,0 +1,162 @@
+"""`iam-catalog stack` writes what its languages read as the catalog says, and nothing else.
+
+CloudFormation: cfn-lint finds nothing in any stack. Terraform: python-hcl2 parses every module
+(Terraform itself cannot run here: its providers cannot be downloaded), and the module's policy
+documents are print-iam's `--format terraform` blocks, byte for byte, when the same values are
+given. Every value a reader can give reaches the outputs as data, whatever it holds.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import hcl2
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from iam_catalog import cli
+
+REQUESTS = [
+    "--types rds,dynamodb --role-name teleport-db --assumes-roles teleport-db-user --account 123456789012",
+    "--types redshift,redshift-serverless --service database,discovery --optional --trust principal"
+    " --trusted-principal arn:aws:iam::123456789012:role/host --assumes-roles a,b --external-id x-1 --policy inline",
+    "--types rds --trust eks --oidc-provider oidc.eks.eu-west-1.amazonaws.com/id/X1 --scope DbUserName=al*ce",
+]
+GIVEN = ["--account", "123456789012", "--partition", "aws-cn", "--region", "cn-north-1"]
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.run(list(argv), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def _kind(block: dict[str, object]) -> str:
+    """A parsed block's type; python-hcl2 keeps the label's quotes."""
+    return next(iter(block)).strip('"')
+
+
+@pytest.fixture(autouse=True)
+def _cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IAM_CATALOG_CACHE", str(tmp_path / "cache"))
+
+
+def test_cfn_lint_finds_nothing_in_any_stack(tmp_path: Path) -> None:
+    files = []
+    for i, request in enumerate(REQUESTS):
+        code, out, err = run("stack", *request.split())
+        assert code == 0, err
+        files.append(tmp_path / f"stack-{i}.json")
+        files[-1].write_text(out)
+    cfn_lint = str(Path(sys.executable).parent / "cfn-lint")
+    lint = subprocess.run([cfn_lint, *map(str, files)], capture_output=True, text=True, check=False)
+    assert (lint.returncode, lint.stdout) == (0, "")
+
+
+@pytest.mark.parametrize("request_text", REQUESTS)
+def test_the_terraform_module_parses_and_holds_print_iams_documents(request_text: str) -> None:
+    args = [a for a in request_text.split() if a != "--account" and a != "123456789012"]
+    code, module, err = run("stack", *args, *GIVEN, "--format", "terraform")
+    assert code == 0, err
+    parsed = hcl2.loads(module)
+    roles = [r for r in parsed["resource"] if _kind(r) == "aws_iam_role"]
+    assert len(roles) == 1 + (
+        len(args[args.index("--assumes-roles") + 1].split(",")) if "--assumes-roles" in args else 0
+    )
+    # print-iam's request is the stack's, with the role by --role.
+    wanted, skip = [], {"--role-name", "--trust", "--trusted-principal", "--oidc-provider", "--external-id", "--policy"}
+    it = iter(args)
+    for a in it:
+        if a in skip:
+            value = next(it)
+            wanted += ["--role", value] if a == "--role-name" else []
+        else:
+            wanted.append(a)
+    if "--role" not in wanted:
+        wanted += ["--role", "teleport-db-service-role"]
+    code, blocks, _ = run("print-iam", *wanted, *GIVEN, "--format", "terraform", "--split")
+    assert code == 0
+    assert blocks.strip() in module
+    assert 'data "aws_caller_identity"' not in module  # every value given: nothing from the deployment
+
+
+def test_without_account_the_deployment_fills_it_in_both_languages() -> None:
+    _, template, _ = run("stack", "--types", "dynamodb", "--assumes-roles", "u")
+    resource = json.loads(template)["Resources"]["ServicePolicy"]["Properties"]["PolicyDocument"]
+    assert resource["Statement"][0]["Resource"] == {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/u"}
+    _, module, _ = run("stack", "--types", "dynamodb", "--assumes-roles", "u", "--format", "terraform")
+    assert (
+        '"arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:role/u"'
+        in module
+    )
+    hcl2.loads(module)
+
+
+def test_same_input_same_bytes() -> None:
+    for fmt in ("cloudformation", "terraform"):
+        assert run("stack", *REQUESTS[1].split(), "--format", fmt) == run(
+            "stack", *REQUESTS[1].split(), "--format", fmt
+        )
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        ("--types dynamodb", "the policy needs --assumes-roles"),
+        ("--types rds --trust principal", "--trust principal needs --trusted-principal"),
+        ("--types rds --trust eks", "--trust eks needs --oidc-provider"),
+        ("--types rds --trust nobody", '--trust "nobody": expected one of ec2, principal, eks'),
+        ("--types rds --role-name bad!name", '--role-name "bad!name" is not valid'),
+        ("--types rds --trust principal --trusted-principal nope", '--trusted-principal "nope" is not valid'),
+        ("--types dynamodb --assumes-roles a --external-id x", '--external-id "x" is not valid'),
+        ("--types dynamodb --assumes-roles a,a", "--assumes-roles names a role twice"),
+    ],
+)
+def test_a_bad_request_is_one_line(argv: str, said: str) -> None:
+    code, out, err = run("stack", *argv.split())
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1 and said in err, err
+
+
+# Any text, lone surrogates and control characters included, in every value a reader gives.
+HOSTILE = st.text(st.characters(), min_size=1, max_size=30) | st.sampled_from(
+    ['"}]}', "${AWS::AccountId}", "{{resolve:ssm:x}}", "%{x}", "\n# x", "\\", "${!x}", "*"]
+)
+OPTIONS = ["--role-name", "--trusted-principal", "--oidc-provider", "--namespace", "--service-account", "--external-id"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(option=st.sampled_from([*OPTIONS, "--assumes-roles", "--scope", "--account"]), value=HOSTILE)
+def test_a_hostile_value_is_refused_or_reaches_the_outputs_as_data(option: str, value: str) -> None:
+    base = ["--types", "rds,dynamodb", "--assumes-roles", "u", "--trust", "eks", "--oidc-provider", "o.example/id/1"]
+    arg = f"DbUserName={value}" if option == "--scope" else value
+    for fmt in ("cloudformation", "terraform"):
+        code, out, err = run("stack", *base, option, arg, "--format", fmt)
+        if code:
+            assert code == 2 and out == "" and err.count("\n") == 1
+            continue
+        if fmt == "cloudformation":
+            template = json.loads(out)
+            assert set(template["Resources"]) <= {
+                "ServiceRole",
+                "ServicePolicy",
+                "InstanceProfile",
+                "DatabaseUserRole1",
+                "DatabaseUserRole2",
+            }
+        else:
+            parsed = hcl2.loads(out)
+            assert {_kind(b) for b in parsed["resource"]} <= {
+                "aws_iam_role",
+                "aws_iam_policy",
+                "aws_iam_role_policy_attachment",
+                "aws_iam_instance_profile",
+            }
+            assert all(
+                line.startswith(("#", "data ", "resource ", "output ", " ", "}")) or not line
+                for line in out.splitlines()
+            )
