@@ -46,7 +46,8 @@ STACKS = {
     "newcomer": "--types rds,dynamodb --role-name teleport-db --assumes-roles teleport-db-user --account 123456789012",
     "everything": "--types ALL --service database,discovery --optional --role-name teleport-all"
     " --assumes-roles user-a,user-b" + "".join(f" --scope DbUserName=teleport-user-{i}" for i in range(60)),
-    "inline": "--types redshift,rds-proxy --role-name teleport-inline --policy inline --assumes-roles rs-user --trust principal"
+    "inline": "--types redshift,rds-proxy --role-name teleport-inline --policy inline --assumes-roles rs-user"
+    " --trust principal"
     " --trusted-principal arn:aws:iam::123456789012:role/teleport-host --region eu-west-1",
     "eks": "--types rds,dynamodb --role-name eks/teleport-db --trust eks --oidc-provider"
     " oidc.eks.us-east-1.amazonaws.com/id/ABC123 --namespace tele --service-account db --external-id s3cr3t-id"

@@ -37,7 +37,7 @@ from iam_catalog.catalog.problems import Problem
 from iam_catalog.checks.loader import load_directory
 from iam_catalog.iam.access import atoms
 from iam_catalog.iam.patterns import symbols
-from iam_catalog.printiam.formats import _hcl_string
+from iam_catalog.printiam.formats import hcl_string
 from iam_catalog.review.diff import diff
 from iam_catalog.review.report import to_markdown
 from iam_catalog.site.csp import inline_scripts, policy, with_policy
@@ -466,7 +466,7 @@ def _hcl_unquote(text: str) -> str:
 @settings(max_examples=500, deadline=None)
 @given(st.one_of(HOSTILE, st.text()))
 def test_terraform_strings_are_valid_hcl_for_any_text(text: str) -> None:
-    assert _hcl_unquote(_hcl_string(text)) == text
+    assert _hcl_unquote(hcl_string(text)) == text
 
 
 def test_cloudformation_never_carries_a_dynamic_reference(tmp_path: Path) -> None:

@@ -601,7 +601,7 @@
     });
   }
 
-  /* formats._hcl_string: ASCII only, HCL's own escapes (JSON's \b and \f are not HCL's). */
+  /* formats.hcl_string: ASCII only, HCL's own escapes (JSON's \b and \f are not HCL's). */
   var HCL_SHORT = { '"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t" };
   function hclString(text) {
     var escaped = text.split("${").join("$${").split("%{").join("%%{").replace(/["\\\x00-\x1f\x7f-\u{10ffff}]/gu, function (c) {
