@@ -43,6 +43,7 @@ bench: $(TESTS)
 	$(PY) bench/cli_speed.py
 	$(PY) bench/diff_speed.py
 	$(PY) bench/check_speed.py
+	$(PY) bench/check_live_speed.py
 	$(PY) bench/validate_speed.py
 
 clean:
