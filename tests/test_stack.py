@@ -160,3 +160,50 @@ def test_a_hostile_value_is_refused_or_reaches_the_outputs_as_data(option: str, 
                 line.startswith(("#", "data ", "resource ", "output ", " ", "}")) or not line
                 for line in out.splitlines()
             )
+
+
+def test_a_broken_deploy_section_is_reported_at_its_lines(tmp_path: Path) -> None:
+    """validate's `deploy` check, on the bundled shared file with one mistake of each kind."""
+    import shutil
+
+    from iam_catalog.catalog.location import bundled_dir
+    from iam_catalog.checks.loader import load_directory
+
+    catalog = tmp_path / "catalog"
+    shutil.copytree(Path(bundled_dir()), catalog)
+    shared = catalog / "_shared.yaml"
+    text = shared.read_text()
+    edits = {
+        "        id: service-trust-principal\n        attach: trust\n": (
+            "        id: service-trust-principal\n        attach: boundary\n",
+            "trust principal: the role's trust policy is attach: trust",
+        ),
+        "    id: check-aws-read\n    attach: reader\n": (
+            "    id: check-aws-read\n    attach: trust\n",
+            "read_policy: the policy that check --aws needs is attach: reader",
+        ),
+        "    default: trust\n": (
+            "    default: no-such-policy\n",
+            "no-such-policy is not a trust policy of the assume-role steps",
+        ),
+        "    external_id_variable: ExternalId\n": (
+            "    external_id_variable: Region\n",
+            "trust-external-id does not use ${Region}",
+        ),
+        "    ServiceAccount: account-id\n": (
+            "    Nowhere: account-id\n",
+            "from_deployment: Nowhere is not a declared variable",
+        ),
+        "              AWS: ${TrustedPrincipal}\n": (
+            "              AWS: ${TrustedPrinciple}\n",
+            "placeholder ${TrustedPrinciple} is not a declared variable",
+        ),
+    }
+    for old, (new, _) in edits.items():
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    shared.write_text(text)
+    errors = load_directory(catalog).errors
+    for _, said in edits.values():
+        (found,) = [p for p in errors if said in p.message]
+        assert found.check == "deploy" and found.path.endswith("_shared.yaml") and found.line > 1

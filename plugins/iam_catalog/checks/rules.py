@@ -210,8 +210,8 @@ def _check_type(catalog: Catalog, db_type: DbType, problems: Problems) -> None:
 
 @check(
     "deploy",
-    "the stack's section: its trust policies use declared variables and are trust policies, the database-user"
-    " trust policies it names are the assume-role steps' and use the external-ID variable as it says",
+    "the deploy section: its trust and read policies use declared variables and attach as trust and reader, the"
+    " database-user trust policies it names are the assume-role steps' and use its external-ID variable",
 )
 def _check_deploy(catalog: Catalog, problems: Problems) -> None:
     shared, deploy = catalog.shared, catalog.shared.deploy

@@ -412,7 +412,7 @@ def diff(base: Catalog, head: Catalog, base_name: str, head_name: str) -> Report
             access.extend(found)
     shared_old = {p.id: p for p in base.shared.policies()}
     shared_new = {p.id: p for p in head.shared.policies()}
-    shared = _compare(SHARED, "Shared assume-role steps and stack trust", shared_old, shared_new, "changed")
+    shared = _compare(SHARED, "Shared assume-role steps and deploy section", shared_old, shared_new, "changed")
     shared.text = _text(
         [
             ("overview", base.shared.overview, head.shared.overview),
