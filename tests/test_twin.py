@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from iam_catalog.catalog.compiled import compile_catalog
 from iam_catalog.catalog.location import bundled_dir
 from iam_catalog.checks.loader import load_directory
-from iam_catalog.iam.documents import dumps
+from iam_catalog.iam.documents import dumps, placeholders
 from iam_catalog.iam.merge import merge_statements
 from iam_catalog.printiam.formats import FORMATS
 from iam_catalog.printiam.request import Request, RequestError, answer
@@ -106,8 +106,8 @@ def requests(draw: st.DrawFn) -> dict[str, Any]:
     }
 
 
-def python_answer(r: dict[str, Any]) -> dict[str, Any]:
-    request = Request(
+def _request_of(r: dict[str, Any]) -> Request:
+    return Request(
         r["types"],
         role=r["role"],
         user=r["user"],
@@ -121,6 +121,10 @@ def python_answer(r: dict[str, Any]) -> dict[str, Any]:
         without=r["without"],
         scopes={name: list(values) for name, values in r["scopes"].items()},
     )
+
+
+def python_answer(r: dict[str, Any]) -> dict[str, Any]:
+    request = _request_of(r)
     try:
         result = answer(COMPILED, request)
     except RequestError as exc:
@@ -305,3 +309,89 @@ def _written(fmt: str, *args: Any) -> str | dict[str, str]:
         return FORMATS[fmt](*args)
     except RequestError as exc:
         return {"error": str(exc)}
+
+
+# --- the stack ------------------------------------------------------------------------------
+
+DEPLOY = COMPILED["deploy"]
+TRUSTS = [t["id"] for t in DEPLOY["trust"]]
+TRUST_OPTIONS = {v["option"]: {**v, "name": n} for n, v in DEPLOY["variables"].items() if "option" in v}
+
+
+def _valid(pattern: str) -> st.SearchStrategy[str]:
+    return st.from_regex(pattern, fullmatch=True)
+
+
+@st.composite
+def stack_requests(draw: st.DrawFn) -> dict[str, Any]:
+    # Half of them plain and valid, so that the stack's own checks are reached as often as print-iam's.
+    plain = st.builds(
+        lambda types, roles, optional: _request(types=types, assumes_roles=roles, optional=optional),
+        st.lists(st.sampled_from(NAMES), min_size=1, max_size=3),
+        st.lists(VALID_NAME.filter(lambda n: not n.startswith("/") and not n.endswith("/")), max_size=2),
+        st.booleans(),
+    )
+    inner = draw(st.one_of(requests(), plain))
+    inner.update(role=None, user=None)
+    trust = draw(st.one_of(st.none(), mostly(padded(st.sampled_from(TRUSTS)), TEXT)))
+    # Mostly the options the trust chosen needs, so that every trust makes stacks.
+    choice = next((t for t in DEPLOY["trust"] if t["id"] == (trust or TRUSTS[0]).strip()), None)
+    named = set(placeholders(json.dumps(choice["statements"]))) if choice else set()
+    needed = [o for o, v in TRUST_OPTIONS.items() if v["name"] in named]
+    options = draw(mostly(st.just(needed), st.lists(st.sampled_from(sorted(TRUST_OPTIONS)), max_size=3, unique=True)))
+    return {
+        "request": inner,
+        "role_name": draw(st.one_of(st.none(), mostly(VALID_NAME, ROLE_NAMES))),
+        "trust": trust,
+        "trust_values": {o: draw(mostly(_valid(TRUST_OPTIONS[o]["pattern"]), TEXT)) for o in options},
+        "external_id": draw(
+            st.one_of(st.none(), mostly(st.from_regex(r"[A-Za-z0-9=,.@:/-]{2,20}", fullmatch=True), TEXT))
+        ),
+        "policy": draw(mostly(st.sampled_from(["managed", "inline"]), TEXT)),
+    }
+
+
+def python_stack(r: dict[str, Any]) -> dict[str, Any]:
+    from iam_catalog.printiam.stack import WRITERS, StackRequest, stack
+
+    request = StackRequest(
+        _request_of(r["request"]),
+        role_name=r["role_name"],
+        trust=r["trust"],
+        trust_values=r["trust_values"],
+        external_id=r["external_id"],
+        policy=r["policy"],
+    )
+    try:
+        made = stack(COMPILED, request)
+        return {name: write(made) for name, write in WRITERS.items()}
+    except RequestError as exc:
+        return {"error": str(exc), "option": exc.option}
+
+
+# 40 batches of 25: 1,000 random stack requests on every run, each written in both languages.
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(stack_requests(), min_size=BATCH, max_size=BATCH))
+def test_javascript_writes_every_stack_as_iam_catalog_stack_does(twin: Twin, batch: list[dict[str, Any]]) -> None:
+    in_node = twin.call("stacks", [COMPILED, batch])
+    for request, js in zip(batch, in_node, strict=True):
+        assert js == python_stack(request), request
+
+
+def test_random_stack_requests_reach_stacks_and_refusals() -> None:
+    """Worth something only if it makes stacks of each trust and refuses for each reason."""
+    seen: set[str] = set()
+
+    @settings(max_examples=600, database=None, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+    @given(stack_requests())
+    def collect(r: dict[str, Any]) -> None:
+        result = python_stack(r)
+        if "error" in result:
+            seen.add(f"refused {result['option']}")
+        else:
+            seen.add(f"stack {(r['trust'] or TRUSTS[0]).strip()}")
+            seen.update(["split"] if "ServicePolicy2" in result["cloudformation"] else [])
+
+    collect()
+    wanted = {f"stack {t}" for t in TRUSTS} | {"refused trust", "refused role-name", "refused types"}
+    assert seen >= wanted, wanted - seen

@@ -20,6 +20,16 @@ function answerOf(compiled, r) {
   }
 }
 
+function stackOf(compiled, r) {
+  try {
+    const made = core.stack(compiled, r);
+    return { cloudformation: core.stackWriters.cloudformation(made), terraform: core.stackWriters.terraform(made) };
+  } catch (e) {
+    if (!(e instanceof core.RequestError)) throw e;
+    return { error: e.message, option: e.option === undefined ? null : e.option };
+  }
+}
+
 function written(documents, identity, services) {
   return Object.keys(core.formats).map(function (format) {
     try { return core.formats[format](documents, identity, services); } catch (e) { return { error: e.message }; }
@@ -28,6 +38,7 @@ function written(documents, identity, services) {
 
 const CALLS = {
   answers: ([compiled, requests]) => requests.map((r) => answerOf(compiled, r)),
+  stacks: ([compiled, requests]) => requests.map((r) => stackOf(compiled, r)),
   merges: (batch) => batch.map((statements) => core.mergeStatements(statements)),
   formats: (batch) => batch.map(([documents, identity, services]) => written(documents, identity, services)),
   covers: (pairs) => pairs.map(([wide, narrow]) => core.covers(wide, narrow)),

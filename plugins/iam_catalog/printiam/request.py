@@ -114,7 +114,9 @@ def accepts(variable: dict[str, Any], value: str) -> bool:
     return "pattern" not in variable or full_match(variable["pattern"], value)
 
 
-def _check(variable: dict[str, Any] | None, value: str, option: str, label: str, subject: str | None = None) -> None:
+def check_value(
+    variable: dict[str, Any] | None, value: str, option: str, label: str, subject: str | None = None
+) -> None:
     if variable is None or accepts(variable, value):
         return
     if "choices" in variable:
@@ -159,7 +161,7 @@ def _tailoring(
             )
             raise RequestError(f"--scope {shown(name)}: {message}", "scope", name)
         for value in given:
-            _check(compiled["scopes"][name], value, "scope", f"--scope {name}", name)
+            check_value(compiled["scopes"][name], value, "scope", f"--scope {name}", name)
     values: dict[str, str | list[str]] = {}
     for name in scopes:
         given = list(dict.fromkeys(request.scopes.get(name, ())))
@@ -226,13 +228,13 @@ def answer(compiled: dict[str, Any], request: Request, deployed: Sequence[str] =
     for option, value in (("account", request.account), ("partition", request.partition), ("region", request.region)):
         name = by_option.get(option)
         if value is not None and name is not None:
-            _check(declared[name], value, option, f"--{option}")
+            check_value(declared[name], value, option, f"--{option}")
             given[name] = value
     for name, value in request.variables.items():
         if name not in declared:
             message = f"--var {shown(name)}: no such variable for these types; known: {', '.join(sorted(declared))}"
             raise RequestError(message, "var")
-        _check(declared[name], value, "var", f"--var {name}")
+        check_value(declared[name], value, "var", f"--var {name}")
         given[name] = value
 
     identity = None
@@ -244,9 +246,9 @@ def answer(compiled: dict[str, Any], request: Request, deployed: Sequence[str] =
                 rule = declared.get(by_option.get("user", ""))
                 if rule is None:
                     raise RequestError("--user: the catalog declares no rule for IAM user names", "user")
-                _check(rule, identity[1], "user", "--user")
+                check_value(rule, identity[1], "user", "--user")
             for service in services if option == "role" else ():
-                _check(declared.get(service["identity"]), identity[1], option, f"--{option}")
+                check_value(declared.get(service["identity"]), identity[1], option, f"--{option}")
                 given[service["identity"]] = identity[1]
     roles = [
         _name_in(compiled, "assumes-roles", r.strip(), given, by_option) for r in request.assumes_roles if r.strip()
@@ -255,7 +257,7 @@ def answer(compiled: dict[str, Any], request: Request, deployed: Sequence[str] =
     values: dict[str, str | list[str]] = {**given}
     if roles and user_role is not None:
         for role in roles:
-            _check(declared[user_role], role, "assumes-roles", "--assumes-roles")
+            check_value(declared[user_role], role, "assumes-roles", "--assumes-roles")
         values[user_role] = roles
     for name, variable in declared.items():
         # An example default must never reach a real account: it stays a placeholder.

@@ -11,6 +11,7 @@ the stack is deployed. Works on the compiled catalog, like print-iam.
 
 from __future__ import annotations
 
+import copy
 import json
 
 from iam_catalog.iam.documents import (
@@ -34,10 +35,11 @@ from iam_catalog.printiam.formats import (
 from iam_catalog.printiam.request import (
     Request,
     RequestError,
-    accepts,
     answer,
+    check_value,
     how_to_fill,
     resolve_services,
+    resolve_types,
     shown,
     split_document,
 )
@@ -112,33 +114,28 @@ class Stack:
         self.answer = answer
 
 
-def _valid(variable: dict[str, Any], value: str, label: str, option: str) -> None:
-    if not accepts(variable, value):
-        expected = variable.get("hint") or f"a value matching {variable['pattern']}"
-        raise RequestError(f"{label} {shown(value)} is not valid: expected {expected}", option)
-
-
 def _role(arn_or_name: str, trust: dict[str, Any]) -> Role:
     """An IAM role's name may carry a path (`teleport/db`): IAM keeps the two apart."""
     path, _, name = arn_or_name.rpartition("/")
     return Role(name, f"/{path}/" if path else "/", trust)
 
 
-def _options_text(stack: StackRequest, role: str, trust: str) -> str:
-    """The options that made the stack, in one order, for its description."""
+def _options_text(stack: StackRequest, result: Answer, types: list[str], role: str, trust: str) -> str:
+    """The options that made the stack, in one order, each value as it was checked."""
     r = stack.request
-    pairs: list[tuple[str, str]] = [("types", ",".join(t.strip() for t in r.types))]
-    pairs += [("service", ",".join(r.services))] if r.services else []
+    pairs: list[tuple[str, str]] = [("types", ",".join(types))]
+    pairs += [("service", ",".join(s["id"] for s in result.services))] if r.services else []
     pairs += [("role-name", role), ("trust", trust)]
     pairs += [(option, stack.trust_values[option]) for option in sorted(stack.trust_values)]
     for option, value in (("account", r.account), ("partition", r.partition), ("region", r.region)):
         pairs += [(option, value)] if value is not None else []
-    pairs += [("assumes-roles", ",".join(r.assumes_roles))] if r.assumes_roles else []
+    pairs += [("assumes-roles", ",".join(result.assumes_roles))] if result.assumes_roles else []
     pairs += [("external-id", stack.external_id)] if stack.external_id is not None else []
-    pairs += [("var", f"{k}={v}") for k, v in sorted(r.variables.items())]
+    pairs += [("var", f"{k}={r.variables[k]}") for k in sorted(r.variables)]
     pairs += [("optional", "")] if r.optional else []
-    pairs += [("without", ",".join(r.without))] if r.without else []
-    pairs += [("scope", f"{k}={v}") for k in sorted(r.scopes) for v in r.scopes[k]]
+    without = list(dict.fromkeys(c.strip() for c in r.without if c.strip()))
+    pairs += [("without", ",".join(without))] if without else []
+    pairs += [("scope", f"{k}={v}") for k in sorted(r.scopes) for v in dict.fromkeys(r.scopes[k])]
     pairs += [("policy", stack.policy)]
     return " ".join(f"--{k} {v}" if v else f"--{k}" for k, v in pairs)
 
@@ -219,10 +216,9 @@ def stack(compiled: dict[str, Any], request: StackRequest) -> Stack:
     services = resolve_services(compiled, request.request.services)
     role_name = request.role_name or compiled["variables"][services[0]["identity"]]["default"]
     for service in services:
-        _valid(compiled["variables"][service["identity"]], role_name, "--role-name", "role-name")
-    print_request = request.request
-    print_request.role = role_name
-    print_request.user = None
+        check_value(compiled["variables"][service["identity"]], role_name, "role-name", "--role-name")
+    print_request = copy.copy(request.request)
+    print_request.role, print_request.user = role_name, None
     given = {"account": print_request.account, "partition": print_request.partition, "region": print_request.region}
     declared = {**compiled["variables"], **deploy["variables"]}
     # A fact of the deployment that an option gives (--account) fills each variable of that fact.
@@ -260,11 +256,11 @@ def stack(compiled: dict[str, Any], request: StackRequest) -> Stack:
         name = by_option.get(option)
         if name is None:
             raise RequestError(f"--{option}: the catalog declares no such trust value", option)
-        _valid(declared[name], value, f"--{option}", option)
+        check_value(declared[name], value, option, f"--{option}")
         values[name] = value
     external = deploy["external_id_variable"]
     if request.external_id is not None:
-        _valid(declared[external], request.external_id, "--external-id", "external-id")
+        check_value(declared[external], request.external_id, "external-id", "--external-id")
         values[external] = request.external_id
     for service in services:
         values[service["identity"]] = role_name
@@ -285,10 +281,11 @@ def stack(compiled: dict[str, Any], request: StackRequest) -> Stack:
     if len(set(names)) != len(names) or role_name.rpartition("/")[2] in names:
         raise RequestError("--assumes-roles names a role twice, or the service's own role", "assumes-roles")
 
+    types = [t["id"] for t in resolve_types(compiled, print_request.types)]
     titles = " and ".join(s["title"] for s in result.services)
     description = (
         f"The IAM role of the Teleport {titles}, from iam-catalog (catalog {compiled['revision']}): "
-        f"iam-catalog stack {_options_text(request, role_name, trust_id)}"
+        f"iam-catalog stack {_options_text(request, result, types, role_name, trust_id)}"
     )
     if len(description) > DESCRIPTION_LIMIT:
         description = description[: DESCRIPTION_LIMIT - 3] + "..."
@@ -526,7 +523,7 @@ def read_policy(
     by_option = {v["option"]: name for name, v in compiled["variables"].items() if "option" in v}
     for option, value in (("account", account), ("partition", partition)):
         if value is not None and option in by_option:
-            _valid(compiled["variables"][by_option[option]], value, f"--{option}", option)
+            check_value(compiled["variables"][by_option[option]], value, option, f"--{option}")
             values[by_option[option]] = value
     for name, variable in compiled["variables"].items():
         if not variable["example"]:
@@ -549,6 +546,6 @@ def expected_trusts(
         for service in result.services:
             values[service["identity"]] = result.identity[1]
     if external_id is not None:
-        _valid(compiled["variables"][deploy["external_id_variable"]], external_id, "--external-id", "external-id")
+        check_value(compiled["variables"][deploy["external_id_variable"]], external_id, "external-id", "--external-id")
         values[deploy["external_id_variable"]] = external_id
     return {role: database_user_trust(deploy, values, external_id is not None) for role in result.assumes_roles}

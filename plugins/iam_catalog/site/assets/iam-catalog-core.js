@@ -497,7 +497,8 @@
 
   /* request: {types, services, role, user, assumes_roles, account, partition, region, variables:
      [[name, value], ...], optional}; absent values are null or missing. Throws RequestError. */
-  function answer(compiled, request) {
+  function answer(compiled, request, deployed) {
+    deployed = deployed || [];
     var services = resolveServices(compiled, request.services || []);
     var asked = resolveTypes(compiled, request.types);
     var types = coveringTypes(asked, services);
@@ -550,7 +551,8 @@
     }
     Object.keys(declared).forEach(function (name) {
       // An example default must never reach a real account: it stays a placeholder.
-      if (!has(values, name)) values[name] = declared[name].example ? "${" + name + "}" : declared[name].default;
+      var keep = declared[name].example || deployed.indexOf(name) >= 0;
+      if (!has(values, name)) values[name] = keep ? "${" + name + "}" : declared[name].default;
     });
     var ids = services.map(function (s) { return s.id; });
     var tailoring = tailoringOf(compiled, request, types, ids);
@@ -569,6 +571,9 @@
       identity: identity,
       services: services,
       skipped: asked.filter(function (t) { return types.indexOf(t) < 0; }).map(function (t) { return t.id; }),
+      values: values,
+      assumesRoles: roles,
+      options: optionsOf(byOption, services),
     };
   }
 
@@ -601,43 +606,94 @@
     });
   }
 
-  /* formats.hcl_string: ASCII only, HCL's own escapes (JSON's \b and \f are not HCL's). */
+  /* formats.hcl_string: ASCII only, HCL's own escapes (JSON's \b and \f are not HCL's); a
+     placeholder that `interpolations` maps to an expression is interpolated, every other ${ kept. */
   var HCL_SHORT = { '"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t" };
-  function hclString(text) {
-    var escaped = text.split("${").join("$${").split("%{").join("%%{").replace(/["\\\x00-\x1f\x7f-\u{10ffff}]/gu, function (c) {
+  function hclText(text) {
+    return text.split("%{").join("%%{").replace(/["\\\x00-\x1f\x7f-\u{10ffff}]/gu, function (c) {
       if (has(HCL_SHORT, c)) return HCL_SHORT[c];
       var point = c.codePointAt(0);
       if (point >= 0xd800 && point <= 0xdfff) point = 0xfffd;  // a lone surrogate is no character
       return point <= 0xffff ? "\\u" + point.toString(16).padStart(4, "0") : "\\U" + point.toString(16).padStart(8, "0");
     });
-    return '"' + escaped + '"';
   }
-  function hclList(values) { return "[" + asList(values).map(hclString).join(", ") + "]"; }
-
-  function terraformStatement(st) {
-    var lines = ["  statement {"];
-    if (has(st, "Sid")) lines.push("    sid       = " + hclString(st.Sid));
-    lines.push("    effect    = " + hclString(st.Effect));
-    lines.push("    actions   = " + hclList(st.Action));
-    if (has(st, "Resource")) lines.push("    resources = " + hclList(st.Resource));
-    Object.keys(st.Condition || {}).forEach(function (test) {
-      Object.keys(st.Condition[test]).forEach(function (variable) {
-        lines.push("    condition {", "      test     = " + hclString(test), "      variable = " + hclString(variable),
-          "      values   = " + hclList(st.Condition[test][variable]), "    }");
-      });
+  function hclString(text, interpolations) {
+    var parts = text.split("${");
+    var out = [hclText(parts[0])];
+    parts.slice(1).forEach(function (part) {
+      var close = part.indexOf("}");
+      var name = close >= 0 ? part.slice(0, close) : null;
+      if (name !== null && interpolations && has(interpolations, name)) {
+        out.push("${" + interpolations[name] + "}" + hclText(part.slice(close + 1)));
+      } else {
+        out.push("$${" + hclText(part));
+      }
     });
-    lines.push("  }");
+    return '"' + out.join("") + '"';
+  }
+  function hclList(values, interpolations) {
+    return "[" + asList(values).map(function (v) { return hclString(v, interpolations); }).join(", ") + "]";
+  }
+
+  /* formats.Block and hcl_block: terraform fmt's alignment of consecutive attributes. */
+  function Block(header, items) { this.header = header; this.items = items; }
+  function hclBlock(block, indent) {
+    indent = indent || "";
+    if (!block.items.length) return [indent + block.header + " {}"];
+    var lines = [indent + block.header + " {"];
+    var run = [];
+    function flush() {
+      var width = run.reduce(function (w, a) { return Math.max(w, a[0].length); }, 0);
+      run.forEach(function (a) { lines.push(indent + "  " + a[0].padEnd(width) + " = " + a[1]); });
+      run = [];
+    }
+    block.items.forEach(function (item) {
+      if (item instanceof Block) {
+        flush();
+        lines.push.apply(lines, hclBlock(item, indent + "  "));
+      } else {
+        run.push(item);
+      }
+    });
+    flush();
+    lines.push(indent + "}");
     return lines;
   }
 
-  function terraform(documents, identity, services) {
+  function terraformStatement(st, interpolations) {
+    var items = [];
+    if (has(st, "Sid")) items.push(["sid", hclString(st.Sid)]);
+    items.push(["effect", hclString(st.Effect)]);
+    items.push(["actions", hclList(st.Action, interpolations)]);
+    if (has(st, "Resource")) items.push(["resources", hclList(st.Resource, interpolations)]);
+    Object.keys(st.Principal || {}).forEach(function (kind) {
+      items.push(new Block("principals", [["type", hclString(kind)], ["identifiers", hclList(st.Principal[kind], interpolations)]]));
+    });
+    Object.keys(st.Condition || {}).forEach(function (test) {
+      Object.keys(st.Condition[test]).forEach(function (variable) {
+        items.push(new Block("condition", [
+          ["test", hclString(test)],
+          ["variable", hclString(variable, interpolations)],
+          ["values", hclList(st.Condition[test][variable], interpolations)],
+        ]));
+      });
+    });
+    return new Block("statement", items);
+  }
+
+  function policyDocumentBlock(name, doc, interpolations) {
+    var statements = doc.Statement.map(function (st) { return terraformStatement(st, interpolations); });
+    return hclBlock(new Block('data "aws_iam_policy_document" ' + hclString(name), statements)).join("\n");
+  }
+
+  function policyNames(documents, services) {
     var base = resourceNames(services)[0];
-    return documents.map(function (doc, i) {
-      var name = documents.length === 1 ? base : base + "_" + (i + 1);
-      var body = [];
-      doc.Statement.forEach(function (st) { body.push.apply(body, terraformStatement(st)); });
-      return ['data "aws_iam_policy_document" "' + name + '" {'].concat(body, ["}"]).join("\n");
-    }).join("\n\n") + "\n";
+    return documents.map(function (doc, i) { return documents.length === 1 ? base : base + "_" + (i + 1); });
+  }
+
+  function terraform(documents, identity, services) {
+    var names = policyNames(documents, services);
+    return documents.map(function (doc, i) { return policyDocumentBlock(names[i], doc); }).join("\n\n") + "\n";
   }
 
   function cloudformation(documents, identity, services) {
@@ -668,12 +724,420 @@
 
   function asJson(documents) { return dumps(documents.length === 1 ? documents[0] : { Policies: documents }); }
 
+  // --- request.split_document and what the stack needs of print-iam -------------------------
+
+  var MANAGED_POLICY_LIMIT = 6144;
+  var INLINE_ROLE_LIMIT = 10240;
+  var TRUST_POLICY_LIMIT = 2048;
+
+  /* documents.compact_size: characters as Python counts them (code points), no whitespace. */
+  function compactSize(doc) { return Array.from(JSON.stringify(doc)).length; }
+
+  function splitDocument(doc, limit) {
+    limit = limit || MANAGED_POLICY_LIMIT;
+    var parts = [];
+    doc.Statement.forEach(function (statement) {
+      if (parts.length) {
+        var candidate = Object.assign({}, doc, { Statement: parts[parts.length - 1].Statement.concat([statement]) });
+        if (compactSize(candidate) <= limit) {
+          parts[parts.length - 1] = candidate;
+          return;
+        }
+      }
+      var single = Object.assign({}, doc, { Statement: [statement] });
+      var size = compactSize(single);
+      if (size > limit) {
+        var resources = has(statement, "Resource") ? statement.Resource : [];
+        var count = Array.isArray(resources) ? resources.length : 1;
+        throw new RequestError("--split: statement " + (statement.Sid || "(without a Sid)") + " alone is " + size +
+          " characters, over the limit of " + limit + ": it names " + count + " resources; give fewer --scope or" +
+          " --assumes-roles values, or one value with * for several", "split");
+      }
+      parts.push(single);
+    });
+    return parts;
+  }
+
+  /* request.answer's options: variable name to the option that sets it. */
+  function optionsOf(byOption, services) {
+    var options = {};
+    Object.keys(byOption).forEach(function (option) { options[byOption[option]] = option; });
+    services.forEach(function (s) { options[s.identity] = "role"; });
+    return options;
+  }
+
+  function howToFill(result, name) { return has(result.options, name) ? "--" + result.options[name] : "--var " + name + "=..."; }
+
+  // --- printiam/stack.py ---------------------------------------------------------------------
+
+  var DEPLOYMENT = {
+    "account-id": ["AWS::AccountId", "data.aws_caller_identity.current.account_id", 12],
+    partition: ["AWS::Partition", "data.aws_partition.current.partition", 10],
+    region: ["AWS::Region", "data.aws_region.current.name", 20],
+  };
+  var DATA_SOURCES = { "account-id": "aws_caller_identity", partition: "aws_partition", region: "aws_region" };
+  var POLICY_KINDS = ["managed", "inline"];
+  var DESCRIPTION_LIMIT = 1000;
+
+  function stackRole(arnOrName, trust) {
+    var slash = arnOrName.lastIndexOf("/");
+    var path = slash >= 0 ? arnOrName.slice(0, slash) : "";
+    return { name: arnOrName.slice(slash + 1), path: path ? "/" + path + "/" : "/", trust: trust };
+  }
+
+  function optionsText(request, result, types, roleName, trust) {
+    var r = request.request;
+    var pairs = [["types", types.join(",")]];
+    if ((r.services || []).length) pairs.push(["service", result.services.map(function (s) { return s.id; }).join(",")]);
+    pairs.push(["role-name", roleName], ["trust", trust]);
+    var trustValues = request.trust_values || {};
+    Object.keys(trustValues).sort().forEach(function (o) { pairs.push([o, trustValues[o]]); });
+    [["account", r.account], ["partition", r.partition], ["region", r.region]].forEach(function (o) {
+      if (o[1] !== null && o[1] !== undefined) pairs.push(o);
+    });
+    if (result.assumesRoles.length) pairs.push(["assumes-roles", result.assumesRoles.join(",")]);
+    if (request.external_id !== null && request.external_id !== undefined) pairs.push(["external-id", request.external_id]);
+    var variables = {};
+    (r.variables || []).forEach(function (pair) { variables[pair[0]] = pair[1]; });
+    Object.keys(variables).sort().forEach(function (k) { pairs.push(["var", k + "=" + variables[k]]); });
+    if (r.optional) pairs.push(["optional", ""]);
+    var without = unique((r.without || []).map(strip).filter(function (c) { return c; }));
+    if (without.length) pairs.push(["without", without.join(",")]);
+    var scopes = r.scopes || {};
+    Object.keys(scopes).sort().forEach(function (k) {
+      unique(scopes[k]).forEach(function (v) { pairs.push(["scope", k + "=" + v]); });
+    });
+    pairs.push(["policy", request.policy === null || request.policy === undefined ? "managed" : request.policy]);
+    return pairs.map(function (p) { return p[1] ? "--" + p[0] + " " + p[1] : "--" + p[0]; }).join(" ");
+  }
+
+  function fillKeys(statement, values) {
+    if (!has(statement, "Condition")) return statement;
+    var conditions = {};
+    Object.keys(statement.Condition).forEach(function (op) {
+      conditions[op] = {};
+      Object.keys(statement.Condition[op]).forEach(function (k) { conditions[op][fill(k, values)[0]] = statement.Condition[op][k]; });
+    });
+    return Object.assign({}, statement, { Condition: conditions });
+  }
+
+  function filledTrust(statements, values, deployed, what, options) {
+    var doc = documentOf(statements.map(function (st) { return fillKeys(fillStatement(st, values), values); }));
+    var left = unique(placeholders(JSON.stringify(doc))).filter(function (n) { return !has(deployed, n); });
+    if (left.length) {
+      var how = left.map(function (n) { return has(options, n) ? "--" + options[n] : "--var " + n + "=..."; }).join(", ");
+      throw new RequestError(what + " needs " + how + ": a stack must not deploy a placeholder",
+        has(options, left[0]) ? options[left[0]] : null);
+    }
+    return doc;
+  }
+
+  function worstCase(doc, deployed) {
+    var longest = {};
+    Object.keys(deployed).forEach(function (n) { longest[n] = "x".repeat(DEPLOYMENT[deployed[n]][2]); });
+    return documentOf(doc.Statement.map(function (st) { return fillStatement(st, longest); }));
+  }
+
+  function splitStack(doc, deployed, kind) {
+    var sized = splitDocument(worstCase(doc, deployed));
+    var parts = [];
+    var start = 0;
+    sized.forEach(function (part) {
+      parts.push(Object.assign({}, doc, { Statement: doc.Statement.slice(start, start + part.Statement.length) }));
+      start += part.Statement.length;
+    });
+    var total = sized.reduce(function (sum, p) { return sum + compactSize(p); }, 0);
+    if (kind === "inline" && total > INLINE_ROLE_LIMIT) {
+      throw new RequestError("--policy inline: the policy is " + total + " characters, over IAM's " + INLINE_ROLE_LIMIT +
+        " for a role's inline policies: use --policy managed", "policy");
+    }
+    return parts;
+  }
+
+  function databaseUserTrust(deploy, values, externalId, deployed, options) {
+    var template = deploy[externalId ? "database_user_trust_external_id" : "database_user_trust"];
+    return filledTrust(template, values, deployed || {}, "a database-user role", options || {});
+  }
+
+  /* stackRequest: {request (as answer's), role_name, trust, trust_values: {option: value},
+     external_id, policy}; absent values are null or missing. Throws RequestError. */
+  function stack(compiled, stackRequest) {
+    var deploy = compiled.deploy;
+    if (!deploy) throw new RequestError("this catalog has no deploy section in its shared file: it cannot write a stack");
+    var policy = stackRequest.policy === null || stackRequest.policy === undefined ? "managed" : stackRequest.policy;
+    if (POLICY_KINDS.indexOf(policy) < 0) {
+      throw new RequestError("--policy " + shown(policy) + ": expected one of " + POLICY_KINDS.join(", "), "policy");
+    }
+    var choices = {};
+    deploy.trust.forEach(function (t) { choices[t.id] = t; });
+    var trustId = stackRequest.trust === null || stackRequest.trust === undefined ? deploy.trust[0].id : strip(stackRequest.trust);
+    if (!has(choices, trustId)) {
+      throw new RequestError("--trust " + shown(trustId) + ": expected one of " + Object.keys(choices).join(", "), "trust");
+    }
+    var r = stackRequest.request;
+    var services = resolveServices(compiled, r.services || []);
+    var roleName = stackRequest.role_name || compiled.variables[services[0].identity].default;
+    services.forEach(function (service) { check(compiled.variables[service.identity], roleName, "role-name", "--role-name"); });
+    var printRequest = Object.assign({}, r, { role: roleName, user: null });
+    var given = { account: r.account, partition: r.partition, region: r.region };
+    var declared = Object.assign({}, compiled.variables, deploy.variables);
+    var variablesGiven = {};
+    (r.variables || []).forEach(function (pair) { variablesGiven[pair[0]] = pair[1]; });
+    var optionOf = function (name) { return has(declared, name) && has(declared[name], "option") ? declared[name].option : null; };
+    var known = {};
+    Object.keys(deploy.from_deployment).forEach(function (name) {
+      var option = optionOf(name);
+      if (option !== null && has(given, option) && given[option] !== null && given[option] !== undefined) {
+        known[deploy.from_deployment[name]] = given[option];
+      }
+    });
+    var deployed = {};
+    Object.keys(deploy.from_deployment).forEach(function (name) {
+      var fact = deploy.from_deployment[name];
+      if (!has(known, fact) && !has(variablesGiven, name)) deployed[name] = fact;
+    });
+    var result = answer(compiled, printRequest, Object.keys(deployed));
+    var left = result.unfilled.filter(function (n) { return !has(deployed, n); });
+    if (left.length) {
+      throw new RequestError("the policy needs " + left.map(function (n) { return howToFill(result, n); }).join(", ") +
+        ": a stack must not deploy a placeholder", has(result.options, left[0]) ? result.options[left[0]] : null);
+    }
+
+    // Values every trust policy may use: the request's, the deployment's, the stack's options.
+    var values = {};
+    Object.keys(deployed).forEach(function (n) { values[n] = "${" + n + "}"; });
+    Object.keys(declared).forEach(function (n) {
+      if (!has(deployed, n) && declared[n].example === false) values[n] = declared[n].default;
+    });
+    Object.assign(values, result.values);
+    Object.keys(deploy.from_deployment).forEach(function (name) {
+      var fact = deploy.from_deployment[name];
+      if (has(known, fact) && !has(variablesGiven, name)) values[name] = known[fact];
+    });
+    var byOption = {};
+    Object.keys(deploy.variables).forEach(function (n) { if (has(deploy.variables[n], "option")) byOption[deploy.variables[n].option] = n; });
+    var trustValues = stackRequest.trust_values || {};
+    Object.keys(trustValues).sort().forEach(function (option) {
+      if (!has(byOption, option)) throw new RequestError("--" + option + ": the catalog declares no such trust value", option);
+      check(declared[byOption[option]], trustValues[option], option, "--" + option);
+      values[byOption[option]] = trustValues[option];
+    });
+    var external = deploy.external_id_variable;
+    var externalId = stackRequest.external_id;
+    var withExternal = externalId !== null && externalId !== undefined;
+    if (withExternal) {
+      check(declared[external], externalId, "external-id", "--external-id");
+      values[external] = externalId;
+    }
+    services.forEach(function (service) { values[service.identity] = roleName; });
+    var options = {};
+    Object.keys(declared).forEach(function (n) { if (has(declared[n], "option")) options[n] = declared[n].option; });
+    options[external] = "external-id";
+
+    var choice = choices[trustId];
+    var serviceTrust = filledTrust(choice.statements, values, deployed, "--trust " + trustId, options);
+    var users = result.assumesRoles.map(function (userRole) {
+      return stackRole(userRole, databaseUserTrust(deploy, values, withExternal, deployed, options));
+    });
+    users.concat([stackRole(roleName, serviceTrust)]).forEach(function (made) {
+      var size = compactSize(worstCase(made.trust, deployed));
+      if (size > TRUST_POLICY_LIMIT) {
+        throw new RequestError("the trust policy of " + made.name + " is " + size + " characters, over IAM's " + TRUST_POLICY_LIMIT);
+      }
+    });
+    var names = users.map(function (u) { return u.name; });
+    if (unique(names).length !== names.length || names.indexOf(roleName.slice(roleName.lastIndexOf("/") + 1)) >= 0) {
+      throw new RequestError("--assumes-roles names a role twice, or the service's own role", "assumes-roles");
+    }
+
+    var types = resolveTypes(compiled, printRequest.types).map(function (t) { return t.id; });
+    var titles = result.services.map(function (s) { return s.title; }).join(" and ");
+    var description = "The IAM role of the Teleport " + titles + ", from iam-catalog (catalog " + compiled.revision + "): " +
+      "iam-catalog stack " + optionsText(stackRequest, result, types, roleName, trustId);
+    if (Array.from(description).length > DESCRIPTION_LIMIT) {
+      description = Array.from(description).slice(0, DESCRIPTION_LIMIT - 3).join("") + "...";
+    }
+    return {
+      description: description,
+      service: stackRole(roleName, serviceTrust),
+      policies: splitStack(result.document, deployed, policy),
+      policy: policy,
+      instanceProfile: Boolean(choice.instance_profile),
+      users: users,
+      deployed: deployed,
+      answer: result,
+    };
+  }
+
+  function sub(text, pseudo) {
+    var parts = text.split("${");
+    var out = [parts[0]];
+    var substituted = false;
+    parts.slice(1).forEach(function (part) {
+      var close = part.indexOf("}");
+      var name = close >= 0 ? part.slice(0, close) : null;
+      if (name !== null && has(pseudo, name)) {
+        out.push("${" + pseudo[name] + "}" + part.slice(close + 1));
+        substituted = true;
+      } else {
+        out.push("${!" + part);
+      }
+    });
+    return substituted ? { "Fn::Sub": out.join("") } : text;
+  }
+
+  function cloudformationValue(value, pseudo) {
+    if (typeof value === "string") return sub(value, pseudo);
+    if (Array.isArray(value)) return value.map(function (v) { return cloudformationValue(v, pseudo); });
+    if (value && typeof value === "object") {
+      var out = {};
+      Object.keys(value).forEach(function (key) {
+        if (placeholders(key).some(function (n) { return has(pseudo, n); })) {
+          throw new RequestError("the key " + shown(key) + " holds a value the deployment fills, which a key cannot");
+        }
+        out[key] = cloudformationValue(value[key], pseudo);
+      });
+      return out;
+    }
+    return value;
+  }
+
+  function arnOf(logical) { return { "Fn::GetAtt": [logical, "Arn"] }; }
+
+  function stackCloudformation(result) {
+    var pseudo = {};
+    Object.keys(result.deployed).forEach(function (n) { pseudo[n] = DEPLOYMENT[result.deployed[n]][0]; });
+    var titles = result.answer.services.map(function (s) { return s.title; }).join(" and ");
+    var service = result.service;
+    var resources = {
+      ServiceRole: {
+        Type: "AWS::IAM::Role",
+        Properties: {
+          RoleName: service.name,
+          Path: service.path,
+          Description: "The role of the Teleport " + titles + ", from iam-catalog",
+          AssumeRolePolicyDocument: cloudformationValue(service.trust, pseudo),
+        },
+      },
+    };
+    var managed = result.policy === "managed";
+    result.policies.forEach(function (doc, i) {
+      var suffix = result.policies.length === 1 ? "" : String(i + 1);
+      var properties = {};
+      if (managed) properties.Description = "IAM permissions of the Teleport " + titles;
+      properties[managed ? "ManagedPolicyName" : "PolicyName"] = service.name + "-policy" + (suffix ? "-" + suffix : "");
+      properties.PolicyDocument = cloudformationValue(doc, pseudo);
+      properties.Roles = [{ Ref: "ServiceRole" }];
+      resources["ServicePolicy" + suffix] = { Type: managed ? "AWS::IAM::ManagedPolicy" : "AWS::IAM::Policy", Properties: properties };
+    });
+    var outputs = {
+      RoleArn: { Description: "The service's role", Value: arnOf("ServiceRole") },
+      RoleName: { Description: "The service's role", Value: { Ref: "ServiceRole" } },
+    };
+    if (result.instanceProfile) {
+      resources.InstanceProfile = {
+        Type: "AWS::IAM::InstanceProfile",
+        Properties: { InstanceProfileName: service.name, Path: service.path, Roles: [{ Ref: "ServiceRole" }] },
+      };
+      outputs.InstanceProfileName = { Description: "The EC2 instance profile", Value: { Ref: "InstanceProfile" } };
+      outputs.InstanceProfileArn = { Description: "The EC2 instance profile", Value: arnOf("InstanceProfile") };
+    }
+    result.users.forEach(function (user, i) {
+      // IAM checks that a trust policy's principal exists: the service's role comes first.
+      resources["DatabaseUserRole" + (i + 1)] = {
+        Type: "AWS::IAM::Role",
+        DependsOn: "ServiceRole",
+        Properties: {
+          RoleName: user.name,
+          Path: user.path,
+          Description: "A database user that the Teleport " + titles + " assumes, from iam-catalog",
+          AssumeRolePolicyDocument: cloudformationValue(user.trust, pseudo),
+        },
+      };
+      outputs["DatabaseUserRole" + (i + 1) + "Arn"] = { Description: "Database-user role " + user.name, Value: arnOf("DatabaseUserRole" + (i + 1)) };
+    });
+    var template = {
+      AWSTemplateFormatVersion: "2010-09-09", Description: result.description, Resources: resources, Outputs: outputs,
+    };
+    if (strings(template).some(function (text) { return DYNAMIC_REFERENCE.test(text); })) {
+      throw new RequestError("a value holds '{{resolve:', which CloudFormation would read as a dynamic reference");
+    }
+    return dumps(template);
+  }
+
+  function attributeBlock(header, attributes) { return hclBlock(new Block(header, attributes)).join("\n"); }
+
+  function stackTerraform(result) {
+    var named = new Set();
+    result.policies.concat([result.service.trust], result.users.map(function (u) { return u.trust; })).forEach(function (doc) {
+      placeholders(JSON.stringify(doc)).forEach(function (n) { named.add(n); });
+    });
+    var facts = unique(Object.keys(result.deployed).filter(function (n) { return named.has(n); })
+      .map(function (n) { return result.deployed[n]; }));
+    var expressions = {};
+    Object.keys(result.deployed).forEach(function (n) { expressions[n] = DEPLOYMENT[result.deployed[n]][1]; });
+    var titles = result.answer.services.map(function (s) { return s.title; }).join(" and ");
+    var service = result.service;
+    var blocks = ["# " + hclString(result.description).slice(1, -1)];
+    facts.forEach(function (fact) { blocks.push('data "' + DATA_SOURCES[fact] + '" "current" {}'); });
+    var names = policyNames(result.policies, result.answer.services);
+    result.policies.forEach(function (doc, i) { blocks.push(policyDocumentBlock(names[i], doc, expressions)); });
+    blocks.push(policyDocumentBlock("service_trust", service.trust, expressions));
+    blocks.push(attributeBlock('resource "aws_iam_role" "service"', [
+      ["name", hclString(service.name)],
+      ["path", hclString(service.path)],
+      ["description", hclString("The role of the Teleport " + titles + ", from iam-catalog")],
+      ["assume_role_policy", "data.aws_iam_policy_document.service_trust.json"],
+    ]));
+    names.forEach(function (name, i) {
+      var policyName = hclString(service.name + "-policy" + (names.length === 1 ? "" : "-" + (i + 1)));
+      var doc = "data.aws_iam_policy_document." + name + ".json";
+      if (result.policy === "managed") {
+        blocks.push(attributeBlock('resource "aws_iam_policy" "' + name + '"', [
+          ["name", policyName], ["description", hclString("IAM permissions of the Teleport " + titles)], ["policy", doc],
+        ]));
+        blocks.push(attributeBlock('resource "aws_iam_role_policy_attachment" "' + name + '"', [
+          ["role", "aws_iam_role.service.name"], ["policy_arn", "aws_iam_policy." + name + ".arn"],
+        ]));
+      } else {
+        blocks.push(attributeBlock('resource "aws_iam_role_policy" "' + name + '"', [
+          ["name", policyName], ["role", "aws_iam_role.service.id"], ["policy", doc],
+        ]));
+      }
+    });
+    var outputs = [["role_arn", "aws_iam_role.service.arn"], ["role_name", "aws_iam_role.service.name"]];
+    if (result.instanceProfile) {
+      blocks.push(attributeBlock('resource "aws_iam_instance_profile" "service"', [
+        ["name", hclString(service.name)], ["path", hclString(service.path)], ["role", "aws_iam_role.service.name"],
+      ]));
+      outputs.push(["instance_profile_name", "aws_iam_instance_profile.service.name"],
+        ["instance_profile_arn", "aws_iam_instance_profile.service.arn"]);
+    }
+    result.users.forEach(function (user, i) {
+      var n = i + 1;
+      blocks.push(policyDocumentBlock("database_user_trust_" + n, user.trust, expressions));
+      blocks.push(attributeBlock('resource "aws_iam_role" "database_user_' + n + '"', [
+        ["name", hclString(user.name)],
+        ["path", hclString(user.path)],
+        ["description", hclString("A database user that the Teleport " + titles + " assumes, from iam-catalog")],
+        ["assume_role_policy", "data.aws_iam_policy_document.database_user_trust_" + n + ".json"],
+        ["depends_on", "[aws_iam_role.service]"],
+      ]));
+      outputs.push(["database_user_role_" + n + "_arn", "aws_iam_role.database_user_" + n + ".arn"]);
+    });
+    outputs.forEach(function (o) { blocks.push(attributeBlock('output "' + o[0] + '"', [["value", o[1]]])); });
+    return blocks.join("\n\n") + "\n";
+  }
+
+  var STACK_WRITERS = { cloudformation: stackCloudformation, terraform: stackTerraform };
+
   var FORMATS = { json: asJson, terraform: terraform, cloudformation: cloudformation };
 
   return {
     unique: unique, fillStatement: fillStatement, has: has, documentOf: documentOf, dumps: dumps,
     covers: covers, tailor: tailor, used: used, mergeStatements: mergeStatements, servicesOf: servicesOf,
     strip: strip, RequestError: RequestError, accepts: accepts, expected: expected, answer: answer,
-    shown: shown, strings: strings, formats: FORMATS,
+    shown: shown, strings: strings, formats: FORMATS, splitDocument: splitDocument, stack: stack,
+    stackWriters: STACK_WRITERS,
   };
 });
