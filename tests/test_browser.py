@@ -473,3 +473,49 @@ def test_the_builder_works_from_the_keyboard_alone(browser: Browser, server: str
     expect(page.locator("#builder-status")).to_have_text("Copied.")
     assert page.evaluate("navigator.clipboard.readText()") == out.getvalue()
     w.close()
+
+
+@pytest.mark.parametrize(("fmt", "suffix"), [("terraform", ".tf"), ("cloudformation", ".cloudformation.json")])
+def test_builder_stack_is_iam_catalog_stack_byte_for_byte(watched: Watched, server: str, fmt: str, suffix: str) -> None:
+    """The stack in the page, for each trust, with an external ID, as the command writes it."""
+    page = watched.page
+    page.goto(f"{server}/builder/")
+    assert page.is_hidden(".iam-stack")
+    page.select_option("#format", f"stack-{fmt}")
+    assert page.is_visible(".iam-stack")
+    trusts = {
+        "ec2": {},
+        "principal": {"trusted-principal": f"arn:aws:iam::{ACCOUNT}:role/teleport-host"},
+        "eks": {"oidc-provider": "oidc.eks.us-east-1.amazonaws.com/id/X1", "namespace": "tele"},
+    }
+    for trust, values in trusts.items():
+        _tailor_builder(page, ["rds", "dynamodb"], ["database"], ["fetch-metadata"], {"DbUserName": ["a"]})
+        page.fill("#role", "teleport-db")
+        page.fill("#assumes-roles", "db-user")
+        page.select_option("#trust", trust)
+        for option, value in values.items():
+            page.fill(f"#{option}", value)
+        page.fill("#external-id", "ext-id-1")
+        shown = page.text_content("#policy") or ""
+        # The form's order of types, and its partition, which the page always gives.
+        argv = ["stack", "--types", "dynamodb,rds", "--service", "database", "--account", ACCOUNT, "--region", REGION]
+        argv += ["--partition", "aws"]
+        argv += ["--without", "fetch-metadata", "--scope", "DbUserName=a", "--role-name", "teleport-db"]
+        argv += ["--assumes-roles", "db-user", "--trust", trust, "--external-id", "ext-id-1", "--format", fmt]
+        argv += [arg for option, value in values.items() for arg in (f"--{option}", value)]
+        out, err = io.StringIO(), io.StringIO()
+        assert cli.run(argv, out, err) == 0, err.getvalue()
+        assert shown == out.getvalue(), trust
+        for option in values:
+            page.fill(f"#{option}", "")
+    # A value the stack refuses is shown beside its field and left out.
+    page.select_option("#trust", "principal")
+    page.fill("#trusted-principal", "not an arn")
+    assert page.text_content("[data-error-for=trusted-principal]", timeout=5000).startswith(
+        '--trusted-principal "not an arn"'
+    )
+    page.fill("#trusted-principal", f"arn:aws:iam::{ACCOUNT}:role/teleport-host")
+    with page.expect_download() as info:
+        page.click("#download")
+    assert info.value.suggested_filename == f"teleport-database-stack{suffix}"
+    assert Path(info.value.path()).read_text() == page.text_content("#policy")

@@ -31,7 +31,18 @@ from iam_catalog.aws.context import (
 )
 from iam_catalog.catalog import prose as prose_rule
 from iam_catalog.catalog.compiled import choice_data, compile_catalog, rule, scope_data, variable_data
-from iam_catalog.catalog.model import DATABASE_USER, SERVICE, USER_OPTION, Catalog, Change, Choice, DbType, Policy, Step
+from iam_catalog.catalog.model import (
+    DATABASE_USER,
+    SERVICE,
+    USER_OPTION,
+    Catalog,
+    Change,
+    Choice,
+    DbType,
+    Policy,
+    Step,
+    Variable,
+)
 from iam_catalog.catalog.policy import policy_document, statement_template
 from iam_catalog.iam.documents import document, dumps, fill_one
 from iam_catalog.site.escape import code, fence, inline_html, link, markdown_text
@@ -402,6 +413,12 @@ def render_actions(catalog: Catalog, entries: list[ActionEntry] | None = None) -
     return _tidy(page)
 
 
+def _external_id(catalog: Catalog) -> Variable | None:
+    """The variable that the stack's external ID sets, for the builder's field."""
+    deploy = catalog.shared.deploy
+    return next((v for v in catalog.shared.variables if deploy and v.name == deploy.external_id_variable), None)
+
+
 def render_builder(catalog: Catalog) -> str:
     page = (
         _environment()
@@ -415,6 +432,8 @@ def render_builder(catalog: Catalog) -> str:
             scopes=[*catalog.shared.scopes, *(v for t in catalog.types for v in t.scopes)],
             owners=_owners(catalog, catalog.types),
             compiled=_attribute_json(compile_catalog(catalog)),
+            deploy=catalog.shared.deploy,
+            external_id=_external_id(catalog),
         )
     )
     return _tidy(page)

@@ -10,11 +10,20 @@
     dumps = core.dumps, tailor = core.tailor, used = core.used,
     servicesOf = core.servicesOf, strip = core.strip,
     RequestError = core.RequestError, accepts = core.accepts, expected = core.expected, answer = core.answer,
-    FORMATS = core.formats;
+    stack = core.stack, FORMATS = core.formats;
   var STORAGE_KEY = "iam-catalog.values";
   var TAILORING_KEY = "iam-catalog.tailoring";
   // The file a download saves, by format: its extension says what it holds.
-  var SUFFIXES = { json: ".json", terraform: ".tf", cloudformation: ".cloudformation.json" };
+  var SUFFIXES = {
+    json: ".json",
+    terraform: ".tf",
+    cloudformation: ".cloudformation.json",
+    "stack-terraform": ".tf",
+    "stack-cloudformation": ".cloudformation.json",
+  };
+  var STACK = "stack-";  // a format that writes the stack, as iam-catalog stack does
+  // The builder's fields of the stack, by iam-catalog stack's option; the role is print-iam's --role.
+  var STACK_FIELDS = ["trust", "external-id", "policy", "assumes-roles"];
 
   // --- the folded forms ------------------------------------------------------------------
 
@@ -278,13 +287,19 @@
         if (given.length) request.scopes[field.getAttribute("data-scope")] = given;
         showError(root, field, "scope-" + field.getAttribute("data-scope"), "");
       });
-      if (!request.types.length) return null;
       var format = root.querySelector("#format").value;
+      var stackForm = root.querySelector(".iam-stack");
+      if (stackForm) stackForm.hidden = format.indexOf(STACK) !== 0;
+      if (!request.types.length) return null;
       for (;;) {
         try {
+          if (format.indexOf(STACK) === 0) {
+            return core.stackWriters[format.slice(STACK.length)](stack(compiled, stackRequest(request)));
+          }
           var a = answer(compiled, request);
           return FORMATS[format]([a.document], a.identity, a.services);
         } catch (e) {
+          if (e instanceof RequestError && e.option === "role-name") e.option = "role";
           // A value of one field is left out and shown beside it; any other refusal (no type
           // has a policy for the services chosen) goes to the status line, from update().
           if (e instanceof RequestError && e.option === "scope" && e.subject && has(request.scopes, e.subject)) {
@@ -299,6 +314,22 @@
           delete request[e.option];
         }
       }
+    }
+
+    /* iam-catalog stack's request from the form's: the stack's own fields out of print-iam's. */
+    function stackRequest(request) {
+      var inner = Object.assign({}, request, { role: null, user: null });
+      inner.assumes_roles = has(request, "assumes-roles") ? splitValues(request["assumes-roles"]) : [];
+      var trustValues = {};
+      var out = { request: inner, role_name: request.role || null, trust: request.trust || null, trust_values: trustValues };
+      out.external_id = has(request, "external-id") ? request["external-id"] : null;
+      out.policy = request.policy || "managed";
+      Object.keys(compiled.deploy.variables).forEach(function (name) {
+        var option = compiled.deploy.variables[name].option;
+        if (option && has(request, option)) trustValues[option] = request[option];
+      });
+      STACK_FIELDS.concat(Object.keys(trustValues)).forEach(function (option) { delete inner[option]; });
+      return out;
     }
 
     function update() {
@@ -342,7 +373,9 @@
       var link = document.createElement("a");
       link.href = URL.createObjectURL(new Blob([text], { type: "application/json" }));
       var services = servicesOf(compiled, checkedValues("service"));
-      link.download = ["teleport"].concat(services, ["service-policy"]).join("-") + SUFFIXES[root.querySelector("#format").value];
+      var format = root.querySelector("#format").value;
+      var what = format.indexOf(STACK) === 0 ? "stack" : "service-policy";
+      link.download = ["teleport"].concat(services, [what]).join("-") + SUFFIXES[format];
       document.body.appendChild(link);
       link.click();
       link.remove();
