@@ -144,7 +144,27 @@ def _details(**role: Any) -> str:
             "f.json: $.Statement[0]: unknown condition operator 'StringEqual' (did you mean 'StringEquals'?)",
         ),
         ('{"Statement": {"Effect": "allow", "Action": "s3:GetObject", "Resource": "*"}}', None, "$.Statement.Effect"),
-        ('{"Statement": [{"Effect": "Allow", "NotAction": "s3:*", "Resource": "*"}]}', None, "NotAction"),
+        # What IAM itself refuses in an identity policy, each with IAM's rule.
+        (
+            '{"Statement": [{"Effect": "Deny", "NotPrincipal": {"AWS": "*"}, "Action": "s3:*", "Resource": "*"}]}',
+            None,
+            "NotPrincipal: IAM takes it only in resource-based policies",
+        ),
+        (
+            '{"Statement": [{"Effect": "Allow", "Action": "s3:*", "NotAction": "iam:*", "Resource": "*"}]}',
+            None,
+            "f.json: $.Statement[0]: a statement has both Action and NotAction: IAM takes one of them",
+        ),
+        (
+            '{"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*", "NotResource": "a"}]}',
+            None,
+            "a statement has both Resource and NotResource",
+        ),
+        (
+            '{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": "*"}]}',
+            None,
+            "$.Statement[0].Principal: IAM refuses a Principal in an identity policy or boundary",
+        ),
         (_details(), "other", 'f.json: $.RoleDetailList: no role named "other"'),
         (_details(), None, "f.json: holds 1 roles: name one with --role-name"),
         (
@@ -166,7 +186,7 @@ def test_bad_input_on_the_command_line_is_exit_2(tmp_path: Path) -> None:
     bad.write_text('{"Statement": [{"Effect": "Allow", "Action": "s3:GetObject"}]}')
     code, out, err = run("check", str(bad), "--types", "rds")
     assert (code, out) == (2, "")
-    assert err == f"iam-catalog: error: {bad}: $.Statement[0]: a statement needs a Resource\n"
+    assert err == f"iam-catalog: error: {bad}: $.Statement[0]: a statement needs Resource or NotResource\n"
     code, _, err = run("check", str(tmp_path / "none.json"), "--types", "rds")
     assert code == 2 and err.count("\n") == 1 and "No such file" in err
 

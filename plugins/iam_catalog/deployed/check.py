@@ -19,7 +19,17 @@ from iam_catalog.aws import facts as awsfacts
 from iam_catalog.catalog.model import Catalog
 from iam_catalog.catalog.problems import github_command, printable
 from iam_catalog.deployed.sources import Deployed
-from iam_catalog.iam.access import Shown, Undecidable, Witness, compare, text_of
+from iam_catalog.iam.access import (
+    Shown,
+    Statement,
+    Undecidable,
+    Witness,
+    allowed_by,
+    compare,
+    denied_by,
+    statements,
+    text_of,
+)
 from iam_catalog.iam.documents import document, dumps
 from iam_catalog.printiam.request import Answer
 
@@ -32,6 +42,8 @@ class Denied:
     action: str
     resource: str | None
     conditions: dict[str, Shown]
+    denied_by: list[str] = field(default_factory=list)  # the identity's Deny statements that match it
+    boundary: str | None = None  # the permissions boundary that does not allow it, if that is why
 
 
 @dataclass
@@ -84,6 +96,16 @@ def _denied(witness: Witness) -> Denied:
     return Denied(r.action, None if r.resource is None else text_of(r.resource), r.conditions())
 
 
+def _why_denied(witness: Witness, mine: list[Statement], deployed: Deployed) -> Denied:
+    """A request the identity denies, with what denies it: its own Deny statements, or its
+    boundary; neither means that no statement allows it."""
+    denied = _denied(witness)
+    denied.denied_by = denied_by(mine, witness.request)
+    if deployed.boundary is not None and not allowed_by(statements(deployed.boundary[1]), witness.request):
+        denied.boundary = deployed.boundary[0]
+    return denied
+
+
 def purposes_of(catalog: Catalog) -> dict[tuple[str, str, int], str]:
     """Each service statement's purpose, by (type, policy, index): the compiled catalog has none."""
     return {
@@ -100,6 +122,7 @@ def check(
     """`purposes`: each catalog statement's purpose, by (type, policy, index)."""
     report = Report(notes=list(deployed.notes))
     mine = deployed.document()
+    own = statements(mine)
     ceiling = deployed.boundary[1] if deployed.boundary else None
     try:
         for type_id, policy_id, index, service, rule, statement in answer.picked:
@@ -115,7 +138,7 @@ def check(
                         purpose=purposes.get((type_id, policy_id, index), ""),
                         choices=[{"id": c, "label": compiled["choices"][c]["label"]} for c in dict.fromkeys(choices)],
                         statement=statement,
-                        denied=[_denied(w) for w in lost],
+                        denied=[_why_denied(w, own, deployed) for w in lost],
                     )
                 )
         wider = compare(answer.document, mine, awsfacts.expand, ceiling=ceiling).broadening
@@ -164,6 +187,17 @@ def _request(action: str, resource: str | None, conditions: dict[str, Shown]) ->
     return f"{action}{where}{when}"
 
 
+def _denial(d: Denied) -> str:
+    """A request the identity denies, and why: an explicit Deny, the boundary, or no Allow."""
+    if d.denied_by:
+        why = f" (an explicit deny: {', '.join(d.denied_by)})"
+    elif d.boundary:
+        why = f" (outside the permissions boundary {d.boundary})"
+    else:
+        why = ""
+    return _request(d.action, d.resource, d.conditions) + why
+
+
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
@@ -179,7 +213,7 @@ def as_text(report: Report) -> str:
         )
         for m in report.missing:
             lines.append(f"- {m.sid} ({m.type}, {m.service}): {m.purpose}")
-            lines += [f"    denied: {_request(d.action, d.resource, d.conditions)}" for d in m.denied]
+            lines += [f"    denied: {_denial(d)}" for d in m.denied]
             for c in m.choices:
                 lines.append(f"    not needed with --without {c['id']}: {c['label']}")
         lines += ["", "The missing part, ready to attach:", *dumps(report.missing_policy()).splitlines()]
@@ -231,8 +265,7 @@ def as_github(report: Report) -> str:
         github_command(
             "error",
             title,
-            f"{m.sid} ({m.type}) is missing: "
-            + "; ".join(_request(d.action, d.resource, d.conditions) for d in m.denied),
+            f"{m.sid} ({m.type}) is missing: " + "; ".join(_denial(d) for d in m.denied),
         )
         for m in report.missing
     ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from iam_catalog.deployed.sources import Deployed, InputError, policy_document
+from iam_catalog.deployed.sources import IDENTITY, TRUST, Deployed, InputError, policy_document
 
 # Bounded, so that an unreachable endpoint or a throttled account answers within a minute.
 RETRIES = {"mode": "standard", "max_attempts": 4}
@@ -125,9 +125,9 @@ def _snake(operation: str) -> str:
     return "".join(f"_{c.lower()}" if c.isupper() and i else c.lower() for i, c in enumerate(operation))
 
 
-def _document(reader: _Reader, doc: Any, where: str) -> dict[str, Any]:
+def _document(reader: _Reader, doc: Any, where: str, kind: str = IDENTITY) -> dict[str, Any]:
     try:
-        return policy_document(doc, where, "$")
+        return policy_document(doc, where, "$", kind)
     except InputError as exc:
         raise LiveError(str(exc)) from None
 
@@ -180,5 +180,5 @@ def read_role(
                 raise
             trusts[name] = None
             continue
-        trusts[name] = _document(reader, user["AssumeRolePolicyDocument"], f"{name}'s trust policy")
+        trusts[name] = _document(reader, user["AssumeRolePolicyDocument"], f"{name}'s trust policy", TRUST)
     return LiveRole(found["Arn"], deployed, trusts)

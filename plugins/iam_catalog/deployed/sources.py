@@ -13,7 +13,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
 
-from iam_catalog.iam.access import Undecidable, statements
+from iam_catalog.iam.access import Refused, Undecidable, statements
 
 
 class InputError(Exception):
@@ -38,7 +38,10 @@ class Deployed:
         return {"Version": "2012-10-17", "Statement": out}
 
 
-def policy_document(doc: Any, source: str, path: str) -> dict[str, Any]:
+IDENTITY, TRUST = "identity", "trust"  # what a document is: an identity policy or boundary, or a trust policy
+
+
+def policy_document(doc: Any, source: str, path: str, kind: str = IDENTITY) -> dict[str, Any]:
     """A policy document as IAM would accept it for this engine, or an InputError."""
     if isinstance(doc, str):  # IAM's APIs return documents URL-encoded; the CLI decodes them
         try:
@@ -57,12 +60,18 @@ def policy_document(doc: Any, source: str, path: str) -> dict[str, Any]:
             raise InputError(f"{source}: {here}: a statement must be an object")
         if st.get("Effect") not in ("Allow", "Deny"):
             raise InputError(f"{source}: {here}.Effect: must be Allow or Deny, not {json.dumps(st.get('Effect'))}")
-        if "Action" not in st and "NotAction" not in st:
-            raise InputError(f"{source}: {here}: a statement needs an Action")
-        if "Resource" not in st and "NotResource" not in st and "Principal" not in st:
-            raise InputError(f"{source}: {here}: a statement needs a Resource")
+        if kind == IDENTITY and "Principal" in st:
+            raise InputError(f"{source}: {here}.Principal: IAM refuses a Principal in an identity policy or boundary")
+        if kind == IDENTITY and "Resource" not in st and "NotResource" not in st:
+            raise InputError(f"{source}: {here}: a statement needs Resource or NotResource")
+        if kind == TRUST and ("Resource" in st or "NotResource" in st):
+            raise InputError(f"{source}: {here}: IAM refuses a Resource in a role's trust policy")
+        if kind == TRUST and "Principal" not in st and "NotPrincipal" not in st:
+            raise InputError(f"{source}: {here}: a trust policy statement needs a Principal")
         try:
             statements({"Statement": [st]})
+        except Refused as exc:
+            raise InputError(f"{source}: {here}: {exc}") from None
         except Undecidable as exc:
             raise InputError(f"{source}: {here}: {exc}") from None
         except (KeyError, TypeError, AttributeError) as exc:

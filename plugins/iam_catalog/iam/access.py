@@ -59,6 +59,15 @@ class Undecidable(Exception):
     """The comparison is too large to be exact; the message says what was too large."""
 
 
+class Refused(ValueError):
+    """A policy that IAM itself refuses; the message gives IAM's rule."""
+
+
+# An action that AWS's list does not have yet: it stands for every action AWS may add, which a
+# `NotAction` statement (Allow everything but IAM, say) lets through as soon as it exists.
+UNLISTED_ACTION = "unlisted-service:UnlistedAction"
+
+
 # --- patterns ------------------------------------------------------------------------------
 
 
@@ -182,6 +191,8 @@ class Statement:
     resources: tuple[Pattern, ...] | None  # None: a trust policy's statement, with no Resource
     principals: tuple[tuple[str, str], ...] | None  # (kind, value); None: no Principal element
     conditions: tuple[Condition, ...]
+    not_action: bool = False  # `actions` is a NotAction: the statement names every other action
+    not_resource: bool = False  # `resources` is a NotResource: every other resource
 
 
 def _principal(kind: str, value: str) -> tuple[str, str]:
@@ -191,13 +202,25 @@ def _principal(kind: str, value: str) -> tuple[str, str]:
     return kind, value
 
 
+def _one_of(st: dict[str, Any], name: str, required: bool) -> tuple[Any, bool]:
+    """`name` or `NotName` of a statement, and whether it is the Not form; IAM takes one."""
+    plain, negated = name in st, f"Not{name}" in st
+    if plain and negated:
+        raise Refused(f"a statement has both {name} and Not{name}: IAM takes one of them")
+    if required and not (plain or negated):
+        raise Refused(f"a statement needs {name} or Not{name}")
+    return (st.get(f"Not{name}"), True) if negated else (st.get(name), False)
+
+
 def statements(document: dict[str, Any]) -> list[Statement]:
     out = []
     raw = document["Statement"]
     for i, st in enumerate([raw] if isinstance(raw, dict) else raw):
-        negated = sorted(k for k in ("NotAction", "NotResource", "NotPrincipal") if k in st)
-        if negated:
-            raise Undecidable(f"{', '.join(negated)} is not modeled (the catalog's schema refuses it)")
+        if "NotPrincipal" in st:
+            raise Refused(
+                "NotPrincipal: IAM takes it only in resource-based policies, not in an identity policy, a"
+                " permissions boundary or a role's trust policy"
+            )
         principal = st.get("Principal")
         principals: tuple[tuple[str, str], ...] | None
         if principal is None:
@@ -216,15 +239,19 @@ def statements(document: dict[str, Any]) -> list[Statement]:
                 c.parsed  # noqa: B018 - an operator IAM would refuse cannot be compared
             except ops.UnknownOperator as exc:
                 raise Undecidable(str(exc)) from None
-        resources = tuple(policy_symbols(r) for r in _as_list(st["Resource"])) if "Resource" in st else None
+        actions, not_action = _one_of(st, "Action", True)
+        named, not_resource = _one_of(st, "Resource", False)
+        resources = tuple(policy_symbols(r) for r in _as_list(named)) if named is not None else None
         out.append(
             Statement(
                 st.get("Sid") or f"#{i + 1}",
                 st["Effect"],
-                tuple(a.lower() for a in _as_list(st["Action"])),
+                tuple(a.lower() for a in _as_list(actions)),
                 resources,
                 principals,
                 conditions,
+                not_action,
+                not_resource,
             )
         )
     return out
@@ -309,7 +336,7 @@ def _action_pattern(pattern: str) -> re.Pattern[str]:
 
 def _action_hit(st: Statement, action: str) -> bool:
     low = action.lower()
-    return any(p == low or _action_pattern(p).fullmatch(low) is not None for p in st.actions)
+    return any(p == low or _action_pattern(p).fullmatch(low) is not None for p in st.actions) != st.not_action
 
 
 def _outside_conditions(st: Statement, request: Request) -> bool:
@@ -317,26 +344,36 @@ def _outside_conditions(st: Statement, request: Request) -> bool:
     if request.principal is not None and not _principal_matches(st, request.principal):
         return False
     resource = request.resource
-    return st.resources is None or resource is None or any(matches(p, resource) for p in st.resources)
+    if st.resources is None or resource is None:
+        return True
+    return any(matches(p, resource) for p in st.resources) != st.not_resource
 
 
 def condition_holds(condition: Condition, context: dict[str, ops.Context]) -> bool:
     return ops.holds(condition.parsed, condition.values, context.get(condition.key), matches)
 
 
+def _applies(st: Statement, request: Request, context: dict[str, ops.Context]) -> bool:
+    return (
+        _action_hit(st, request.action)
+        and _outside_conditions(st, request)
+        and all(condition_holds(c, context) for c in st.conditions)
+    )
+
+
 def allowed_by(stmts: Sequence[Statement], request: Request) -> list[str]:
     """The Allow statements that let `request` through, or none when a Deny stops it."""
     context = {k.lower(): v for k, v in request.context}
-    allow, denied = [], False
-    for st in stmts:
-        if not (_action_hit(st, request.action) and _outside_conditions(st, request)):
-            continue
-        if all(condition_holds(c, context) for c in st.conditions):
-            if st.effect == "Deny":
-                denied = True
-            else:
-                allow.append(st.name)
-    return [] if denied else allow
+    applying = [st for st in stmts if _applies(st, request, context)]
+    if any(st.effect == "Deny" for st in applying):
+        return []
+    return [st.name for st in applying]
+
+
+def denied_by(stmts: Sequence[Statement], request: Request) -> list[str]:
+    """The Deny statements that match `request`: an explicit deny, which no Allow lifts."""
+    context = {k.lower(): v for k, v in request.context}
+    return [st.name for st in stmts if st.effect == "Deny" and _applies(st, request, context)]
 
 
 # --- condition values ----------------------------------------------------------------------
@@ -442,6 +479,9 @@ class Comparison:
 
 def _universe(stmts: Sequence[Statement], expand: Callable[[str], list[str]]) -> list[str]:
     names: dict[str, str] = {}
+    if any(st.not_action for st in stmts):
+        # Every other action: AWS's whole list, and one that the list does not have yet.
+        names.update((name.lower(), name) for name in [*expand("*"), UNLISTED_ACTION])
     for st in stmts:
         for pattern in st.actions:
             for name in expand(pattern) or ([pattern] if "*" not in pattern and "?" not in pattern else []):
