@@ -274,3 +274,141 @@ def test_an_error_line_stays_one_line_whatever_a_file_holds(tmp_path: Path) -> N
     details.write_text(json.dumps({"RoleDetailList": [{"RoleName": "evil\nrole\x1b[31m"}], "Policies": []}))
     code, out, err = run("check", str(details), "--types", "rds")
     assert (code, out) == (2, "") and err.count("\n") == 1 and "\x1b" not in err
+
+
+# --- guardrails: NotAction and NotResource in the operator's own policies ----------------------
+
+GUARD_ACCOUNT = "123456789012"
+
+
+def _everything(tmp_path: Path) -> tuple[list[str], dict[str, Any]]:
+    """print-iam's request for every type of the Database Service, and its policy."""
+    code, out, _ = run("list-types", "--format", "json")
+    types = ",".join(t["id"] for t in json.loads(out) if "database" in t["services"])
+    request = ["--types", types, "--assumes-roles", "db-user", "--account", GUARD_ACCOUNT, "--role", "teleport"]
+    code, printed, err = run("print-iam", *request)
+    assert code == 0, err
+    return request, json.loads(printed)
+
+
+def _actions(statement: dict[str, Any]) -> list[str]:
+    return [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
+
+
+def _missing(file: Path, request: list[str], *more: str) -> list[dict[str, Any]]:
+    """check's missing statements, each as print-iam gives it before the merge."""
+    _, out, _ = run("check", str(file), *request, *more, "--format", "json")
+    missing: list[dict[str, Any]] = json.loads(out)["missing"]
+    return missing
+
+
+def _holds(statements: list[dict[str, Any]], test: Any) -> set[str]:
+    return {st["Sid"] for st in statements if any(test(a.lower()) for a in _actions(st))}
+
+
+def test_a_region_guard_is_named_for_each_statement_it_denies(tmp_path: Path) -> None:
+    request, policy = _everything(tmp_path)
+    guard = {
+        "Sid": "RegionGuard",
+        "Effect": "Deny",
+        "NotAction": ["iam:*", "sts:*"],
+        "Resource": "*",
+        "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["eu-central-1"]}},
+    }
+    role = tmp_path / "role.json"
+    role.write_text(json.dumps({**policy, "Statement": [*policy["Statement"], guard]}))
+    code, report, err = run("check", str(role), *request)
+    assert code == 1, err
+    # Each statement with an action the guard covers is missing, and no other; the merged
+    # policy's own such statements among them.
+    outside = lambda a: not a.startswith(("iam:", "sts:"))  # noqa: E731
+    missing = _missing(role, request)
+    assert missing and all(_holds([m["statement"]], outside) for m in missing)
+    assert _holds(policy["Statement"], outside) <= {m["sid"] for m in missing}
+    denials = [line for line in report.splitlines() if line.startswith("    denied: ")]
+    assert denials and all(line.endswith(f"(an explicit deny: {role}: RegionGuard)") for line in denials)
+    assert "Beyond: nothing" in report
+
+
+def test_a_not_resource_deny_leaves_only_what_it_names(tmp_path: Path) -> None:
+    request, policy = _everything(tmp_path)
+    connects = [st for st in policy["Statement"] if any(a.endswith(":connect") for a in _actions(st))]
+    assert connects  # the catalog grants a connect action on * somewhere
+    action = _actions(connects[0])[0]
+    fence = {
+        "Sid": "OnlyProd",
+        "Effect": "Deny",
+        "Action": action,
+        "NotResource": f"arn:aws:*:*:{GUARD_ACCOUNT}:*prod*",
+    }
+    role = tmp_path / "role.json"
+    role.write_text(json.dumps({**policy, "Statement": [*policy["Statement"], fence]}))
+    code, report, _ = run("check", str(role), *request)
+    assert code == 1
+    assert connects[0]["Sid"] in {m["sid"] for m in _missing(role, request)}
+    assert f"denied: {action} on " in report and f"(an explicit deny: {role}: OnlyProd)" in report
+
+
+def test_a_boundary_that_allows_all_but_sts_caps_only_sts(tmp_path: Path) -> None:
+    request, policy = _everything(tmp_path)
+    boundary_arn = f"arn:aws:iam::{GUARD_ACCOUNT}:policy/no-sts"
+    boundary = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "NotAction": "sts:*", "Resource": "*"}]}
+    details = {
+        "RoleDetailList": [
+            {
+                "RoleName": "teleport",
+                "RolePolicyList": [{"PolicyName": "inline", "PolicyDocument": json.dumps(policy)}],
+                "AttachedManagedPolicies": [],
+                "PermissionsBoundary": {"PermissionsBoundaryArn": boundary_arn},
+            }
+        ],
+        "Policies": [
+            {
+                "PolicyName": "no-sts",
+                "Arn": boundary_arn,
+                "DefaultVersionId": "v1",
+                "PolicyVersionList": [{"VersionId": "v1", "Document": json.dumps(boundary)}],
+            }
+        ],
+    }
+    file = tmp_path / "details.json"
+    file.write_text(json.dumps(details))
+    code, report, _ = run("check", str(file), "--role-name", "teleport", *request)
+    assert code == 1
+    missing = _missing(file, ["--role-name", "teleport", *request])
+    sts = lambda a: a.startswith("sts:")  # noqa: E731
+    assert missing and all(_holds([m["statement"]], sts) for m in missing)
+    assert _holds(policy["Statement"], sts) <= {m["sid"] for m in missing}
+    assert "(outside the permissions boundary no-sts)" in report
+
+
+def test_a_power_user_policy_allows_the_catalog_and_every_action_aws_may_add(tmp_path: Path) -> None:
+    from iam_catalog.iam.access import UNLISTED_ACTION
+
+    request, _ = _everything(tmp_path)
+    power = {"Sid": "PowerUser", "Effect": "Allow", "NotAction": ["iam:*", "organizations:*"], "Resource": "*"}
+    role = tmp_path / "role.json"
+    role.write_text(json.dumps({"Version": "2012-10-17", "Statement": [power]}))
+    code, out, _ = run("check", str(role), *request, "--format", "json")
+    report = json.loads(out)
+    iam_needed = {m["sid"] for m in report["missing"]}
+    assert all(
+        any(a.lower().startswith(("iam:", "organizations:")) for a in _actions(m["statement"]))
+        for m in report["missing"]
+    )
+    assert code == (1 if iam_needed else 0)
+    beyond = {b["action"] for b in report["beyond"]}
+    assert UNLISTED_ACTION in beyond and not any(a.lower().startswith(("iam:", "organizations:")) for a in beyond)
+
+
+@pytest.mark.parametrize("excluded", [["iam:*"], ["iam:*", "sts:*", "organizations:*"], ["s3:Get*", "ec2:Describe*"]])
+def test_allow_not_action_is_allow_everything_but_those_actions(excluded: list[str]) -> None:
+    """Over AWS's list: exactly every action the patterns do not name, and the one not listed yet."""
+    from iam_catalog.aws import facts
+    from iam_catalog.iam.access import UNLISTED_ACTION, compare
+
+    nothing = {"Version": "2012-10-17", "Statement": []}
+    head = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "NotAction": excluded, "Resource": "*"}]}
+    allowed = {w.request.action for w in compare(nothing, head, facts.expand).broadening}
+    named = {a for pattern in excluded for a in facts.expand(pattern)}
+    assert named and allowed == (set(facts.expand("*")) - named) | {UNLISTED_ACTION}
