@@ -92,6 +92,14 @@ def _closure(pattern: Pattern, states: Iterable[int]) -> frozenset[int]:
         if i < len(pattern) and (pattern[i] is STAR or pattern[i] is ops.SEGMENT) and i + 1 not in out:
             out.add(i + 1)
             todo.append(i + 1)
+    # What follows a `*` at j includes what follows any earlier position (the `*` takes in
+    # whatever the text between them matched): only the last `*` and the positions after it
+    # can still decide a match. Keeping just those makes states that accept alike one state,
+    # so a walk over many `*` patterns at once stays small.
+    stars = [i for i in out if i < len(pattern) and pattern[i] is STAR]
+    if stars:
+        last = max(stars)
+        out = {i for i in out if i >= last}
     return frozenset(out)
 
 
@@ -107,41 +115,139 @@ def matches(pattern: Pattern, text: Sequence[Symbol]) -> bool:
 def atoms(
     patterns: Sequence[Pattern], seeds: Iterable[Sequence[Symbol]] = ()
 ) -> dict[tuple[bool, ...], tuple[Symbol, ...]]:
-    """One string for every combination of the patterns that some string matches exactly.
+    """One string for every combination of the patterns that some string matches exactly."""
+    return group_atoms([(p,) for p in patterns], seeds)
+
+
+_ANY, _NONE = "any", "none"  # a group's state once it matches every string that follows, or none
+
+
+def group_atoms(
+    groups: Sequence[Sequence[Pattern]], seeds: Iterable[Sequence[Symbol]] = ()
+) -> dict[tuple[bool, ...], tuple[Symbol, ...]]:
+    """One string for every combination of the groups that some string matches exactly; a
+    group matches a string when one of its patterns does (a statement's resources).
 
     Readable seeds are tried first (the patterns with their wildcards filled in); the rest
     comes from a breadth-first walk of the patterns' automata together, over the symbols the
-    patterns use and one they do not.
+    patterns use and one they do not. A group whose patterns already match whatever follows,
+    or can no longer match, is one state: what its patterns do apart no longer counts.
     """
     found: dict[tuple[bool, ...], tuple[Symbol, ...]] = {}
     for seed in seeds:
-        key = tuple(matches(p, seed) for p in patterns)
+        key = tuple(any(matches(p, seed) for p in group) for group in groups)
         found.setdefault(key, tuple(seed))
-    literals = {s for p in patterns for s in p if isinstance(s, str)}
-    literals.update(c for p in patterns for s in p if isinstance(s, frozenset) for c in s)
+    every = [p for group in groups for p in group]
+    literals = {s for p in every for s in p if isinstance(s, str)}
+    literals.update(c for p in every for s in p if isinstance(s, frozenset) for c in s)
     # A symbol no pattern names: readable ones first, then as many others as the literals need.
     supply = itertools.chain("xyzqXYZQ0123456789_", map(chr, itertools.count(0x100)))
     fresh = next(c for c in supply if c not in literals)
     alphabet: list[Symbol] = [*sorted(literals, key=str), fresh]
-    start = tuple(_closure(p, [0]) for p in patterns)
-    seen: dict[tuple[frozenset[int], ...], tuple[Symbol, ...]] = {start: ()}
-    queue = deque([start])
+    # Groups whose patterns cannot match one string alike (their literal starts or ends differ)
+    # are walked apart: a string that one matches no other can, so the walk's size is their
+    # sum, not their product. A group with a bare `*` matches every string.
+    always = [any(all(s is STAR for s in p) for p in group) for group in groups]
+    parts = _apart([i for i, a in enumerate(always) if not a], groups)
+    nothing = (fresh,)
+    if len(parts) > 1 and not any(matches(p, nothing) for p in every if not all(s is STAR for s in p)):
+        for part in parts:
+            for hits, text in _walk([groups[i] for i in part], alphabet).items():
+                if any(hits):
+                    combined = list(always)
+                    for i, hit in zip(part, hits, strict=True):
+                        combined[i] = hit
+                    found.setdefault(tuple(combined), text)
+        found.setdefault(tuple(always), nothing)
+        return found
+    for hits, text in _walk(list(groups), alphabet).items():
+        found.setdefault(hits, text)
+    return found
+
+
+def _literal_ends(pattern: Pattern) -> tuple[tuple[Symbol, ...], tuple[Symbol, ...]]:
+    """The literal symbols a pattern starts with, and those it ends with."""
+    plain = [isinstance(s, str) for s in pattern]
+    start = plain.index(False) if False in plain else len(pattern)
+    end = plain[::-1].index(False) if False in plain else len(pattern)
+    return tuple(pattern[:start]), tuple(pattern[len(pattern) - end :])
+
+
+def _may_meet(a: Pattern, b: Pattern) -> bool:
+    """False when no string can match both: their literal starts or ends disagree."""
+    (a_start, a_end), (b_start, b_end) = _literal_ends(a), _literal_ends(b)
+    n, m = min(len(a_start), len(b_start)), min(len(a_end), len(b_end))
+    return a_start[:n] == b_start[:n] and a_end[len(a_end) - m :] == b_end[len(b_end) - m :]
+
+
+def _apart(indices: list[int], groups: Sequence[Sequence[Pattern]]) -> list[list[int]]:
+    """The groups (by index) in parts that no string can match across."""
+    parent = {i: i for i in indices}
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for x, i in enumerate(indices):
+        for j in indices[x + 1 :]:
+            if root(i) != root(j) and any(_may_meet(p, q) for p in groups[i] for q in groups[j]):
+                parent[root(j)] = root(i)
+    parts: dict[int, list[int]] = {}
+    for i in indices:
+        parts.setdefault(root(i), []).append(i)
+    return list(parts.values())
+
+
+def _walk(groups: Sequence[Sequence[Pattern]], alphabet: list[Symbol]) -> dict[tuple[bool, ...], tuple[Symbol, ...]]:
+    """A breadth-first walk of the groups' automata together: a string for each combination."""
+    found: dict[tuple[bool, ...], tuple[Symbol, ...]] = {}
+    patterns = [p for group in groups for p in group]
+    # From this position on, only `*`: a pattern in such a state matches every string that follows.
+    tails = [next((j for j in range(len(p)) if all(s is STAR for s in p[j:])), len(p) + 1) for p in patterns]
+    members = []
+    k = 0
+    for group in groups:
+        members.append(list(range(k, k + len(group))))
+        k += len(group)
+
+    def settle(indices: list[int], states: tuple[frozenset[int], ...]) -> Any:
+        if any(i < len(patterns[m]) and i >= tails[m] for m, s in zip(indices, states, strict=True) for i in s):
+            return _ANY
+        if not any(states):
+            return _NONE
+        return states
+
+    def accepting(indices: list[int], state: Any) -> bool:
+        if state is _ANY or state is _NONE:
+            return state is _ANY
+        return any(len(patterns[m]) in s for m, s in zip(indices, state, strict=True))
+
     # One pattern's part of a state recurs in many states of the product (its dead state in
     # most of them): each of its steps is worked out once.
     steps: dict[tuple[int, frozenset[int], Symbol], frozenset[int]] = {}
 
-    def step(k: int, states: frozenset[int], symbol: Symbol) -> frozenset[int]:
-        key = (k, states, symbol)
+    def step(m: int, states: frozenset[int], symbol: Symbol) -> frozenset[int]:
+        key = (m, states, symbol)
         if key not in steps:
-            steps[key] = _step(patterns[k], states, symbol)
+            steps[key] = _step(patterns[m], states, symbol)
         return steps[key]
 
+    start = tuple(settle(ix, tuple(_closure(patterns[m], [0]) for m in ix)) for ix in members)
+    seen: dict[tuple[Any, ...], tuple[Symbol, ...]] = {start: ()}
+    queue = deque([start])
     while queue:
         state = queue.popleft()
         text = seen[state]
-        found.setdefault(tuple(len(p) in s for p, s in zip(patterns, state, strict=True)), text)
+        found.setdefault(tuple(accepting(ix, g) for ix, g in zip(members, state, strict=True)), text)
         for symbol in alphabet:
-            nxt = tuple(step(k, s, symbol) for k, s in enumerate(state))
+            nxt = tuple(
+                g
+                if g is _ANY or g is _NONE
+                else settle(ix, tuple(step(m, s, symbol) for m, s in zip(ix, g, strict=True)))
+                for ix, g in zip(members, state, strict=True)
+            )
             if nxt not in seen:
                 if len(seen) >= MAX_STATES:
                     raise Undecidable(f"the patterns need more than {MAX_STATES} automaton states")
@@ -334,9 +440,36 @@ def _action_pattern(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern), re.DOTALL)
 
 
+@lru_cache(maxsize=4096)
+def _action_matcher(actions: tuple[str, ...]) -> Callable[[str], bool]:
+    """Whether a statement's actions (lower case) name an action: names looked up, patterns
+    tried only for the action's own service (or where the service part has a wildcard), one
+    expression per service, since AWS's managed policies name thousands of actions."""
+    exact: set[str] = set()
+    by_service: dict[str, list[str]] = {}
+    for pattern in actions:
+        service, colon, _ = pattern.partition(":")
+        if "*" not in pattern and "?" not in pattern:
+            exact.add(pattern)
+        else:
+            wild_service = not colon or "*" in service or "?" in service
+            by_service.setdefault("" if wild_service else service, []).append(_action_pattern(pattern).pattern)
+    joined = {k: re.compile("|".join(f"(?:{p})" for p in v), re.DOTALL) for k, v in by_service.items()}
+    anywhere = joined.pop("", None)
+
+    def hit(low: str) -> bool:
+        if low in exact:
+            return True
+        mine = joined.get(low.partition(":")[0])
+        return (mine is not None and mine.fullmatch(low) is not None) or (
+            anywhere is not None and anywhere.fullmatch(low) is not None
+        )
+
+    return hit
+
+
 def _action_hit(st: Statement, action: str) -> bool:
-    low = action.lower()
-    return any(p == low or _action_pattern(p).fullmatch(low) is not None for p in st.actions) != st.not_action
+    return _action_matcher(st.actions)(action.lower()) != st.not_action
 
 
 def _outside_conditions(st: Statement, request: Request) -> bool:
@@ -489,13 +622,14 @@ def _universe(stmts: Sequence[Statement], expand: Callable[[str], list[str]]) ->
     return sorted(names.values(), key=str.lower)
 
 
-def _resources(patterns: tuple[Pattern, ...]) -> list[tuple[Symbol, ...] | None]:
-    if not patterns:
+def _resources(groups: tuple[tuple[Pattern, ...], ...]) -> list[tuple[Symbol, ...] | None]:
+    """A resource for every way the statements' resources (each a group of patterns) can match."""
+    if not groups:
         return [None]
     # Readable witnesses first: a named resource, one beside it, then any resource at all.
-    shaped = [p for p in patterns if p != (STAR,)]
+    shaped = [p for group in groups for p in group if p != (STAR,)]
     seeds = [_filled(p, "example") for p in shaped] + [(*_filled(p, "example"), *"-other") for p in shaped]
-    return list(atoms(list(patterns), [*seeds, ("*",), ()]).values())
+    return list(group_atoms(list(groups), [*seeds, ("*",), ()]).values())
 
 
 class _Search:
@@ -607,7 +741,7 @@ def compare(
     trust = any(st.principals is not None for st in both)
     principals: list[Principal | None] = list(_principals([a, b])) if trust else [None]
     result = Comparison()
-    resource_classes: dict[tuple[Pattern, ...], list[tuple[Symbol, ...] | None]] = {}
+    resource_classes: dict[tuple[tuple[Pattern, ...], ...], list[tuple[Symbol, ...] | None]] = {}
     key_choices: dict[tuple[Condition, ...], KeyChoices] = {}
     # Actions that the same statements name behave alike: one search serves them all.
     classes: dict[tuple[bool, ...], list[str]] = {}
@@ -619,8 +753,8 @@ def compare(
         live_a = [st for st, hit in zip(a, hits, strict=False) if hit]
         live_b = [st for st, hit in zip(b, hits[len(a) :], strict=False) if hit]
         live_c = [st for st, hit in zip(capped, hits[len(both) :], strict=True) if hit]
-        # Only the statements that name the action can tell its resources apart.
-        relevant = tuple(dict.fromkeys(p for st in (*live_a, *live_b, *live_c) for p in (st.resources or ())))
+        # Only the statements that name the action can tell its resources apart, each as a whole.
+        relevant = tuple(dict.fromkeys(st.resources for st in (*live_a, *live_b, *live_c) if st.resources))
         if relevant not in resource_classes:
             resource_classes[relevant] = _resources(relevant)
         for principal in principals:
