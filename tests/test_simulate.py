@@ -451,3 +451,66 @@ def test_engine_and_iam_simulate_agree_on_not_action_and_not_resource(oracle: Or
                 assert result.broadening, (seed, base, head, action, resource, context)
             if before and not after:
                 assert result.narrowing, (seed, base, head, action, resource, context)
+
+
+# --- a policy variable in a Deny: the data perimeter ---------------------------------------------
+
+PRINCIPAL_ACCOUNT = "111111111111"  # the oracle's principal's account (tests/simulate.cjs)
+PERIMETER_ACCOUNTS = [PRINCIPAL_ACCOUNT, "222222222222", "2*"]
+
+
+def _perimeter_pair(rng: random.Random) -> tuple[dict[str, Any], dict[str, Any]]:
+    allow: dict[str, Any] = {"Effect": "Allow", "Action": ACTION, "Resource": "*"}
+    if rng.random() < 0.6:
+        operator = rng.choice(["StringEquals", "StringLike", "StringNotEquals", "StringNotLike"])
+        allow["Condition"] = {operator: {"aws:ResourceAccount": rng.sample(PERIMETER_ACCOUNTS, rng.randint(1, 2))}}
+    operator = rng.choice(["StringNotEquals", "StringNotEqualsIfExists", "StringNotLike"])
+    deny = {
+        "Effect": "Deny",
+        "Action": "*",
+        "Resource": "*",
+        "Condition": {operator: {"aws:ResourceAccount": "${aws:PrincipalAccount}"}},
+    }
+    base = {"Version": "2012-10-17", "Statement": [allow]}
+    head = {"Version": "2012-10-17", "Statement": [allow, deny]}
+    return (base, head) if rng.random() < 0.5 else (head, base)
+
+
+def test_a_policy_variable_in_a_deny_is_judged_as_iam_simulate_judges_it(oracle: Oracle) -> None:
+    """The data-perimeter Deny (aws:ResourceAccount against ${aws:PrincipalAccount}) added to or
+    taken from an Allow with literals of its own: every request the oracle decides apart is a
+    direction that compare reports, and each witness in the oracle's own account holds."""
+    seed = int(os.environ.get("ORACLE_SEED", random.randrange(2**32)))
+    rng = random.Random(seed)
+    # The oracle fills a policy variable from the request's context: the principal's account is given.
+    mine = {"aws:PrincipalAccount": PRINCIPAL_ACCOUNT}
+    accounts = [PRINCIPAL_ACCOUNT, "222222222222", "3"]
+    contexts: list[dict[str, Any]] = [mine, *({**mine, "aws:ResourceAccount": a} for a in accounts)]
+    pairs = [_perimeter_pair(rng) for _ in range(60)]
+    results = [compare(base, head, awsfacts.expand) for base, head in pairs]
+    answers = oracle.decide([(pair[s], c) for pair in pairs for c in contexts for s in (0, 1)])
+    differed = 0
+    for i, (result, pair) in enumerate(zip(results, pairs, strict=True)):
+        for j, context in enumerate(contexts):
+            before, after = answers[(i * len(contexts) + j) * 2], answers[(i * len(contexts) + j) * 2 + 1]
+            differed += before != after
+            if after and not before:
+                assert result.broadening, (seed, pair, context)
+            if before and not after:
+                assert result.narrowing, (seed, pair, context)
+        for direction, side in (("broadening", result.broadening), ("narrowing", result.narrowing)):
+            for w in side:
+                shown = w.request.conditions()
+                if shown.get("aws:PrincipalAccount", PRINCIPAL_ACCOUNT) != PRINCIPAL_ACCOUNT:
+                    continue  # another principal's account: not this oracle's request
+                value = shown.get("aws:ResourceAccount")
+                value = PRINCIPAL_ACCOUNT if value == "${aws:PrincipalAccount}" else value
+                context = {**mine, **({} if value is None else {"aws:ResourceAccount": value})}
+                got = oracle.decide([(pair[0], context), (pair[1], context)])
+                assert tuple(got) == ((False, True) if direction == "broadening" else (True, False)), (
+                    seed,
+                    pair,
+                    direction,
+                    shown,
+                )
+    assert differed > 0

@@ -31,6 +31,7 @@ with the reason; the review shows it as "cannot prove", never as no change.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import math
@@ -733,11 +734,110 @@ def compare(
     """Every class of request that one policy allows and the other does not, with a witness.
     `ceiling`: a permissions boundary of the head's identity, which allows only what both do.
     `base_actions_only`: only the actions the base names (enough to find what the head lacks)."""
+    every = [*statements(base), *statements(head), *(statements(ceiling) if ceiling is not None else [])]
+    if (base != head or ceiling is not None) and _variable_in_deny(every):
+        return _by_assignment(base, head, expand, ceiling, base_actions_only, every)
+    return _compare(base, head, expand, ceiling, base_actions_only)
+
+
+MAX_ASSIGNMENTS = 64  # values tried for the policy variables of one comparison, all together
+
+
+def _as_is(text: str, _match: re.Match[str]) -> str:
+    return text
+
+
+def _assigned(value: Any, values: dict[str, str]) -> Any:
+    """A policy document with each policy variable of `values` (as written) replaced by its value."""
+    if isinstance(value, str):
+        for variable, text in values.items():
+            # A function as the replacement: the value's own backslashes stay as they are.
+            value = re.sub(re.escape(variable), functools.partial(_as_is, text), value, flags=re.IGNORECASE)
+        return value
+    if isinstance(value, list):
+        return [_assigned(v, values) for v in value]
+    if isinstance(value, dict):
+        return {k: _assigned(v, values) for k, v in value.items()}
+    return value
+
+
+def _by_assignment(
+    base: dict[str, Any],
+    head: dict[str, Any],
+    expand: Callable[[str], list[str]],
+    ceiling: dict[str, Any] | None,
+    base_actions_only: bool,
+    every: list[Statement],
+) -> Comparison:
+    """A policy variable where a Deny or a negated condition reads it stands for a value of the
+    request's context: the comparison is made with the variable equal to a value of each class
+    that the values it is compared with tell apart (one beside them all included), and the
+    witnesses of every such comparison, each naming the variable's value, are the answer."""
+    for st in every:
+        for p in st.resources or () if st.effect == "Deny" else ():
+            if any(isinstance(x, str) and IAM_VARIABLE.fullmatch(x) for x in p):
+                raise Undecidable(f"a policy variable in a Deny's resource is not modeled ({st.name}: {text_of(p)})")
+    variables = list(
+        dict.fromkeys(
+            name
+            for st in every
+            for c in st.conditions
+            if st.effect == "Deny" or c.parsed.operator.negated
+            for v in c.values
+            for name in IAM_VARIABLE.findall(v)
+        )
+    )
+    options: list[list[str]] = []
+    for variable in variables:
+        own = variable[2:-1].lower()
+        if any(c.key == own for st in every for c in st.conditions):
+            raise Undecidable(f"{variable} is also a key of a condition: not modeled")
+        keys = {c.key for st in every for c in st.conditions if any(variable.lower() in v.lower() for v in c.values)}
+        compared = tuple(
+            dict.fromkeys(
+                c
+                for st in every
+                for c in st.conditions
+                if c.key in keys and not any(IAM_VARIABLE.search(v) for v in c.values)
+            )
+        )
+        found = [text_of(v) for v in _text_values(compared)] if compared else []
+        found += [text_of(v) for v in ops.ordered_values([(c.parsed, c.values) for c in compared])] if compared else []
+        # A value of every class (one beside them all included); with nothing to compare, any value.
+        options.append(list(dict.fromkeys(found)) or ["example"])
+    if math.prod(len(o) for o in options) > MAX_ASSIGNMENTS:
+        raise Undecidable(f"the policy variables need more than {MAX_ASSIGNMENTS} values to try")
+    result = Comparison()
+    seen: set[tuple[str, Request]] = set()
+    for combo in itertools.product(*options):
+        values = dict(zip(variables, combo, strict=True))
+        docs = (
+            _assigned(base, values),
+            _assigned(head, values),
+            None if ceiling is None else _assigned(ceiling, values),
+        )
+        part = _compare(*docs[:2], expand, docs[2], base_actions_only)
+        shown = tuple((v[2:-1], tuple(x)) for v, x in values.items())
+        for direction, witness in iter_witnesses(part):
+            r = witness.request
+            request = Request(r.principal, r.action, r.resource, (*r.context, *shown))
+            if (direction, request) not in seen:
+                seen.add((direction, request))
+                side = result.broadening if direction == "broadening" else result.narrowing
+                side.append(Witness(request, witness.statements))
+    return result
+
+
+def _compare(
+    base: dict[str, Any],
+    head: dict[str, Any],
+    expand: Callable[[str], list[str]],
+    ceiling: dict[str, Any] | None,
+    base_actions_only: bool,
+) -> Comparison:
     a, b = statements(base), statements(head)
     capped = statements(ceiling) if ceiling is not None else []
     both = [*a, *b]
-    if (base != head or ceiling is not None) and (where := _variable_in_deny([*both, *capped])):
-        raise Undecidable(f"a policy variable in a Deny or a negated condition is not modeled ({where})")
     trust = any(st.principals is not None for st in both)
     principals: list[Principal | None] = list(_principals([a, b])) if trust else [None]
     result = Comparison()
