@@ -369,7 +369,7 @@ def statements(document: dict[str, Any]) -> list[Statement]:
 
 @dataclass(frozen=True)
 class Principal:
-    kind: str  # AWS, Service, or * (anyone, anonymous included)
+    kind: str  # AWS, Service, Federated, or * (anyone, anonymous included)
     value: str  # an ARN; an account's other identities ("account X"); a service name
     account: str | None  # the account an AWS principal belongs to
 
@@ -394,7 +394,13 @@ def _principals(policies: Sequence[Sequence[Statement]]) -> list[Principal]:
     out += [Principal("AWS", f"another role or user in account {a}", a) for a in accounts]
     out.append(Principal("AWS", "a role or user in another account", None))
     out += [Principal("Service", v, None) for kind, v in sorted(named) if kind == "Service"]
-    out += [Principal("Service", "another service", None), Principal("*", "anyone, without credentials", None)]
+    out.append(Principal("Service", "another service", None))
+    # A web identity or SAML provider (an EKS cluster's OIDC provider, for one), by its ARN.
+    out += [Principal("Federated", v, None) for kind, v in sorted(named) if kind == "Federated"]
+    out += [
+        Principal("Federated", "another identity provider", None),
+        Principal("*", "anyone, without credentials", None),
+    ]
     return out
 
 
@@ -405,6 +411,8 @@ def _principal_matches(st: Statement, who: Principal) -> bool:
         if kind == "*" or (kind == who.kind == "AWS" and value == "*"):
             return True
         if kind == who.kind == "Service" and value.lower() == who.value.lower():
+            return True
+        if kind == who.kind == "Federated" and value == who.value:
             return True
         same_account = _is_root(value) and who.account is not None and _account(value) == who.account
         if kind == who.kind == "AWS" and (value == who.value or same_account):
