@@ -72,15 +72,23 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def serving(site: Path) -> Iterator[str]:
-    """A folder served over HTTP at a loopback address, for as long as the block runs."""
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
+def loopback(handler: Any) -> Iterator[str]:
+    """An HTTP server with this request handler at a loopback address, for as long as the block runs."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{httpd.server_address[1]}"
     finally:
         httpd.shutdown()
+        httpd.server_close()
+
+
+@contextlib.contextmanager
+def serving(site: Path) -> Iterator[str]:
+    """A folder served over HTTP at a loopback address, for as long as the block runs."""
+    with loopback(functools.partial(_Quiet, directory=str(site))) as origin:
+        yield origin
 
 
 @pytest.fixture(scope="session")

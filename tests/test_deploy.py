@@ -24,7 +24,6 @@ import shlex
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -35,6 +34,8 @@ import boto3
 import pytest
 from iam_catalog import cli
 from iam_catalog.deployed import live
+
+from .conftest import loopback
 
 ACCOUNT = "123456789012"  # moto's
 KEYS = {"AWS_ACCESS_KEY_ID": "AKIAEXAMPLEKEY000001", "AWS_SECRET_ACCESS_KEY": "secret-that-must-not-show"}
@@ -283,17 +284,9 @@ class _Faulty(http.server.BaseHTTPRequestHandler):
         pass
 
 
-@contextlib.contextmanager
-def faulty(code: str) -> Iterator[str]:
-    handler = type("Handler", (_Faulty,), {"code": code})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+def faulty(code: str) -> contextlib.AbstractContextManager[str]:
+    """A server on 127.0.0.1 that answers every IAM call with the error `code`."""
+    return loopback(type("Handler", (_Faulty,), {"code": code}))
 
 
 def _one_line_fault(*argv: str) -> str:
