@@ -449,7 +449,7 @@ def terraform(result: Stack) -> str:
         if result.policy == "managed":
             blocks.append(
                 _attribute_block(
-                    f'resource "aws_iam_policy" "{name}"',
+                    f"resource {hcl_string('aws_iam_policy')} {hcl_string(name)}",
                     [
                         ("name", policy_name),
                         ("description", hcl_string(f"IAM permissions of the Teleport {titles}")),
@@ -459,14 +459,14 @@ def terraform(result: Stack) -> str:
             )
             blocks.append(
                 _attribute_block(
-                    f'resource "aws_iam_role_policy_attachment" "{name}"',
+                    f"resource {hcl_string('aws_iam_role_policy_attachment')} {hcl_string(name)}",
                     [("role", "aws_iam_role.service.name"), ("policy_arn", f"aws_iam_policy.{name}.arn")],
                 )
             )
         else:
             blocks.append(
                 _attribute_block(
-                    f'resource "aws_iam_role_policy" "{name}"',
+                    f"resource {hcl_string('aws_iam_role_policy')} {hcl_string(name)}",
                     [("name", policy_name), ("role", "aws_iam_role.service.id"), ("policy", document)],
                 )
             )

@@ -1093,14 +1093,14 @@
       var policyName = hclString(service.name + "-policy" + (names.length === 1 ? "" : "-" + (i + 1)));
       var doc = "data.aws_iam_policy_document." + name + ".json";
       if (result.policy === "managed") {
-        blocks.push(attributeBlock('resource "aws_iam_policy" "' + name + '"', [
+        blocks.push(attributeBlock("resource " + hclString("aws_iam_policy") + " " + hclString(name), [
           ["name", policyName], ["description", hclString("IAM permissions of the Teleport " + titles)], ["policy", doc],
         ]));
-        blocks.push(attributeBlock('resource "aws_iam_role_policy_attachment" "' + name + '"', [
+        blocks.push(attributeBlock("resource " + hclString("aws_iam_role_policy_attachment") + " " + hclString(name), [
           ["role", "aws_iam_role.service.name"], ["policy_arn", "aws_iam_policy." + name + ".arn"],
         ]));
       } else {
-        blocks.push(attributeBlock('resource "aws_iam_role_policy" "' + name + '"', [
+        blocks.push(attributeBlock("resource " + hclString("aws_iam_role_policy") + " " + hclString(name), [
           ["name", policyName], ["role", "aws_iam_role.service.id"], ["policy", doc],
         ]));
       }
