@@ -207,3 +207,22 @@ def test_a_broken_deploy_section_is_reported_at_its_lines(tmp_path: Path) -> Non
     for _, said in edits.values():
         (found,) = [p for p in errors if said in p.message]
         assert found.check == "deploy" and found.path.endswith("_shared.yaml") and found.line > 1
+
+
+def test_the_trust_options_are_the_catalogs() -> None:
+    """stack's options for the trust values are declared before the catalog is read: the same
+    ones, each an option of a deploy variable of the bundled catalog."""
+    from iam_catalog.catalog.compiled import compile_catalog
+    from iam_catalog.catalog.location import bundled_dir
+    from iam_catalog.checks.loader import load_directory
+
+    deploy = compile_catalog(load_directory(Path(bundled_dir())).require())["deploy"]
+    assert set(cli.TRUST_OPTIONS) == {v["option"] for v in deploy["variables"].values() if "option" in v}
+
+
+def test_the_read_policy_checks_every_role_it_names() -> None:
+    code, out, err = run("check", "--aws", "--print-read-policy", "--role-name", 'bad"name')
+    assert (code, out) == (2, "") and '--role-name or --assumes-roles "bad\\"name" is not valid' in err
+    code, out, err = run("check", "--aws", "--print-read-policy")
+    assert code == 0 and "role/teleport-db-service-role" in out  # the catalog's default role
+    assert err == "iam-catalog: note: the policy holds a placeholder: set it with --account\n"

@@ -304,9 +304,9 @@ def _read_input(name: str) -> str:
 
 def _role_names(values: Sequence[str]) -> list[str]:
     """Role names (a path kept) from names or ARNs, as --assumes-roles takes them."""
-    return [
-        v.strip().partition(":role/")[2] if v.strip().startswith("arn:") else v.strip() for v in values if v.strip()
-    ]
+    from iam_catalog.iam.documents import identity_name
+
+    return [identity_name(v.strip()) for v in values if v.strip()]
 
 
 def _print_read_policy(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -317,14 +317,14 @@ def _print_read_policy(args: argparse.Namespace, out: TextIO, err: TextIO) -> in
     compiled = _compiled(args, err)
     if compiled is None:
         return 1
-    roles = _role_names([args.role_name or "*", *(args.assumes_roles or ())])
+    roles = _role_names([*([args.role_name] if args.role_name else []), *(args.assumes_roles or ())])
     try:
         doc, left = read_policy(compiled, roles, args.account, args.partition)
     except RequestError as exc:
         raise Usage(str(exc)) from None
     print(dumps(doc), end="", file=out)
-    for name in left:
-        print(f"{PROG}: note: ${{{name}}} is a placeholder: set it with --{name.lower()}", file=err)
+    for hint in left:
+        print(f"{PROG}: note: the policy holds a placeholder: set it with {hint}", file=err)
     return 0
 
 
@@ -346,11 +346,10 @@ def _live(args: argparse.Namespace) -> Any:
 
 
 def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    import re
-
     from iam_catalog.catalog.compiled import compile_catalog
     from iam_catalog.deployed.check import FAIL_ON, FORMATS, check, check_trusts, purposes_of
     from iam_catalog.deployed.sources import InputError, combine, read
+    from iam_catalog.iam.documents import identity_parts
     from iam_catalog.printiam.request import RequestError, answer
 
     if args.print_read_policy:
@@ -376,12 +375,12 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     facts: dict[str, str] = {}
     if live is not None:
         # The role's own ARN says which account and partition the catalog's ARNs are in.
-        arn = re.fullmatch(compiled["identity_arn"], live.arn)
-        if arn:
-            facts = {"partition": arn[1], "account-id": arn[2]}
-            args.partition = args.partition or arn[1]
-            args.account = args.account or arn[2]
-        args.role = args.role or (arn[4] if arn else args.role_name)
+        parts = identity_parts(live.arn)
+        if parts:
+            facts = {"partition": parts[0], "account-id": parts[1]}
+            args.partition = args.partition or parts[0]
+            args.account = args.account or parts[1]
+        args.role = args.role or (parts[3] if parts else args.role_name)
     try:
         result = answer(compiled, _request_of(args))
     except RequestError as exc:
@@ -562,10 +561,10 @@ def _print_iam(sub: argparse.ArgumentParser) -> None:
 
 # stack's options for the values of the service's trust policy (the catalog's deploy variables).
 TRUST_OPTIONS = {
-    "trusted-principal": ("ARN", "with --trust principal: the IAM role or user that assumes the service's role"),
-    "oidc-provider": ("ISSUER", "with --trust eks: the cluster's OIDC issuer, without https://"),
-    "namespace": ("NS", "with --trust eks: the pods' Kubernetes namespace (default: teleport)"),
-    "service-account": ("NAME", "with --trust eks: the pods' Kubernetes service account (default: teleport)"),
+    "trusted-principal": ("ARN", "for a trust that names one: the IAM role or user that assumes the service's role"),
+    "oidc-provider": ("ISSUER", "for a trust of a Kubernetes service account: the cluster's OIDC issuer"),
+    "namespace": ("NS", "for a trust of a Kubernetes service account: the pods' namespace"),
+    "service-account": ("NAME", "for a trust of a Kubernetes service account: the pods' service account"),
 }
 
 
@@ -578,7 +577,9 @@ def _stack(sub: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="the service's role (default: the default of the service's role variable in the catalog)",
     )
-    sub.add_argument("--trust", metavar="WHO", help="who may assume the role: ec2 (default), principal or eks")
+    sub.add_argument(
+        "--trust", metavar="WHO", help="who may assume the role: a trust of the catalog (default: its first)"
+    )
     for option, (metavar, text) in TRUST_OPTIONS.items():
         sub.add_argument(f"--{option}", metavar=metavar, help=text)
     sub.add_argument("--external-id", metavar="ID", help="database-user roles trust the service's role only with it")

@@ -96,13 +96,13 @@ def _denied(witness: Witness) -> Denied:
     return Denied(r.action, None if r.resource is None else text_of(r.resource), r.conditions())
 
 
-def _why_denied(witness: Witness, mine: list[Statement], deployed: Deployed) -> Denied:
+def _why_denied(witness: Witness, mine: list[Statement], boundary: tuple[str, list[Statement]] | None) -> Denied:
     """A request the identity denies, with what denies it: its own Deny statements, or its
-    boundary; neither means that no statement allows it."""
+    boundary (by name, and its statements); neither means that no statement allows it."""
     denied = _denied(witness)
     denied.denied_by = denied_by(mine, witness.request)
-    if deployed.boundary is not None and not allowed_by(statements(deployed.boundary[1]), witness.request):
-        denied.boundary = deployed.boundary[0]
+    if boundary is not None and not allowed_by(boundary[1], witness.request):
+        denied.boundary = boundary[0]
     return denied
 
 
@@ -124,6 +124,7 @@ def check(
     mine = deployed.document()
     own = statements(mine)
     ceiling = deployed.boundary[1] if deployed.boundary else None
+    capped = (deployed.boundary[0], statements(ceiling)) if deployed.boundary and ceiling else None
     try:
         for type_id, policy_id, index, service, rule, statement in answer.picked:
             single = document([statement])
@@ -138,7 +139,7 @@ def check(
                         purpose=purposes.get((type_id, policy_id, index), ""),
                         choices=[{"id": c, "label": compiled["choices"][c]["label"]} for c in dict.fromkeys(choices)],
                         statement=statement,
-                        denied=[_why_denied(w, own, deployed) for w in lost],
+                        denied=[_why_denied(w, own, capped) for w in lost],
                     )
                 )
         wider = compare(answer.document, mine, awsfacts.expand, ceiling=ceiling).broadening

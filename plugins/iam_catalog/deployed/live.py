@@ -18,11 +18,16 @@ RETRIES = {"mode": "standard", "max_attempts": 4}
 CONNECT_TIMEOUT = 5
 READ_TIMEOUT = 10
 EXTRA = "iam-catalog[aws]"
+NO_SUCH_ENTITY = "NoSuchEntity"  # IAM's answer for a role that does not exist
 PAGE_SIZE = 100  # IAM's most items a page: a role's policies take one call in most accounts
 
 
 class LiveError(Exception):
-    """A live read that failed: one line for the reader."""
+    """A live read that failed: one line for the reader; `code`, AWS's error code, if AWS gave one."""
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass
@@ -48,12 +53,14 @@ class _Reader:
     def __init__(self, profile: str | None, region: str | None, endpoint_url: str | None) -> None:
         try:
             import boto3
+            from botocore import xform_name
             from botocore.config import Config
         except ImportError:
             raise LiveError(f"check --aws needs boto3: pip install '{EXTRA}'") from None
         import botocore.exceptions as errors
 
         self.errors = errors
+        self.method_name = xform_name  # GetRole: get_role, as botocore names a client's methods
         try:
             session = boto3.Session(profile_name=profile, region_name=region)
         except errors.ProfileNotFound:
@@ -74,12 +81,13 @@ class _Reader:
     def call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
         """One IAM call by its API name; every fault becomes one LiveError line."""
         action = f"{self.prefix}:{operation}"
-        method = getattr(self.iam, _snake(operation))
+        method = getattr(self.iam, self.method_name(operation))
         try:
             result: dict[str, Any] = method(**kwargs)
             return result
         except self.errors.ClientError as exc:
-            raise LiveError(self._hide(self._client_error(exc, action))) from None
+            code = exc.response.get("Error", {}).get("Code")
+            raise LiveError(self._hide(self._client_error(exc, action)), code) from None
         except self.errors.NoCredentialsError:
             raise LiveError(
                 "no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID, sign in with aws sso login,"
@@ -121,11 +129,7 @@ class _Reader:
         return f"{action}: {code}: {message}"
 
 
-def _snake(operation: str) -> str:
-    return "".join(f"_{c.lower()}" if c.isupper() and i else c.lower() for i, c in enumerate(operation))
-
-
-def _document(reader: _Reader, doc: Any, where: str, kind: str = IDENTITY) -> dict[str, Any]:
+def _document(doc: Any, where: str, kind: str = IDENTITY) -> dict[str, Any]:
     try:
         return policy_document(doc, where, "$", kind)
     except InputError as exc:
@@ -137,7 +141,7 @@ def _managed(reader: _Reader, arn: str) -> tuple[str, dict[str, Any]]:
     policy = reader.call("GetPolicy", PolicyArn=arn)["Policy"]
     version = reader.call("GetPolicyVersion", PolicyArn=arn, VersionId=policy["DefaultVersionId"])
     where = f"{arn} ({policy['DefaultVersionId']})"
-    return policy.get("PolicyName", arn), _document(reader, version["PolicyVersion"]["Document"], where)
+    return policy.get("PolicyName", arn), _document(version["PolicyVersion"]["Document"], where)
 
 
 def read_role(
@@ -154,13 +158,13 @@ def read_role(
     try:
         found = reader.call("GetRole", RoleName=role)["Role"]
     except LiveError as exc:
-        if "NoSuchEntity" in str(exc):
-            raise LiveError(f"no role named {role!r} in this account") from None
+        if exc.code == NO_SUCH_ENTITY:
+            raise LiveError(f"no role named {role!r} in this account", exc.code) from None
         raise
     deployed = Deployed()
     for name in reader.pages("ListRolePolicies", "PolicyNames", RoleName=role):
         doc = reader.call("GetRolePolicy", RoleName=role, PolicyName=name)["PolicyDocument"]
-        deployed.policies.append((name, _document(reader, doc, f"{role}'s inline policy {name}")))
+        deployed.policies.append((name, _document(doc, f"{role}'s inline policy {name}")))
     attached = reader.pages("ListAttachedRolePolicies", "AttachedPolicies", RoleName=role)
     for item in attached:
         deployed.policies.append(_managed(reader, item["PolicyArn"]))
@@ -176,9 +180,9 @@ def read_role(
         try:
             user = reader.call("GetRole", RoleName=name.rpartition("/")[2])["Role"]
         except LiveError as exc:
-            if "NoSuchEntity" not in str(exc):
+            if exc.code != NO_SUCH_ENTITY:
                 raise
             trusts[name] = None
             continue
-        trusts[name] = _document(reader, user["AssumeRolePolicyDocument"], f"{name}'s trust policy", TRUST)
+        trusts[name] = _document(user["AssumeRolePolicyDocument"], f"{name}'s trust policy", TRUST)
     return LiveRole(found["Arn"], deployed, trusts)

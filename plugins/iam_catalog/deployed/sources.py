@@ -90,9 +90,7 @@ def policy_document(doc: Any, source: str, path: str, kind: str = IDENTITY) -> d
             raise InputError(f"{source}: {here}: a trust policy statement needs a Principal")
         try:
             statements({"Statement": [st]})
-        except Refused as exc:
-            raise InputError(f"{source}: {here}: {exc}") from None
-        except Undecidable as exc:
+        except (Refused, Undecidable) as exc:
             raise InputError(f"{source}: {here}: {exc}") from None
         except (KeyError, TypeError, AttributeError) as exc:
             raise InputError(f"{source}: {here}: not a statement IAM accepts ({exc})") from None

@@ -718,18 +718,28 @@ class _Search:
         return found
 
 
-def _variable_in_deny(stmts: Sequence[Statement]) -> str | None:
-    """A policy variable where a request in which it equals a literal of the other side could
-    change the outcome (a Deny, a negated condition): such requests are not tried."""
+def _deny_resource_variable(stmts: Sequence[Statement]) -> str | None:
+    """Where a Deny's resource holds a policy variable, which the engine does not model."""
     for st in stmts:
-        for c in st.conditions:
-            if (st.effect == "Deny" or c.parsed.operator.negated) and any(IAM_VARIABLE.search(v) for v in c.values):
-                return f"{st.name}: {c.text()}"
-        if st.effect == "Deny":
-            for p in st.resources or ():
-                if any(isinstance(s, str) and IAM_VARIABLE.fullmatch(s) for s in p):
-                    return f"{st.name}: its resource {text_of(p)}"
+        for p in st.resources or () if st.effect == "Deny" else ():
+            if any(isinstance(s, str) and IAM_VARIABLE.fullmatch(s) for s in p):
+                return f"{st.name}: {text_of(p)}"
     return None
+
+
+def _deciding_variables(stmts: Sequence[Statement]) -> list[str]:
+    """The policy variables (as written) that a Deny or a negated condition compares a key with:
+    where they can change an outcome, as they cannot in an Allow's plain condition."""
+    return list(
+        dict.fromkeys(
+            name
+            for st in stmts
+            for c in st.conditions
+            if st.effect == "Deny" or c.parsed.operator.negated
+            for v in c.values
+            for name in IAM_VARIABLE.findall(v)
+        )
+    )
 
 
 def compare(
@@ -742,9 +752,12 @@ def compare(
     """Every class of request that one policy allows and the other does not, with a witness.
     `ceiling`: a permissions boundary of the head's identity, which allows only what both do.
     `base_actions_only`: only the actions the base names (enough to find what the head lacks)."""
-    every = [*statements(base), *statements(head), *(statements(ceiling) if ceiling is not None else [])]
-    if (base != head or ceiling is not None) and _variable_in_deny(every):
-        return _by_assignment(base, head, expand, ceiling, base_actions_only, every)
+    if base != head or ceiling is not None:
+        every = [*statements(base), *statements(head), *(statements(ceiling) if ceiling is not None else [])]
+        if where := _deny_resource_variable(every):
+            raise Undecidable(f"a policy variable in a Deny's resource is not modeled ({where})")
+        if variables := _deciding_variables(every):
+            return _by_assignment(base, head, expand, ceiling, base_actions_only, every, variables)
     return _compare(base, head, expand, ceiling, base_actions_only)
 
 
@@ -776,25 +789,12 @@ def _by_assignment(
     ceiling: dict[str, Any] | None,
     base_actions_only: bool,
     every: list[Statement],
+    variables: list[str],
 ) -> Comparison:
     """A policy variable where a Deny or a negated condition reads it stands for a value of the
     request's context: the comparison is made with the variable equal to a value of each class
     that the values it is compared with tell apart (one beside them all included), and the
     witnesses of every such comparison, each naming the variable's value, are the answer."""
-    for st in every:
-        for p in st.resources or () if st.effect == "Deny" else ():
-            if any(isinstance(x, str) and IAM_VARIABLE.fullmatch(x) for x in p):
-                raise Undecidable(f"a policy variable in a Deny's resource is not modeled ({st.name}: {text_of(p)})")
-    variables = list(
-        dict.fromkeys(
-            name
-            for st in every
-            for c in st.conditions
-            if st.effect == "Deny" or c.parsed.operator.negated
-            for v in c.values
-            for name in IAM_VARIABLE.findall(v)
-        )
-    )
     options: list[list[str]] = []
     for variable in variables:
         own = variable[2:-1].lower()

@@ -30,6 +30,20 @@ PLACEHOLDER = re.compile(r"\$\{([A-Za-z][A-Za-z0-9]*)\}")
 # re.fullmatch and JavaScript's ^(?:...)$ read it alike; the browser gets it with the catalog.
 IDENTITY_ARN = r"arn:([^:\n]+):iam::([0-9]{12}):(role|user)/([^\n]+)"
 
+
+def identity_parts(arn: str) -> tuple[str, str, str, str] | None:
+    """Partition, account, kind (role or user) and name (a path kept) of an IAM identity's
+    ARN; None for anything else."""
+    match = re.fullmatch(IDENTITY_ARN, arn)
+    return (match[1], match[2], match[3], match[4]) if match else None
+
+
+def identity_name(value: str) -> str:
+    """The name in an identity given as a name or as its ARN."""
+    parts = identity_parts(value) if value.startswith("arn:") else None
+    return parts[3] if parts else value
+
+
 # Keys whose values IAM reads as sets of strings: an expansion adds items to them.
 _SET_VALUED = ("Action", "NotAction", "Resource", "NotResource")
 

@@ -94,9 +94,6 @@ def hcl_block(block: Block, indent: str = "") -> list[str]:
     return lines
 
 
-_PRINCIPAL_TYPES = {"AWS": "AWS", "Service": "Service", "Federated": "Federated", "CanonicalUser": "CanonicalUser"}
-
-
 def _terraform_statement(st: dict[str, Any], interpolations: Mapping[str, str] | None) -> Block:
     items: list[tuple[str, str] | Block] = []
     if "Sid" in st:

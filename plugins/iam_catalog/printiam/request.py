@@ -6,21 +6,27 @@ Works on the compiled catalog (plain data) so that the command starts fast.
 from __future__ import annotations
 
 import json
-import re
 
-from iam_catalog.iam.documents import MANAGED_POLICY_LIMIT, compact, compact_size, full_match, placeholders
+from iam_catalog.iam.documents import (
+    MANAGED_POLICY_LIMIT,
+    compact,
+    compact_size,
+    full_match,
+    identity_parts,
+    placeholders,
+)
 from iam_catalog.iam.merge import merged_picked, picked_statements, services_of, type_variables
 from iam_catalog.iam.tailor import used
 
 # No `typing` at run time: it costs more than a cached print-iam (tests/test_startup.py).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
     from typing import Any
 
 # The options that take an IAM identity's ARN, and the options whose variables its parts fill.
 ARN_OPTIONS = {"role": "role", "user": "user", "assumes-roles": "role"}
-ARN_PARTS = (("partition", 1), ("account", 2))
+ARN_PARTS = (("partition", 0), ("account", 1))  # their places in identity_parts
 
 
 def shown(value: str) -> str:
@@ -177,17 +183,17 @@ def _name_in(
     if not value.startswith("arn:"):
         return value
     kind = ARN_OPTIONS[option]
-    match = re.fullmatch(compiled["identity_arn"], value)
-    if not match or match[3] != kind:
+    parts = identity_parts(value)
+    if not parts or parts[2] != kind:
         raise RequestError(f"{shown(value)} is not the ARN of an IAM {kind}", option)
-    for part, group in ARN_PARTS:
+    for part, index in ARN_PARTS:
         name = by_option.get(part)
         if name is None:
             continue
-        seen = given.setdefault(name, match[group])
-        if seen != match[group]:
-            raise RequestError(f"{shown(value)} is in {part} {match[group]}, not {seen}", option)
-    return match[4]
+        seen = given.setdefault(name, parts[index])
+        if seen != parts[index]:
+            raise RequestError(f"{shown(value)} is in {part} {parts[index]}, not {seen}", option)
+    return parts[3]
 
 
 def resolve_services(compiled: dict[str, Any], names: Sequence[str]) -> list[dict[str, Any]]:
@@ -285,7 +291,12 @@ def answer(compiled: dict[str, Any], request: Request, deployed: Sequence[str] =
 
 
 def how_to_fill(result: Answer, name: str) -> str:
-    option = result.options.get(name)
+    return option_hint(result.options, name)
+
+
+def option_hint(options: Mapping[str, str], name: str) -> str:
+    """The option that sets a variable, for a message: its own, or --var."""
+    option = options.get(name)
     return f"--{option}" if option else f"--var {name}=..."
 
 

@@ -38,6 +38,7 @@ from iam_catalog.printiam.request import (
     answer,
     check_value,
     how_to_fill,
+    option_hint,
     resolve_services,
     resolve_types,
     shown,
@@ -58,7 +59,6 @@ DEPLOYMENT = {
     "partition": ("AWS::Partition", "data.aws_partition.current.partition", 10),
     "region": ("AWS::Region", "data.aws_region.current.name", 20),
 }
-DATA_SOURCES = {"account-id": "aws_caller_identity", "partition": "aws_partition", "region": "aws_region"}
 POLICY_KINDS = {
     "managed": "customer managed policies attached to the role, each within IAM's 6,144 characters",
     "inline": "inline policies of the role, all within IAM's 10,240 characters for one role",
@@ -151,7 +151,7 @@ def _filled(
     doc = document(_fill_keys(fill_statement(st, values), values) for st in statements)
     left = [n for n in dict.fromkeys(placeholders(json.dumps(doc))) if n not in deployed]
     if left:
-        how = ", ".join(f"--{options[n]}" if n in options else f"--var {n}=..." for n in left)
+        how = ", ".join(option_hint(options, n) for n in left)
         raise RequestError(f"{what} needs {how}: a stack must not deploy a placeholder", options.get(left[0]))
     return doc
 
@@ -427,7 +427,8 @@ def terraform(result: Stack) -> str:
     service = result.service
     # The description is a comment: hcl_string's escapes keep it on its line, whatever it holds.
     blocks = [f"# {hcl_string(result.description)[1:-1]}"]
-    blocks += [f'data "{DATA_SOURCES[fact]}" "current" {{}}' for fact in facts]
+    # The data source each expression reads: data.aws_partition.current.partition reads aws_partition.
+    blocks += [f'data "{DEPLOYMENT[fact][1].split(".")[1]}" "current" {{}}' for fact in facts]
     names = policy_names(result.policies, result.answer.services)
     blocks += [policy_document_block(n, doc, expressions) for n, doc in zip(names, result.policies, strict=True)]
     blocks.append(policy_document_block("service_trust", service.trust, expressions))
@@ -515,21 +516,27 @@ WRITERS: dict[str, Callable[[Stack], str]] = {"cloudformation": cloudformation, 
 def read_policy(
     compiled: dict[str, Any], roles: list[str], account: str | None, partition: str | None
 ) -> tuple[dict[str, Any], list[str]]:
-    """The least policy that `check --aws` needs to read these roles, and the placeholders left."""
+    """The least policy that `check --aws` needs to read these roles (none: the catalog's
+    default), and the options that would fill the placeholders left."""
     deploy = compiled.get("deploy")
     if not deploy:
         raise RequestError("this catalog has no deploy section in its shared file: it has no read policy")
-    values: dict[str, Any] = {deploy["read_policy_roles"]: roles}
-    by_option = {v["option"]: name for name, v in compiled["variables"].items() if "option" in v}
+    declared = {**compiled["variables"], **deploy["variables"]}
+    checked = deploy["read_policy_roles"]
+    for role in roles:
+        check_value(declared[checked], role, "role-name", "--role-name or --assumes-roles")
+    values: dict[str, Any] = {checked: roles} if roles else {}
+    by_option = {v["option"]: name for name, v in declared.items() if "option" in v}
     for option, value in (("account", account), ("partition", partition)):
         if value is not None and option in by_option:
-            check_value(compiled["variables"][by_option[option]], value, option, f"--{option}")
+            check_value(declared[by_option[option]], value, option, f"--{option}")
             values[by_option[option]] = value
-    for name, variable in compiled["variables"].items():
+    for name, variable in declared.items():
         if not variable["example"]:
             values.setdefault(name, variable["default"])
     doc = document(fill_statement(st, values) for st in deploy["read_policy"])
-    return doc, list(dict.fromkeys(placeholders(json.dumps(doc))))
+    options = {name: option for option, name in by_option.items()}
+    return doc, [option_hint(options, n) for n in dict.fromkeys(placeholders(json.dumps(doc)))]
 
 
 def expected_trusts(

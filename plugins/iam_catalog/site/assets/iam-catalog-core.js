@@ -766,7 +766,9 @@
     return options;
   }
 
-  function howToFill(result, name) { return has(result.options, name) ? "--" + result.options[name] : "--var " + name + "=..."; }
+  /* request.option_hint and how_to_fill */
+  function optionHint(options, name) { return has(options, name) ? "--" + options[name] : "--var " + name + "=..."; }
+  function howToFill(result, name) { return optionHint(result.options, name); }
 
   // --- printiam/stack.py ---------------------------------------------------------------------
 
@@ -775,7 +777,6 @@
     partition: ["AWS::Partition", "data.aws_partition.current.partition", 10],
     region: ["AWS::Region", "data.aws_region.current.name", 20],
   };
-  var DATA_SOURCES = { "account-id": "aws_caller_identity", partition: "aws_partition", region: "aws_region" };
   var POLICY_KINDS = ["managed", "inline"];
   var DESCRIPTION_LIMIT = 1000;
 
@@ -825,7 +826,7 @@
     var doc = documentOf(statements.map(function (st) { return fillKeys(fillStatement(st, values), values); }));
     var left = unique(placeholders(JSON.stringify(doc))).filter(function (n) { return !has(deployed, n); });
     if (left.length) {
-      var how = left.map(function (n) { return has(options, n) ? "--" + options[n] : "--var " + n + "=..."; }).join(", ");
+      var how = left.map(function (n) { return optionHint(options, n); }).join(", ");
       throw new RequestError(what + " needs " + how + ": a stack must not deploy a placeholder",
         has(options, left[0]) ? options[left[0]] : null);
     }
@@ -1079,7 +1080,8 @@
     var titles = result.answer.services.map(function (s) { return s.title; }).join(" and ");
     var service = result.service;
     var blocks = ["# " + hclString(result.description).slice(1, -1)];
-    facts.forEach(function (fact) { blocks.push('data "' + DATA_SOURCES[fact] + '" "current" {}'); });
+    // The data source each expression reads: data.aws_partition.current.partition reads aws_partition.
+    facts.forEach(function (fact) { blocks.push('data "' + DEPLOYMENT[fact][1].split(".")[1] + '" "current" {}'); });
     var names = policyNames(result.policies, result.answer.services);
     result.policies.forEach(function (doc, i) { blocks.push(policyDocumentBlock(names[i], doc, expressions)); });
     blocks.push(policyDocumentBlock("service_trust", service.trust, expressions));
