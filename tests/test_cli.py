@@ -17,6 +17,7 @@ from iam_catalog import cli
 from iam_catalog.catalog.location import bundled_dir
 from iam_catalog.catalog.model import SERVICE, DbType
 from iam_catalog.checks.loader import load_directory
+from iam_catalog.commands.validate import _github
 from iam_catalog.iam.merge import grants
 from parliament import analyze_policy_string
 
@@ -327,6 +328,6 @@ def test_github_commands_escape_what_would_end_them() -> None:
     from iam_catalog.catalog.problems import Problem
 
     problem = Problem("dir,a:b/rds.yaml", 7, "100% sure:\nsecond line", "warning", "rules")
-    assert cli._github(problem) == (
+    assert _github(problem) == (
         "::warning file=dir%2Ca%3Ab/rds.yaml,line=7,title=iam-catalog rules::100%25 sure:%0Asecond line"
     )

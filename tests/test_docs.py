@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import io
 import os
 import re
@@ -11,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from iam_catalog import cli
+from iam_catalog.commands import names
+from iam_catalog.commands._shared import REQUEST
 
 ROOT = Path(__file__).resolve().parents[1]
 CONSOLE = re.compile(r"```console\n(.*?)```", re.DOTALL)
@@ -26,7 +29,7 @@ def examples() -> list[tuple[str, str]]:
 
 def test_every_command_has_an_example() -> None:
     commands = {shlex.split(command)[1] for command, _ in examples()}
-    assert commands == set(cli.COMMANDS) - {"render"}  # render writes files: its section shows a shell session
+    assert commands == set(names()) - {"render"}  # render writes files: its section shows a shell session
 
 
 @pytest.mark.parametrize(("command", "shown"), examples(), ids=lambda x: x[:60])
@@ -70,17 +73,86 @@ def _sections() -> dict[str, str]:
     return {name: parts[0] + text for name, text in zip(parts[1::2], parts[2::2], strict=True)}
 
 
-@pytest.mark.parametrize("command", sorted(cli.COMMANDS))
+@pytest.mark.parametrize("command", names())
 def test_every_option_of_every_command_is_documented_in_its_section(command: str) -> None:
-    import argparse
-
-    top = cli.parser(command)
-    (sub,) = (a for a in top._actions if isinstance(a, argparse._SubParsersAction))
-    options = [o for a in sub.choices[command]._actions for o in a.option_strings if o.startswith("--")]
+    options = [o for a in _command_parser(command)._actions for o in a.option_strings if o.startswith("--")]
     section = _sections()[command]
     assert options, command
     missing = [o for o in options if o != "--help" and f"`{o}" not in section]
     assert not missing, f"docs/cli.md's section on {command} does not mention {missing}"
+
+
+def _command_parser(command: str) -> argparse.ArgumentParser:
+    top = cli.parser(command)
+    (sub,) = (a for a in top._actions if isinstance(a, argparse._SubParsersAction))
+    parser: argparse.ArgumentParser = sub.choices[command]
+    return parser
+
+
+def _cell(text: str) -> str:
+    """A table cell's Markdown: a `|` would end the cell, in a code span too."""
+    return text.replace("|", "\\|")
+
+
+def _row(action: argparse.Action) -> str:
+    if not action.option_strings:
+        shown = str(action.metavar or action.dest)
+    else:
+        value = action.metavar or ("|".join(action.choices) if action.choices else None)
+        takes = action.nargs != 0
+        shown = action.option_strings[-1] + (f" {value or action.dest.upper()}" if takes else "")
+    return f"| `{_cell(shown)}` | {_cell(action.help or '')} |"
+
+
+def option_tables() -> dict[str, str]:
+    """docs/cli.md's option tables, from the registry: each command's own arguments (--catalog,
+    which every command reading a catalog takes, is in the introduction), each further argument
+    group it has under `COMMAND / GROUP`, and print-iam's request options once, as `request`."""
+    tables: dict[str, list[argparse.Action]] = {}
+    for command in names():
+        parser = _command_parser(command)
+        for group in parser._action_groups:
+            actions = [a for a in group._group_actions if a.dest not in ("help", "catalog")]
+            if group.title == REQUEST:
+                key = REQUEST if command == "print-iam" else ""
+            elif group in (parser._positionals, parser._optionals):
+                key = command
+            else:
+                key = f"{command} / {str(group.title).split(' (')[0]}"
+            if key and actions:
+                tables.setdefault(key, []).extend(actions)
+    header = ["| option | meaning |", "| --- | --- |"]
+    return {key: "".join(f"{row}\n" for row in [*header, *map(_row, actions)]) for key, actions in tables.items()}
+
+
+OPTION_TABLE = re.compile(r"<!-- options: ([^>\n]+?) -->\n((?:\|.*\n)*)<!-- /options -->")
+
+
+def test_every_option_table_is_the_registrys() -> None:
+    """Each command's table in docs/cli.md is generated from its module's arguments and help;
+    `UPDATE_GOLDEN=1` writes them. Every command and group has its table, once."""
+    page = ROOT / "docs" / "cli.md"
+    text = page.read_text()
+    tables = option_tables()
+    written = {m[1]: m for m in OPTION_TABLE.finditer(text)}
+    assert len(written) == len(OPTION_TABLE.findall(text)), "a table shown twice"
+    if os.environ.get("UPDATE_GOLDEN"):
+        for key, match in written.items():
+            if key in tables:
+                text = text.replace(match[0], f"<!-- options: {key} -->\n{tables[key]}<!-- /options -->")
+        page.write_text(text)
+        written = {m[1]: m for m in OPTION_TABLE.finditer(text)}
+    assert sorted(written) == sorted(tables), "docs/cli.md needs an `<!-- options: KEY -->` block for each"
+    for key, match in written.items():
+        assert match[2] == tables[key], key
+
+
+def test_every_choice_is_named_in_its_help() -> None:
+    """An option with choices says what each is, so that its table row and --help do."""
+    for command in names():
+        for action in _command_parser(command)._actions:
+            for choice in action.choices or ():
+                assert f"`{choice}`" in (action.help or ""), (command, action.dest, choice)
 
 
 # A sentence ends at a full stop before a space (`rds.yaml:17` does not end one) or at a table cell.

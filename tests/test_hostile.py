@@ -35,6 +35,7 @@ from iam_catalog.catalog import prose
 from iam_catalog.catalog.location import bundled_dir
 from iam_catalog.catalog.problems import Problem
 from iam_catalog.checks.loader import load_directory
+from iam_catalog.commands.validate import _github
 from iam_catalog.iam.access import atoms
 from iam_catalog.iam.patterns import symbols
 from iam_catalog.printiam.formats import hcl_string
@@ -634,7 +635,7 @@ def test_a_problem_prints_on_one_line_without_control_characters() -> None:
     problem = Problem("a.yaml", 3, "title 'x\x1b[2J\u202ey\nz'", check="schema")
     assert str(problem) == "a.yaml:3: title 'x\\x1b[2J\\u202ey\\nz'"
     # The same in a workflow command, which a CI log shows as it is.
-    assert cli._github(problem) == "::error file=a.yaml,line=3,title=iam-catalog schema::title 'x\\x1b[2J\\u202ey%0Az'"
+    assert _github(problem) == "::error file=a.yaml,line=3,title=iam-catalog schema::title 'x\\x1b[2J\\u202ey%0Az'"
 
 
 def test_the_engine_finds_a_symbol_no_pattern_uses() -> None:

@@ -19,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from iam_catalog import cli
+from iam_catalog.commands.stack import TRUST_OPTIONS
 
 REQUESTS = [
     "--types rds,dynamodb --role-name teleport-db --assumes-roles teleport-db-user --account 123456789012",
@@ -217,7 +218,7 @@ def test_the_trust_options_are_the_catalogs() -> None:
     from iam_catalog.checks.loader import load_directory
 
     deploy = compile_catalog(load_directory(Path(bundled_dir())).require())["deploy"]
-    assert set(cli.TRUST_OPTIONS) == {v["option"] for v in deploy["variables"].values() if "option" in v}
+    assert set(TRUST_OPTIONS) == {v["option"] for v in deploy["variables"].values() if "option" in v}
 
 
 def test_the_read_policy_checks_every_role_it_names() -> None:

@@ -28,7 +28,9 @@ def _names(services: Sequence[dict[str, Any]]) -> tuple[str, str, str]:
 
 
 _HCL_SHORT = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
-_HCL_SPECIAL = re.compile('["\\\\\x00-\x1f\x7f-\U0010ffff]')
+# Everything but printable ASCII, `"` and `\`: written as the complement, since a class that
+# spells out the range up to U+10FFFF takes 6 ms to compile, a fifth of print-iam's start.
+_HCL_SPECIAL = re.compile(r"[^ !#-\[\]-~]")
 
 
 def _hcl_escape(m: re.Match[str]) -> str:

@@ -1,0 +1,242 @@
+"""What commands share: the parser, the catalog option, print-iam's request options, loading a
+catalog, reading a file."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+# No `typing` at run time: it costs more than a cached print-iam (tests/test_startup.py).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any, NoReturn, TextIO
+
+    from iam_catalog.catalog.model import Catalog
+    from iam_catalog.catalog.problems import Problem
+    from iam_catalog.checks.loader import Loaded
+
+PROG = "iam-catalog"
+# The title of the argument group that holds print-iam's request options, in every command
+# that takes them: docs/cli.md shows its table once, in print-iam's section.
+REQUEST = "request"
+
+
+class Usage(Exception):
+    """A mistake in how the command was called: one line, exit 2."""
+
+
+def _terminal_width() -> int:
+    """As shutil.get_terminal_size() finds it: $COLUMNS, the terminal, or 80."""
+    try:
+        return int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's own formatter, sized as argparse sizes it but without importing shutil (and
+    with it bz2 and lzma): argparse makes one for every option it adds, help or no help."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None):
+        super().__init__(prog, indent_increment, max_help_position, _terminal_width() - 2 if width is None else width)
+
+
+class Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        raise Usage(message)
+
+
+def check_catalog_folder(args: argparse.Namespace) -> None:
+    """--catalog, once parsed: a wrong path is a bad argument (exit 2), not a catalog problem
+    (exit 1). Checked after parsing, since only the last of several --catalog counts (a
+    pre-commit hook's own `--catalog catalog` is overridden by the `args` after it)."""
+    folder = getattr(args, "catalog", None)
+    if folder is not None and not os.path.isdir(folder):
+        from iam_catalog.printiam.request import shown
+
+        why = "not a folder" if os.path.exists(folder) else "no such folder"
+        raise Usage(f"argument --catalog: {shown(folder)}: {why}")
+
+
+def catalog_option(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--catalog", metavar="DIR", help="catalog folder (default: the one shipped with iam-catalog)")
+
+
+def print_problems(problems: Sequence[Problem], err: TextIO) -> None:
+    for problem in problems:
+        print(problem, file=err)
+
+
+def count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def compiled(args: argparse.Namespace, err: TextIO) -> dict[str, Any] | None:
+    """The compiled catalog (from the cache when it is current), or None after printing its
+    problems: what print-iam and the commands that answer a request start from."""
+    from iam_catalog.cache import load_compiled
+
+    result, problems = load_compiled(args.catalog, lambda text: print(f"{PROG}: note: {text}", file=err))
+    print_problems(problems, err)
+    return result
+
+
+def catalog_folder(args: argparse.Namespace) -> str:
+    from iam_catalog.catalog.location import bundled_dir
+
+    return str(args.catalog or bundled_dir())
+
+
+def load(args: argparse.Namespace) -> Loaded:
+    """The whole catalog, read and checked (not the cached compiled form): --catalog's or ours."""
+    from pathlib import Path
+
+    from iam_catalog.checks.loader import load_directory
+
+    return load_directory(Path(catalog_folder(args)))
+
+
+def catalog(args: argparse.Namespace, err: TextIO) -> Catalog | None:
+    """The whole checked catalog for a command, or None after printing its errors."""
+    loaded = load(args)
+    print_problems(loaded.errors, err)
+    return None if loaded.errors else loaded.require()
+
+
+def read_input(name: str) -> str:
+    """A file's text, or stdin's for `-`; an unreadable file is a bad argument."""
+    from iam_catalog.printiam.request import shown
+
+    if name == "-":
+        return sys.stdin.read()
+    try:
+        with open(name, encoding="utf-8") as f:
+            return f.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise Usage(f"{shown(name)}: {why}") from None
+
+
+def role_names(values: Sequence[str]) -> list[str]:
+    """Role names (a path kept) from names or ARNs, as --assumes-roles takes them."""
+    from iam_catalog.iam.documents import identity_name
+
+    return [identity_name(v.strip()) for v in values if v.strip()]
+
+
+def _var(text: str) -> tuple[str, str]:
+    from iam_catalog.printiam.request import shown
+
+    name, sep, value = text.partition("=")
+    if not sep or not name or not value:
+        raise argparse.ArgumentTypeError(f"{shown(text)} is not NAME=VALUE")
+    return name, value
+
+
+def comma_list(text: str) -> list[str]:
+    return [part for part in (p.strip() for p in text.split(",")) if part]
+
+
+def request_options(sub: argparse.ArgumentParser, identity: bool = True, types_required: bool = True) -> None:
+    """print-iam's request: the types, services, identity, values, choices and scopes."""
+    catalog_option(sub)
+    group = sub.add_argument_group(REQUEST, "what the policy is for, as print-iam takes it")
+    group.add_argument(
+        "--types",
+        required=types_required,
+        type=comma_list,
+        metavar="T1,T2",
+        help="database types, by id or by another name Teleport uses for one (`list-types` lists both)",
+    )
+    group.add_argument(
+        "--service",
+        type=comma_list,
+        metavar="S[,S]",
+        help="the Teleport services whose identity the policy is for; several for one identity that runs them"
+        " all (default: the catalog's first service)",
+    )
+    if identity:
+        who = group.add_mutually_exclusive_group()
+        who.add_argument(
+            "--role", metavar="NAME|ARN", help="the service's IAM role; an ARN also gives the partition and account"
+        )
+        who.add_argument("--user", metavar="NAME|ARN", help="the service's IAM user, instead of a role")
+    group.add_argument(
+        "--assumes-roles",
+        type=comma_list,
+        metavar="A,B",
+        help="the database-user roles the service assumes, for the types whose database users are IAM roles",
+    )
+    group.add_argument("--account", metavar="ID", help="the 12-digit AWS account id")
+    group.add_argument("--partition", metavar="P", help="`aws` (the default), `aws-cn` or `aws-us-gov`")
+    group.add_argument("--region", metavar="R", help="the databases' region, where an ARN names one")
+    group.add_argument(
+        "--var",
+        type=_var,
+        action="append",
+        metavar="NAME=VALUE",
+        help="any other variable of the chosen types (repeatable)",
+    )
+    group.add_argument(
+        "--optional",
+        action="store_true",
+        help="include the policies that only some set-ups need",
+    )
+    group.add_argument(
+        "--without",
+        type=comma_list,
+        action="append",
+        metavar="C[,C]",
+        help="leave out what these choices say you can do without (repeatable; `list-types --format json`"
+        " lists each type's choices)",
+    )
+    group.add_argument(
+        "--scope",
+        type=_var,
+        action="append",
+        metavar="NAME=VALUE",
+        help="name your resources in place of `*` (repeatable; a name given twice gives two ARNs; `*` and `?`"
+        " may stand in a value; `list-types --format json` lists each type's scopes)",
+    )
+
+
+def request_of(args: argparse.Namespace) -> Any:
+    """The print-iam request that request_options' arguments describe."""
+    from iam_catalog.printiam.request import Request
+
+    scopes: dict[str, list[str]] = {}
+    for name, value in args.scope or ():
+        scopes.setdefault(name, []).append(value)
+    return Request(
+        args.types,
+        role=args.role,
+        user=args.user,
+        assumes_roles=args.assumes_roles or (),
+        account=args.account,
+        partition=args.partition,
+        region=args.region,
+        variables=dict(args.var or []),
+        optional=args.optional,
+        services=args.service or (),
+        without=[c for group in args.without or () for c in group],
+        scopes=scopes,
+    )
+
+
+def choices_help(described: dict[str, str], default: str | None = None) -> str:
+    """An option's help that names each of its choices: `a` (the default, what a is) or `b` (...)."""
+    parts = []
+    for name, what in described.items():
+        note = ", ".join(x for x in ("the default" if name == default else "", what) if x)
+        parts.append(f"`{name}` ({note})" if note else f"`{name}`")
+    return ", ".join(parts[:-1]) + f" or {parts[-1]}" if len(parts) > 1 else parts[0]

@@ -1,0 +1,54 @@
+"""`iam-catalog explain`: the catalog statements behind an AccessDenied, or behind any action."""
+
+from __future__ import annotations
+
+from iam_catalog.commands._shared import Usage, catalog, catalog_option, choices_help, read_input
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+    from typing import TextIO
+
+HELP = "Name the catalog statements behind an AccessDenied, or behind any action."
+
+
+def configure(sub: argparse.ArgumentParser) -> None:
+    from iam_catalog.deployed.explain import FORMATS
+
+    catalog_option(sub)
+    sub.add_argument(
+        "files",
+        nargs="*",
+        metavar="FILE",
+        help="an AccessDenied message, a log excerpt, `decode-authorization-message` or CloudTrail JSON; none or"
+        " `-` reads stdin",
+    )
+    sub.add_argument("--action", metavar="SERVICE:ACTION", help="explain this action instead")
+    sub.add_argument("--resource", metavar="ARN", help="with `--action`: the resource it was asked on")
+    sub.add_argument(
+        "--format", choices=list(FORMATS), default="text", help=choices_help(dict.fromkeys(FORMATS, ""), "text")
+    )
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from iam_catalog.aws.context import action_index
+    from iam_catalog.deployed.explain import FORMATS, Asked, explain, parse
+
+    if args.resource and not args.action:
+        raise Usage("--resource needs --action")
+    if args.action and args.files:
+        raise Usage("give FILE or --action, not both")
+    if args.action:
+        asked = [Asked(args.action, args.resource)]
+    else:
+        text = "\n".join(read_input(name) for name in args.files or ["-"])
+        asked = parse(text)
+        if not asked:
+            raise Usage("no AccessDenied found: give the error's text, decode-authorization-message or CloudTrail JSON")
+    checked = catalog(args, err)
+    if checked is None:
+        return 1
+    index = {entry.name.lower(): entry for entry in action_index(checked)}
+    found = [explain(checked, a, index) for a in asked]
+    print(FORMATS[args.format](found), end="", file=out)
+    return 0 if all(e.grants for e in found) else 1
