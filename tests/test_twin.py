@@ -12,6 +12,7 @@ in Chromium (tests/test_browser.py); here, only that it embeds the catalog the t
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -62,17 +63,21 @@ def mostly(valid: st.SearchStrategy[Any], other: st.SearchStrategy[Any]) -> st.S
     return st.integers(0, 3).flatmap(lambda k: other if k == 3 else valid)
 
 
-@st.composite
-def arns(draw: st.DrawFn) -> str:
-    partition = draw(mostly(st.sampled_from(PARTITIONS), TEXT))
-    account = draw(mostly(VALID_ACCOUNT, ACCOUNTS))
-    kind = draw(mostly(st.just("role"), st.sampled_from(["user", "group"])))
-    return f"arn:{partition}:iam::{account}:{kind}/{draw(mostly(VALID_NAME, ROLE_NAMES))}"
+# Every strategy is built once, here: one built inside a draw is built again for each example,
+# and Hypothesis works out each new strategy's properties again (a third of the run's time).
+ARNS = st.builds(
+    lambda partition, account, kind, name: f"arn:{partition}:iam::{account}:{kind}/{name}",
+    mostly(st.sampled_from(PARTITIONS), TEXT),
+    mostly(VALID_ACCOUNT, ACCOUNTS),
+    mostly(st.just("role"), st.sampled_from(["user", "group"])),
+    mostly(VALID_NAME, ROLE_NAMES),
+)
 
 
-IDENTITIES = st.one_of(st.none(), st.just(""), ROLE_NAMES, arns())
+IDENTITIES = st.one_of(st.none(), st.just(""), ROLE_NAMES, ARNS)
 
 
+@functools.cache
 def scope_values(name: str) -> st.SearchStrategy[list[str]]:
     pattern = SCOPES[name]["pattern"] if name in SCOPES else "[a-z]{1,3}"
     return st.lists(mostly(st.from_regex(pattern, fullmatch=True).map(lambda v: v[:12]), TEXT), min_size=1, max_size=3)
@@ -81,29 +86,33 @@ def scope_values(name: str) -> st.SearchStrategy[list[str]]:
 SCOPE_REQUESTS = st.dictionaries(mostly(st.sampled_from(list(SCOPES)), TEXT), st.just(None), max_size=2).flatmap(
     lambda names: st.fixed_dictionaries({name: scope_values(name) for name in names})
 )
-
-
-@st.composite
-def requests(draw: st.DrawFn) -> dict[str, Any]:
-    types = draw(mostly(st.lists(mostly(padded(st.sampled_from(NAMES)), TEXT), min_size=1, max_size=4), st.just([])))
-    pairs = st.tuples(mostly(st.sampled_from(VARIABLES), TEXT), st.one_of(ROLE_NAMES, ACCOUNTS))
-    variables = draw(mostly(st.just([]), st.lists(pairs, max_size=2, unique_by=lambda pair: pair[0])))
-    return {
-        "types": types,
-        "services": draw(
-            mostly(st.lists(st.sampled_from(SERVICES), max_size=2), st.lists(TEXT, min_size=1, max_size=1))
+_PAIRS = st.tuples(mostly(st.sampled_from(VARIABLES), TEXT), st.one_of(ROLE_NAMES, ACCOUNTS))
+REQUESTS = st.fixed_dictionaries(
+    {
+        # A list of valid names three times in four: a request refused on its types reaches no other check.
+        "types": mostly(
+            st.lists(padded(st.sampled_from(NAMES)), min_size=1, max_size=4),
+            st.one_of(st.just([]), st.lists(mostly(padded(st.sampled_from(NAMES)), TEXT), min_size=1, max_size=4)),
         ),
-        "account": draw(st.one_of(st.none(), ACCOUNTS)),
-        "partition": draw(st.one_of(st.none(), mostly(st.sampled_from(PARTITIONS), TEXT))),
-        "region": draw(st.one_of(st.none(), REGIONS)),
-        "role": draw(IDENTITIES),
-        "user": draw(mostly(st.none(), IDENTITIES)),  # a user is checked before scopes: seldom, so they are reached
-        "assumes_roles": draw(st.lists(st.one_of(padded(ROLE_NAMES), arns()), max_size=2)),
-        "variables": [list(pair) for pair in variables],
-        "optional": draw(st.booleans()),
-        "without": draw(st.lists(mostly(padded(st.sampled_from(CHOICES)), TEXT), max_size=3)),
-        "scopes": draw(mostly(SCOPE_REQUESTS, st.just({}))),
+        "services": mostly(st.lists(st.sampled_from(SERVICES), max_size=2), st.lists(TEXT, min_size=1, max_size=1)),
+        "account": st.one_of(st.none(), ACCOUNTS),
+        "partition": st.one_of(st.none(), mostly(st.sampled_from(PARTITIONS), TEXT)),
+        "region": st.one_of(st.none(), REGIONS),
+        "role": IDENTITIES,
+        "user": mostly(st.none(), IDENTITIES),  # a user is checked before scopes: seldom, so they are reached
+        "assumes_roles": st.lists(st.one_of(padded(ROLE_NAMES), ARNS), max_size=2),
+        "variables": mostly(st.just([]), st.lists(_PAIRS, max_size=2, unique_by=lambda pair: pair[0])).map(
+            lambda pairs: [list(pair) for pair in pairs]
+        ),
+        "optional": st.booleans(),
+        "without": st.lists(mostly(padded(st.sampled_from(CHOICES)), TEXT), max_size=3),
+        "scopes": mostly(SCOPE_REQUESTS, st.just({})),
     }
+)
+
+
+def requests() -> st.SearchStrategy[dict[str, Any]]:
+    return REQUESTS
 
 
 def _request_of(r: dict[str, Any]) -> Request:
@@ -318,36 +327,43 @@ TRUSTS = [t["id"] for t in DEPLOY["trust"]]
 TRUST_OPTIONS = {v["option"]: {**v, "name": n} for n, v in DEPLOY["variables"].items() if "option" in v}
 
 
+@functools.cache
 def _valid(pattern: str) -> st.SearchStrategy[str]:
     return st.from_regex(pattern, fullmatch=True)
 
 
+# Half of them plain and valid, so that the stack's own checks are reached as often as print-iam's.
+_PLAIN = st.builds(
+    lambda types, roles, optional: _request(types=types, assumes_roles=roles, optional=optional),
+    st.lists(st.sampled_from(NAMES), min_size=1, max_size=3),
+    st.lists(VALID_NAME.filter(lambda n: not n.startswith("/") and not n.endswith("/")), max_size=2),
+    st.booleans(),
+)
+_INNER = st.one_of(REQUESTS, _PLAIN)
+_TRUST = st.one_of(st.none(), mostly(padded(st.sampled_from(TRUSTS)), TEXT))
+_OPTION_LISTS = st.lists(st.sampled_from(sorted(TRUST_OPTIONS)), max_size=3, unique=True)
+_ROLE_NAME = st.one_of(st.none(), mostly(VALID_NAME, ROLE_NAMES))
+_EXTERNAL_ID = st.one_of(st.none(), mostly(st.from_regex(r"[A-Za-z0-9=,.@:/-]{2,20}", fullmatch=True), TEXT))
+_POLICY = mostly(st.sampled_from(["managed", "inline"]), TEXT)
+
+
 @st.composite
 def stack_requests(draw: st.DrawFn) -> dict[str, Any]:
-    # Half of them plain and valid, so that the stack's own checks are reached as often as print-iam's.
-    plain = st.builds(
-        lambda types, roles, optional: _request(types=types, assumes_roles=roles, optional=optional),
-        st.lists(st.sampled_from(NAMES), min_size=1, max_size=3),
-        st.lists(VALID_NAME.filter(lambda n: not n.startswith("/") and not n.endswith("/")), max_size=2),
-        st.booleans(),
-    )
-    inner = draw(st.one_of(requests(), plain))
+    inner = draw(_INNER)
     inner.update(role=None, user=None)
-    trust = draw(st.one_of(st.none(), mostly(padded(st.sampled_from(TRUSTS)), TEXT)))
+    trust = draw(_TRUST)
     # Mostly the options the trust chosen needs, so that every trust makes stacks.
     choice = next((t for t in DEPLOY["trust"] if t["id"] == (trust or TRUSTS[0]).strip()), None)
     named = set(placeholders(json.dumps(choice["statements"]))) if choice else set()
     needed = [o for o, v in TRUST_OPTIONS.items() if v["name"] in named]
-    options = draw(mostly(st.just(needed), st.lists(st.sampled_from(sorted(TRUST_OPTIONS)), max_size=3, unique=True)))
+    options = draw(mostly(st.just(needed), _OPTION_LISTS))
     return {
         "request": inner,
-        "role_name": draw(st.one_of(st.none(), mostly(VALID_NAME, ROLE_NAMES))),
+        "role_name": draw(_ROLE_NAME),
         "trust": trust,
         "trust_values": {o: draw(mostly(_valid(TRUST_OPTIONS[o]["pattern"]), TEXT)) for o in options},
-        "external_id": draw(
-            st.one_of(st.none(), mostly(st.from_regex(r"[A-Za-z0-9=,.@:/-]{2,20}", fullmatch=True), TEXT))
-        ),
-        "policy": draw(mostly(st.sampled_from(["managed", "inline"]), TEXT)),
+        "external_id": draw(_EXTERNAL_ID),
+        "policy": draw(_POLICY),
     }
 
 
