@@ -20,6 +20,8 @@ from iam_catalog.iam.patterns import covers, symbols
 from iam_catalog.review.diff import AccessChange, action_levels, policy_access, verdict
 from iam_catalog.review.report import access_sections
 
+from .budget import examples
+
 CORPUS = Path(__file__).parent / "access"
 CASES = {p.stem: json.loads(p.read_text()) for p in sorted(CORPUS.glob("*.json"))}
 PATTERN = st.lists(st.sampled_from(["a", "b", "*", "?", "${X}", ":"]), max_size=6).map("".join)
@@ -90,7 +92,7 @@ def test_swapping_the_sides_swaps_the_directions(name: str) -> None:
     assert keys(forward, "narrowing") == keys(backward, "broadening")
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(PATTERN, PATTERN)
 def test_covers_is_sound_against_the_automata(wide: str, narrow: str) -> None:
     """patterns.covers (the merge's quick test) never claims more than the exact automata show."""

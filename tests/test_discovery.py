@@ -17,6 +17,7 @@ from iam_catalog.catalog.policy import policy_document
 from iam_catalog.iam.merge import grants, merged_document
 from parliament import analyze_policy_string
 
+from .budget import examples
 from .conftest import FIXTURES
 from .iamequal import normal_statement
 
@@ -91,7 +92,7 @@ def test_list_types_shows_the_services(catalog: Catalog) -> None:
     assert rows["rds"] == ["database", "discovery"]
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(st.data())
 def test_merge_across_services_is_the_union_with_unique_sids(catalog: Catalog, data: st.DataObject) -> None:
     compiled = compile_catalog(catalog)

@@ -10,6 +10,8 @@ from iam_catalog.catalog.location import bundled_dir
 from iam_catalog.catalog.problems import CatalogError
 from iam_catalog.checks.loader import load_sources
 
+from .budget import examples
+
 REAL = {p.name: p.read_bytes() for p in sorted(Path(bundled_dir()).glob("*.yaml"))}
 NAMES = sorted(REAL)
 
@@ -22,13 +24,13 @@ def _load(sources: dict[str, bytes]) -> None:
         assert all(p.message and p.line >= 0 for p in exc.problems)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(max_size=400))
 def test_arbitrary_text_as_a_type_file(text: str) -> None:
     _load({**REAL, "fuzz.yaml": text.encode("utf-8", "surrogatepass")})
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=300))
 def test_arbitrary_bytes_as_the_shared_file(data: bytes) -> None:
     _load({**REAL, "_shared.yaml": data})
@@ -57,7 +59,7 @@ def mutated(draw: st.DrawFn) -> dict[str, bytes]:
     return {**REAL, name: b"\n".join(lines)}
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated())
 def test_mutated_real_catalog(sources: dict[str, bytes]) -> None:
     _load(sources)

@@ -48,6 +48,7 @@ from iam_catalog.site.sanitize import ATTRIBUTES, URL_SCHEMES, sanitize
 from markdown_it import MarkdownIt
 from mkdocs.config import load_config
 
+from .budget import examples
 from .conftest import ROOT, copy_project, mkdocs_build, serving
 
 # Strings a hostile contributor would try, in every field: markup, script, URLs with odd
@@ -158,7 +159,7 @@ def test_inline_prose_is_one_paragraph_without_pipes() -> None:
         assert any(message in m for m in prose.problems(text, inline=True)), text
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(HOSTILE)
 def test_prose_that_passes_converts_to_allowlisted_html(text: str) -> None:
     """Whatever the subset lets through, the site's own Markdown makes only allowed HTML of."""
@@ -176,7 +177,7 @@ def _paragraph_text(html: str) -> tuple[str, list[str]]:
     return "".join(doc.itertext()), elements
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(st.one_of(HOSTILE, st.text()))
 def test_escaped_text_is_shown_as_written_and_makes_no_element(text: str) -> None:
     shown, elements = _paragraph_text(convert(f"x {markdown_text(text)} y"))
@@ -220,7 +221,7 @@ def assert_allowlisted(html: str) -> None:
                 assert scheme is None or scheme[1].lower() in URL_SCHEMES, value
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.lists(st.sampled_from([*PAYLOADS, *HTML_PAYLOADS]), max_size=5).map("".join))
 def test_sanitizer_leaves_only_the_allowlist(html: str) -> None:
     cleaned = sanitize(html)
@@ -385,7 +386,7 @@ def assert_report_structure(report: str) -> None:
             widths = []
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     st.tuples(
         st.one_of(st.just({}), st.dictionaries(st.sampled_from(FIELDS), HOSTILE, min_size=1, max_size=2)),
@@ -464,7 +465,7 @@ def _hcl_unquote(text: str) -> str:
     return out.replace("$${", "${").replace("%%{", "%{")
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(st.one_of(HOSTILE, st.text()))
 def test_terraform_strings_are_valid_hcl_for_any_text(text: str) -> None:
     assert _hcl_unquote(hcl_string(text)) == text

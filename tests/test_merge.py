@@ -19,6 +19,8 @@ from iam_catalog.iam.documents import dumps, fill
 from iam_catalog.iam.merge import grants, merge_statements, merged_document
 from iam_catalog.iam.patterns import covers
 
+from .budget import examples
+
 CATALOG = load_directory(Path(bundled_dir())).require()
 COMPILED = compile_catalog(CATALOG)
 IDS = [t.id for t in CATALOG.types]
@@ -42,7 +44,7 @@ def _grants(doc: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     return [(e, a.lower(), r, c) for s in doc["Statement"] for e, a, r, c in grants(s)]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.lists(st.sampled_from(IDS), min_size=1, unique=True), st.booleans(), st.randoms())
 def test_merge_is_exactly_the_union(ids: list[str], optional: bool, rnd: Any) -> None:
     merged = merged_document(COMPILED, ids, {}, optional=optional)
@@ -105,7 +107,7 @@ JSON = st.recursive(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(JSON)
 def test_dumps_is_json_dumps_with_an_indent_byte_for_byte(value: Any) -> None:
     assert dumps(value) == json.dumps(value, indent=4, ensure_ascii=False) + "\n"
@@ -121,7 +123,7 @@ _VALUE = st.one_of(
 )
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(st.lists(_PIECES | st.text(max_size=3), max_size=8).map("".join), st.dictionaries(_NAMES, _VALUE, max_size=4))
 def test_fill_fills_each_placeholder_once_and_expands_every_list(text: str, values: dict[str, Any]) -> None:
     """Against a slow, obvious expansion: every combination of the list values, in order, and a

@@ -33,6 +33,8 @@ from iam_catalog.iam.documents import document, fill_statement
 from iam_catalog.iam.merge import merged_document, type_variables
 from moto.iam.access_control import IAMPolicyStatement, PermissionResult
 
+from .budget import examples
+
 SERVICES = ("rds", "sts", "elasticache")
 ACTIONS = {s: awsfacts.expand(f"{s}:*")[::7] for s in SERVICES}  # a spread of each service's actions
 SAFE_ARN = re.compile(r"[A-Za-z0-9:/${}_-]+")
@@ -111,7 +113,7 @@ def asked(conditions: dict[str, str | None]) -> dict[str, str]:
     return {k: UNLISTED if v is None else v for k, v in conditions.items()}
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(policies, policies, st.data())
 def test_engine_and_moto_agree(base: dict[str, Any], head: dict[str, Any], data: st.DataObject) -> None:
     result = compare(base, head, awsfacts.expand)
@@ -158,7 +160,7 @@ def union(ids: list[str], optional: bool, services: list[str]) -> dict[str, Any]
     return document(out)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     st.lists(st.sampled_from(IDS), min_size=1, max_size=6, unique=True),
     st.booleans(),

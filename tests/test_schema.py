@@ -17,6 +17,8 @@ from iam_catalog.catalog.problems import Problems
 from iam_catalog.catalog.schema import Checker
 from iam_catalog.catalog.yamlsource import parse
 
+from .budget import examples
+
 SCHEMA: dict[str, Any] = json.loads((Path(bundled_dir()) / "schema.json").read_text())
 CASES = sorted((Path(__file__).parent / "cases").glob("*/*.yaml"))
 FILES = sorted(Path(bundled_dir()).glob("*.yaml"))
@@ -191,7 +193,7 @@ def test_loader_and_jsonschema_agree_on_generated_documents(name: str) -> None:
     validator = jsonschema.Draft202012Validator(schema)
     real = {p.name: p.read_bytes() for p in FILES}
 
-    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=examples(150), deadline=None, suppress_health_check=list(HealthCheck))
     @given(_documents(schema, SCHEMA), st.data())
     def agree(document: Any, data: st.DataObject) -> None:
         path = data.draw(st.sampled_from(_paths(document)))

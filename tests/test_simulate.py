@@ -37,12 +37,13 @@ from iam_catalog.aws import facts as awsfacts
 from iam_catalog.iam.access import Undecidable, compare
 from iam_catalog.iam.conditions import OPERATORS
 
+from .budget import examples
 from .node import node_process
 
 DRIVER = Path(__file__).parent / "simulate.cjs"
 ACTION = "rds:DescribeDBInstances"
 RESOURCE = "arn:aws:rds:us-east-1:111111111111:db:abc"
-PAIRS = 1000
+PAIRS = examples(1000)
 SAMPLES = 30
 
 # Each family's key (of the type AWS documents for it) and the values policies draw from.

@@ -21,6 +21,8 @@ from hypothesis import strategies as st
 from iam_catalog import cli
 from iam_catalog.commands.stack import TRUST_OPTIONS
 
+from .budget import examples
+
 REQUESTS = [
     "--types rds,dynamodb --role-name teleport-db --assumes-roles teleport-db-user --account 123456789012",
     "--types redshift,redshift-serverless --service database,discovery --optional --trust principal"
@@ -130,7 +132,7 @@ HOSTILE = st.text(st.characters(), min_size=1, max_size=30) | st.sampled_from(
 OPTIONS = ["--role-name", "--trusted-principal", "--oidc-provider", "--namespace", "--service-account", "--external-id"]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(option=st.sampled_from([*OPTIONS, "--assumes-roles", "--scope", "--account"]), value=HOSTILE)
 def test_a_hostile_value_is_refused_or_reaches_the_outputs_as_data(option: str, value: str) -> None:
     base = ["--types", "rds,dynamodb", "--assumes-roles", "u", "--trust", "eks", "--oidc-provider", "o.example/id/1"]

@@ -30,6 +30,7 @@ from iam_catalog.iam.tailor import used
 from iam_catalog.printiam.request import Request, RequestError, answer
 from parliament import analyze_policy_string
 
+from .budget import examples
 from .test_oracle import moto_allows
 
 CATALOG = load_directory(Path(bundled_dir())).require()
@@ -98,7 +99,7 @@ def _sample(resource: str, draw: st.DrawFn) -> str:
     return re.sub(r"[*?]", lambda m: draw(st.sampled_from(["x", "prod-1", "alice"])) if m[0] == "*" else "q", resource)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(tailored_requests(), st.data())
 def test_a_tailored_policy_allows_nothing_the_full_one_does_not(
     request: tuple[list[str], list[str], list[str], dict[str, list[str]]], data: st.DataObject

@@ -30,6 +30,7 @@ from iam_catalog.printiam.formats import FORMATS
 from iam_catalog.printiam.request import Request, RequestError, answer
 from playwright.sync_api import Browser, Page
 
+from .budget import examples
 from .node import Twin
 
 COMPILED = compile_catalog(load_directory(Path(bundled_dir())).require())
@@ -165,7 +166,7 @@ def test_the_page_embeds_the_compiled_catalog(page: Page) -> None:
 
 
 # 200 batches of 25: at least 5,000 random requests on every run.
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(requests(), min_size=BATCH, max_size=BATCH))
 def test_javascript_answers_every_request_as_print_iam_does(twin: Twin, batch: list[dict[str, Any]]) -> None:
     in_node = twin.call("answers", [COMPILED, batch])
@@ -232,8 +233,13 @@ def test_random_requests_reach_the_common_outcomes() -> None:
     """The strategy is worth something only if it makes policies, identities and refusals."""
     seen: set[str] = set()
 
+    # Not scaled by the budget: this measures the strategy itself, which a budget must not change.
     @settings(
-        max_examples=2000, database=None, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+        max_examples=2000,
+        database=None,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
     )
     @given(requests())
     def collect(r: dict[str, Any]) -> None:
@@ -273,7 +279,7 @@ def merge_statements_input(draw: st.DrawFn) -> list[dict[str, Any]]:
     return out
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(merge_statements_input(), min_size=BATCH, max_size=BATCH))
 def test_javascript_merges_as_python_does(twin: Twin, batch: list[list[dict[str, Any]]]) -> None:
     for statements, js in zip(batch, twin.call("merges", batch), strict=True):
@@ -283,7 +289,7 @@ def test_javascript_merges_as_python_does(twin: Twin, batch: list[list[dict[str,
 # --- the output formats on text no catalog has yet ----------------------------------------------
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     st.lists(
         st.tuples(merge_statements_input(), st.sampled_from([None, ["role", "r"], ["user", "u\u00e9"]]),
@@ -386,7 +392,7 @@ def python_stack(r: dict[str, Any]) -> dict[str, Any]:
 
 
 # 40 batches of 25: 1,000 random stack requests on every run, each written in both languages.
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(stack_requests(), min_size=BATCH, max_size=BATCH))
 def test_javascript_writes_every_stack_as_iam_catalog_stack_does(twin: Twin, batch: list[dict[str, Any]]) -> None:
     in_node = twin.call("stacks", [COMPILED, batch])
@@ -398,7 +404,14 @@ def test_random_stack_requests_reach_stacks_and_refusals() -> None:
     """Worth something only if it makes stacks of each trust and refuses for each reason."""
     seen: set[str] = set()
 
-    @settings(max_examples=600, database=None, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+    # Not scaled by the budget: this measures the strategy itself, which a budget must not change.
+    @settings(
+        max_examples=600,
+        database=None,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(stack_requests())
     def collect(r: dict[str, Any]) -> None:
         result = python_stack(r)
