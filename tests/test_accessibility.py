@@ -38,6 +38,7 @@ def axe() -> Path:
     return AXE
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("scheme", "screen"), [("light", None), ("dark", None), ("light", (390, 844))])
 def test_no_page_has_a_serious_violation(
     axe: Path, browser: Browser, server: str, catalog: Catalog, scheme: str, screen: tuple[int, int] | None
@@ -66,6 +67,7 @@ SCREENS = {"phone": (390, 844), "laptop": (1400, 900)}
 SHOWN = 60  # pixels of the policy on the first screen: its first lines, not only its top edge
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("screen", SCREENS)
 def test_the_first_policy_is_on_the_first_screen_and_the_folded_forms_work_from_the_keyboard(
     axe: Path, browser: Browser, server: str, catalog: Catalog, screen: str

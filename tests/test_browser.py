@@ -84,6 +84,7 @@ def combinations(catalog: Catalog) -> list[list[str]]:
     return [[i] for i in ids] + [["rds", "rds-proxy"], ["rds", "redshift"], ids[::2], ids[1::2], ids]
 
 
+@pytest.mark.slow
 def test_builder_agrees_with_print_iam(watched: Watched, server: str, catalog: Catalog) -> None:
     page = watched.page
     page.goto(f"{server}/builder/")

@@ -171,6 +171,7 @@ def _check_args(stack_args: list[str]) -> list[str]:
     return ["check", "--aws", "--role-name", role, *args, *extra]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(STACKS))
 def test_a_deployed_stack_is_exactly_the_catalog_and_check_aws_says_so(name: str, aws: str) -> None:
     stack_args = _stack_args(name)

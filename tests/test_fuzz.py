@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from iam_catalog.catalog.location import bundled_dir
@@ -59,6 +60,7 @@ def mutated(draw: st.DrawFn) -> dict[str, bytes]:
     return {**REAL, name: b"\n".join(lines)}
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated())
 def test_mutated_real_catalog(sources: dict[str, bytes]) -> None:

@@ -55,6 +55,7 @@ def _copy(target: Path) -> None:
         subprocess.run(["git", *args], cwd=target, check=True, capture_output=True)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not (ROOT / ".venv" / ".installed-test").exists(), reason="needs `make test`'s environment")
 def test_following_the_guide_with_its_example_type_keeps_the_checks_green(tmp_path: Path) -> None:
     repo = tmp_path / "repo"

@@ -285,6 +285,7 @@ def test_the_policys_script_finder_agrees_with_an_html_parser_on_every_page(buil
         assert parser.scripts, page  # the theme's own scripts are there to find
 
 
+@pytest.mark.slow
 def test_every_page_of_the_real_site_runs_under_its_policy(built_site: Path, browser: Any) -> None:
     """Every HTML page carries the policy; in Chromium, none logs a violation (the conftest
     fixture fails the test on any) and the builder still works."""
@@ -386,6 +387,7 @@ def assert_report_structure(report: str) -> None:
             widths = []
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(25), deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     st.tuples(

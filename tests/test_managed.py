@@ -28,6 +28,7 @@ def _text(document: dict[str, Any]) -> str:
     return json.dumps(document)
 
 
+@pytest.mark.slow
 def test_the_sample_is_answered_in_seconds(documents: dict[str, dict[str, Any]]) -> None:
     negated = [n for n, d in documents.items() if '"NotAction"' in _text(d) or '"NotResource"' in _text(d)]
     largest = sorted(documents, key=lambda n: -len(_text(documents[n])))[:3]

@@ -22,6 +22,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from iam_catalog.aws import facts as awsfacts
@@ -113,6 +114,7 @@ def asked(conditions: dict[str, str | None]) -> dict[str, str]:
     return {k: UNLISTED if v is None else v for k, v in conditions.items()}
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(150), deadline=None)
 @given(policies, policies, st.data())
 def test_engine_and_moto_agree(base: dict[str, Any], head: dict[str, Any], data: st.DataObject) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
 from iam_catalog.iam.access import atoms
 from iam_catalog.iam.patterns import covers, symbols
 
@@ -27,6 +28,7 @@ def included(wide: str, narrow: str) -> bool:
     return (False, True) not in atoms([symbols(wide), symbols(narrow)])
 
 
+@pytest.mark.slow
 def test_covers_never_claims_more_than_the_automata_and_misses_only_beside_a_star() -> None:
     missed = []
     for wide, narrow in PAIRS:

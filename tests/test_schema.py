@@ -182,6 +182,7 @@ def _documents(schema: dict[str, Any], root: dict[str, Any]) -> st.SearchStrateg
     return fixed.filter(lambda d: len(d) >= schema.get("minProperties", 0))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["type.yaml", "_shared.yaml"])
 def test_loader_and_jsonschema_agree_on_generated_documents(name: str) -> None:
     """Documents drawn from schema.json itself, and mutations of them: the checker and jsonschema

@@ -39,6 +39,7 @@ def _settled(log: Path) -> int:
     return count
 
 
+@pytest.mark.slow
 def test_catalog_edit_rebuilds_once(tmp_path: Path) -> None:
     config = copy_project(tmp_path / "project")
     log = tmp_path / "serve.log"

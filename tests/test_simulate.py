@@ -249,6 +249,7 @@ def test_every_family_is_drawn() -> None:
     assert any(name.startswith("ForAllValues:") for name in drawn) and any(n.endswith("IfExists") for n in drawn)
 
 
+@pytest.mark.slow
 def test_engine_and_iam_simulate_agree_on_conditions(oracle: Oracle) -> None:
     seed = int(os.environ.get("ORACLE_SEED", random.randrange(2**32)))
     rng = random.Random(seed)
@@ -413,6 +414,7 @@ def _engine_allows(policy: dict[str, Any], action: str, resource: str, context: 
     return bool(allowed_by(statements(policy), request))
 
 
+@pytest.mark.slow
 def test_engine_and_iam_simulate_agree_on_not_action_and_not_resource(oracle: Oracle) -> None:
     """Random identity policies whose statements use NotAction and NotResource (with Deny and
     conditions), each decided request by request by the engine and by the oracle; and random
@@ -477,6 +479,7 @@ def _perimeter_pair(rng: random.Random) -> tuple[dict[str, Any], dict[str, Any]]
     return (base, head) if rng.random() < 0.5 else (head, base)
 
 
+@pytest.mark.slow
 def test_a_policy_variable_in_a_deny_is_judged_as_iam_simulate_judges_it(oracle: Oracle) -> None:
     """The data-perimeter Deny (aws:ResourceAccount against ${aws:PrincipalAccount}) added to or
     taken from an Allow with literals of its own: every request the oracle decides apart is a

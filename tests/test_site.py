@@ -8,6 +8,7 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
 from iam_catalog.catalog.model import Catalog
 from iam_catalog.catalog.policy import policy_document
 
@@ -114,6 +115,7 @@ def test_html_in_catalog_prose_never_reaches_a_page(tmp_path: Path) -> None:
     assert not (site / "reference").exists()
 
 
+@pytest.mark.slow
 def test_a_catalog_of_any_size_builds(tmp_path: Path) -> None:
     """228 more types, each Keyspaces under a new name with its own Sid and role: the merged
     policy of all of them is far over every quota, which only warns; no one attaches them all."""

@@ -99,6 +99,7 @@ def _sample(resource: str, draw: st.DrawFn) -> str:
     return re.sub(r"[*?]", lambda m: draw(st.sampled_from(["x", "prod-1", "alice"])) if m[0] == "*" else "q", resource)
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(200), deadline=None)
 @given(tailored_requests(), st.data())
 def test_a_tailored_policy_allows_nothing_the_full_one_does_not(

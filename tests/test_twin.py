@@ -166,6 +166,7 @@ def test_the_page_embeds_the_compiled_catalog(page: Page) -> None:
 
 
 # 200 batches of 25: at least 5,000 random requests on every run.
+@pytest.mark.slow
 @settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(requests(), min_size=BATCH, max_size=BATCH))
 def test_javascript_answers_every_request_as_print_iam_does(twin: Twin, batch: list[dict[str, Any]]) -> None:
@@ -229,6 +230,7 @@ def test_javascript_answers_the_rare_requests_as_print_iam_does(twin: Twin) -> N
     assert twin.call("answers", [COMPILED, RARE]) == outcomes
 
 
+@pytest.mark.slow
 def test_random_requests_reach_the_common_outcomes() -> None:
     """The strategy is worth something only if it makes policies, identities and refusals."""
     seen: set[str] = set()
@@ -279,6 +281,7 @@ def merge_statements_input(draw: st.DrawFn) -> list[dict[str, Any]]:
     return out
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(merge_statements_input(), min_size=BATCH, max_size=BATCH))
 def test_javascript_merges_as_python_does(twin: Twin, batch: list[list[dict[str, Any]]]) -> None:
@@ -289,6 +292,7 @@ def test_javascript_merges_as_python_does(twin: Twin, batch: list[list[dict[str,
 # --- the output formats on text no catalog has yet ----------------------------------------------
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     st.lists(
@@ -392,6 +396,7 @@ def python_stack(r: dict[str, Any]) -> dict[str, Any]:
 
 
 # 40 batches of 25: 1,000 random stack requests on every run, each written in both languages.
+@pytest.mark.slow
 @settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(stack_requests(), min_size=BATCH, max_size=BATCH))
 def test_javascript_writes_every_stack_as_iam_catalog_stack_does(twin: Twin, batch: list[dict[str, Any]]) -> None:
@@ -400,6 +405,7 @@ def test_javascript_writes_every_stack_as_iam_catalog_stack_does(twin: Twin, bat
         assert js == python_stack(request), request
 
 
+@pytest.mark.slow
 def test_random_stack_requests_reach_stacks_and_refusals() -> None:
     """Worth something only if it makes stacks of each trust and refuses for each reason."""
     seen: set[str] = set()
