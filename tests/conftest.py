@@ -30,9 +30,11 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The tests marked slow first, the rest in file order: spread over the cores (make test's
-    `-n auto`), a long test that starts last keeps one core busy while the others wait."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    """The files that hold a test marked slow first, each file's tests kept together and in
+    order (so that a module's fixtures are set up once): spread over the cores by make test's
+    `-n auto`, a long test that starts last keeps one core busy while the others wait."""
+    slow = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow)
 
 
 @pytest.fixture(scope="session")

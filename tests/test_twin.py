@@ -342,31 +342,47 @@ def _valid(pattern: str) -> st.SearchStrategy[str]:
     return st.from_regex(pattern, fullmatch=True)
 
 
-# Half of them plain and valid, so that the stack's own checks are reached as often as print-iam's.
+# Every part valid, so that each trust makes stacks whatever else is drawn.
 _PLAIN = st.builds(
     lambda types, roles, optional: _request(types=types, assumes_roles=roles, optional=optional),
     st.lists(st.sampled_from(NAMES), min_size=1, max_size=3),
     st.lists(VALID_NAME.filter(lambda n: not n.startswith("/") and not n.endswith("/")), max_size=2),
     st.booleans(),
 )
-_INNER = st.one_of(REQUESTS, _PLAIN)
 _TRUST = st.one_of(st.none(), mostly(padded(st.sampled_from(TRUSTS)), TEXT))
 _OPTION_LISTS = st.lists(st.sampled_from(sorted(TRUST_OPTIONS)), max_size=3, unique=True)
 _ROLE_NAME = st.one_of(st.none(), mostly(VALID_NAME, ROLE_NAMES))
-_EXTERNAL_ID = st.one_of(st.none(), mostly(st.from_regex(r"[A-Za-z0-9=,.@:/-]{2,20}", fullmatch=True), TEXT))
+_VALID_EXTERNAL_ID = st.from_regex(r"[A-Za-z0-9=,.@:/-]{2,20}", fullmatch=True)
+_EXTERNAL_ID = st.one_of(st.none(), mostly(_VALID_EXTERNAL_ID, TEXT))
 _POLICY = mostly(st.sampled_from(["managed", "inline"]), TEXT)
+
+
+def _needed(trust: str | None) -> list[str]:
+    """The options whose values the trust's policy names."""
+    choice = next((t for t in DEPLOY["trust"] if t["id"] == (trust or TRUSTS[0]).strip()), None)
+    named = set(placeholders(json.dumps(choice["statements"]))) if choice else set()
+    return [o for o, v in TRUST_OPTIONS.items() if v["name"] in named]
 
 
 @st.composite
 def stack_requests(draw: st.DrawFn) -> dict[str, Any]:
-    inner = draw(_INNER)
+    if draw(st.booleans()):
+        # Half of them valid in every part, so that the stack's own checks are reached as often
+        # as print-iam's, and each trust makes stacks.
+        trust = draw(st.one_of(st.none(), st.sampled_from(TRUSTS)))
+        return {
+            "request": {**draw(_PLAIN), "role": None, "user": None},
+            "role_name": draw(st.one_of(st.none(), VALID_NAME.filter(lambda n: n.strip("/") == n))),
+            "trust": trust,
+            "trust_values": {o: draw(_valid(TRUST_OPTIONS[o]["pattern"])) for o in _needed(trust)},
+            "external_id": draw(st.one_of(st.none(), _VALID_EXTERNAL_ID)),
+            "policy": draw(st.sampled_from(["managed", "inline"])),
+        }
+    inner = draw(st.one_of(REQUESTS, _PLAIN))
     inner.update(role=None, user=None)
     trust = draw(_TRUST)
     # Mostly the options the trust chosen needs, so that every trust makes stacks.
-    choice = next((t for t in DEPLOY["trust"] if t["id"] == (trust or TRUSTS[0]).strip()), None)
-    named = set(placeholders(json.dumps(choice["statements"]))) if choice else set()
-    needed = [o for o, v in TRUST_OPTIONS.items() if v["name"] in named]
-    options = draw(mostly(st.just(needed), _OPTION_LISTS))
+    options = draw(mostly(st.just(_needed(trust)), _OPTION_LISTS))
     return {
         "request": inner,
         "role_name": draw(_ROLE_NAME),
