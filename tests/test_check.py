@@ -172,7 +172,11 @@ def _details(**role: Any) -> str:
             "r",
             "$.RoleDetailList[0].AttachedManagedPolicies[0]: arn:aws:iam::aws:policy/ReadOnlyAccess is attached",
         ),
-        (_details(RolePolicyList=[{"PolicyName": "p", "PolicyDocument": "%7B"}]), "r", "PolicyDocument: the policy"),
+        (
+            _details(RolePolicyList=[{"PolicyName": "p", "PolicyDocument": "%7B"}]),
+            "r",
+            "PolicyDocument: line 1: not JSON",
+        ),
     ],
 )
 def test_bad_input_is_one_line_with_the_file_and_the_json_path(text: str, role: str | None, message: str) -> None:

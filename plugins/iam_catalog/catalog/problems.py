@@ -11,7 +11,9 @@ from typing import Literal, ParamSpec, TypeVar
 
 Severity = Literal["error", "warning"]
 # Control characters, line and paragraph separators, and the bidirectional overrides.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# Control characters, line separators, bidi overrides and lone surrogates (which no UTF-8
+# terminal can print: writing one would crash the output).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 @dataclass(frozen=True, order=True)

@@ -114,17 +114,14 @@ def catalog(args: argparse.Namespace, err: TextIO) -> Catalog | None:
 
 
 def read_input(name: str) -> str:
-    """A file's text, or stdin's for `-`; an unreadable file is a bad argument."""
-    from iam_catalog.printiam.request import shown
+    """An operator's file's text, or stdin's for `-`, read by the one bounded reader
+    (deployed/reader.py); one that cannot be read is a bad argument."""
+    from iam_catalog.deployed.reader import InputError, read_text
 
-    if name == "-":
-        return sys.stdin.read()
     try:
-        with open(name, encoding="utf-8") as f:
-            return f.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        why = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        raise Usage(f"{shown(name)}: {why}") from None
+        return read_text(name)
+    except InputError as exc:
+        raise Usage(str(exc)) from None
 
 
 def role_names(values: Sequence[str]) -> list[str]:

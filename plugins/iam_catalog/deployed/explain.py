@@ -19,6 +19,7 @@ from iam_catalog.aws import facts as awsfacts
 from iam_catalog.aws.context import ActionEntry
 from iam_catalog.catalog.model import Catalog, Statement
 from iam_catalog.catalog.problems import printable
+from iam_catalog.deployed.reader import NotJSON, loads
 from iam_catalog.iam.documents import PLACEHOLDER
 from iam_catalog.iam.patterns import covers
 
@@ -60,13 +61,23 @@ class Explanation:
     suggestion: str | None = None  # a near name AWS knows, when it does not know this one
 
 
+def _text(value: Any) -> str | None:
+    return value if type(value) is str else None
+
+
+def _arn_of(value: Any) -> str | None:
+    return _text(value.get("arn")) if isinstance(value, dict) else None
+
+
 def _from_json(data: Any) -> list[Asked]:
+    """The denials of decode-authorization-message or CloudTrail JSON; a record whose fields
+    are not of the types AWS writes is skipped."""
     if isinstance(data, dict) and isinstance(data.get("DecodedMessage"), str):
-        data = json.loads(data["DecodedMessage"])
+        data = loads(data["DecodedMessage"], "$.DecodedMessage")
     if isinstance(data, dict) and isinstance(data.get("context"), dict):
         context = data["context"]
-        principal = (context.get("principal") or {}).get("arn")
-        return [Asked(context["action"], context.get("resource"), principal)] if context.get("action") else []
+        action = _text(context.get("action"))
+        return [Asked(action, _text(context.get("resource")), _arn_of(context.get("principal")))] if action else []
     records = (
         data.get("Records")
         if isinstance(data, dict) and "Records" in data
@@ -78,14 +89,16 @@ def _from_json(data: Any) -> list[Asked]:
     for event in records if isinstance(records, list) else []:
         if not isinstance(event, dict) or event.get("errorCode") not in _DENIAL_CODES:
             continue
-        found = parse(str(event.get("errorMessage", "")))
+        found = parse(_text(event.get("errorMessage")) or "")
         if found:
             out += found
             continue
-        service = str(event.get("eventSource", "")).split(".")[0]
-        arn = next((r.get("ARN") for r in event.get("resources") or [] if isinstance(r, dict) and r.get("ARN")), None)
-        principal = (event.get("userIdentity") or {}).get("arn")
-        out.append(Asked(f"{service}:{event.get('eventName')}", arn, principal))
+        source, name, resources = _text(event.get("eventSource")), _text(event.get("eventName")), event.get("resources")
+        if not source or not name:
+            continue
+        listed = resources if type(resources) is list else []
+        arn = next((_text(r.get("ARN")) for r in listed if isinstance(r, dict) and _text(r.get("ARN"))), None)
+        out.append(Asked(f"{source.split('.')[0]}:{name}", arn, _arn_of(event.get("userIdentity"))))
     return out
 
 
@@ -95,9 +108,9 @@ def parse(text: str) -> list[Asked]:
     found: list[Asked] = []
     if stripped[:1] in "{[":
         try:
-            found = _from_json(json.loads(stripped))
-        except json.JSONDecodeError:
-            found = []
+            found = _from_json(loads(stripped, "input"))
+        except NotJSON:
+            found = []  # a log line that starts with a bracket: read as text below
     if not found:
         for m in _DENIED.finditer(text):
             resource = m["resource"].rstrip(".;") if m["resource"] else None

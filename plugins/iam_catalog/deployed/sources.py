@@ -2,8 +2,9 @@
 `aws iam get-role-policy`, `aws iam get-account-authorization-details` (one role's inline and
 managed policies and its permissions boundary) and a Terraform plan (`terraform show -json`).
 
-Each input is plain JSON; a file that IAM would refuse, or that is not one of these shapes, is
-an `InputError` whose one line names the file and the JSON path of what is wrong.
+Each input is read by `reader` (bounded, no duplicate keys, numbers as their text); a file
+that IAM would refuse, or that is not one of these shapes, is an `InputError` whose one line
+names the file and the JSON path of what is wrong.
 """
 
 from __future__ import annotations
@@ -13,11 +14,10 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
 
+from iam_catalog.deployed.reader import InputError, Number, loads
 from iam_catalog.iam.access import Refused, Undecidable, statements
 
-
-class InputError(Exception):
-    """A deployed policy that cannot be read: one line, `file: $.path: what is wrong`."""
+__all__ = ["IDENTITY", "TRUST", "Deployed", "InputError", "combine", "policy_document", "read"]
 
 
 @dataclass
@@ -47,6 +47,8 @@ def _scalars_as_text(statement: Any) -> Any:
     def text(value: Any) -> Any:
         if isinstance(value, list):
             return [text(v) for v in value]
+        if isinstance(value, Number):
+            return str(value)  # its literal text, as written
         return json.dumps(value) if isinstance(value, bool | int | float) else value
 
     conditions = {
@@ -59,19 +61,81 @@ def _scalars_as_text(statement: Any) -> Any:
 IDENTITY, TRUST = "identity", "trust"  # what a document is: an identity policy or boundary, or a trust policy
 
 
-def policy_document(doc: Any, source: str, path: str, kind: str = IDENTITY) -> dict[str, Any]:
-    """A policy document as IAM would accept it for this engine, or an InputError."""
-    if isinstance(doc, str):  # IAM's APIs return documents URL-encoded; the CLI decodes them
-        try:
-            doc = json.loads(urllib.parse.unquote(doc))
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{source}: {path}: the policy document is not JSON: {exc.msg}") from None
+# IAM's grammar: the elements of a policy and of a statement; IAM refuses any other.
+_POLICY_KEYS = ("Version", "Id", "Statement")
+_STATEMENT_KEYS = ("Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource")
+_PRINCIPAL_KINDS = ("AWS", "Service", "Federated", "CanonicalUser")
+
+
+def _text(value: Any) -> bool:
+    return type(value) is str
+
+
+def _texts(value: Any) -> bool:
+    return _text(value) or (type(value) is list and bool(value) and all(map(_text, value)))
+
+
+def _shape_problem(st: dict[str, Any]) -> str | None:
+    """What in a statement's shape IAM's grammar refuses, as `.Element: why`, or None."""
+    for key in st:
+        if key not in (*_STATEMENT_KEYS, "Condition"):
+            return f".{key}: not an element of an IAM statement"
+    if "Sid" in st and not _text(st["Sid"]):
+        return ".Sid: must be a string"
+    for key in ("Action", "NotAction", "Resource", "NotResource"):
+        if key in st and not _texts(st[key]):
+            return f".{key}: must be a string or a non-empty list of strings"
+    for key in ("Principal", "NotPrincipal"):
+        principal = st.get(key, "*")
+        if principal != "*" and not (
+            type(principal) is dict
+            and principal
+            and all(k in _PRINCIPAL_KINDS and _texts(v) for k, v in principal.items())
+        ):
+            kinds = ", ".join(_PRINCIPAL_KINDS)
+            return f'.{key}: must be "*" or an object of {kinds}, each a string or a list of strings'
+    condition = st.get("Condition", {})
+    if type(condition) is not dict:
+        return ".Condition: must be an object of operators"
+    scalar = (str, bool)  # a Number is a str
+    for op, pairs in condition.items():
+        if type(pairs) is not dict or not pairs:
+            return f".Condition.{op}: must be an object of condition keys"
+        for key, value in pairs.items():
+            values = value if type(value) is list else [value]
+            if not values or not all(isinstance(v, scalar) for v in values):
+                return f".Condition.{op}.{key}: must be a string, number or boolean, or a list of them"
+    return None
+
+
+def policy_document(
+    doc: Any, source: str, path: str, kind: str = IDENTITY, *, url_encoded: bool = False
+) -> dict[str, Any]:
+    """A policy document as IAM would accept it for this engine, or an InputError. A string is
+    the document's JSON text: URL-encoded when `url_encoded` (IAM's APIs return documents so),
+    as it is otherwise (a Terraform plan's, where a literal `%22` is three characters)."""
+    if isinstance(doc, str):
+        text = urllib.parse.unquote(doc) if url_encoded else doc
+        doc = loads(text, f"{source}: {path}")
     if not isinstance(doc, dict) or "Statement" not in doc:
         raise InputError(f"{source}: {path}: not an IAM policy document (no Statement)")
+    for key in doc:
+        if key not in _POLICY_KEYS:
+            raise InputError(f"{source}: {path}.{key}: not an element of an IAM policy (Version, Id, Statement)")
+    for key in ("Version", "Id"):
+        if key in doc and not _text(doc[key]):
+            raise InputError(f"{source}: {path}.{key}: must be a string")
     raw = doc["Statement"]
     items = [raw] if isinstance(raw, dict) else raw
-    if not isinstance(items, list):
+    if type(items) is not list:
         raise InputError(f"{source}: {path}.Statement: must be a statement or a list of them")
+    for i, st in enumerate(items):
+        here = f"{path}.Statement[{i}]" if isinstance(raw, list) else f"{path}.Statement"
+        if type(st) is not dict:
+            raise InputError(f"{source}: {here}: a statement must be an object")
+        problem = _shape_problem(st)
+        if problem:
+            raise InputError(f"{source}: {here}{problem}")
     items = [_scalars_as_text(st) for st in items]
     read: dict[str, Any] = {**doc, "Statement": items[0] if isinstance(raw, dict) else items}
     for i, st in enumerate(items):
@@ -115,7 +179,7 @@ def _authorization_details(data: dict[str, Any], source: str, role: str | None) 
         out.policies.append(
             (
                 inline.get("PolicyName", f"inline-{i}"),
-                policy_document(inline.get("PolicyDocument"), source, f"{here}.PolicyDocument"),
+                policy_document(inline.get("PolicyDocument"), source, f"{here}.PolicyDocument", url_encoded=True),
             )
         )
     managed = {p.get("Arn"): (i, p) for i, p in enumerate(data.get("Policies") or [])}
@@ -129,7 +193,7 @@ def _authorization_details(data: dict[str, Any], source: str, role: str | None) 
         for j, v in enumerate(versions):
             if v.get("VersionId") == default or (default is None and v.get("IsDefaultVersion")):
                 return policy.get("PolicyName", arn), policy_document(
-                    v.get("Document"), source, f"$.Policies[{i}].PolicyVersionList[{j}].Document"
+                    v.get("Document"), source, f"$.Policies[{i}].PolicyVersionList[{j}].Document", url_encoded=True
                 )
         raise InputError(f"{source}: $.Policies[{i}]: no default version ({default}) in PolicyVersionList")
 
@@ -184,21 +248,24 @@ def _terraform(data: dict[str, Any], source: str, role: str | None) -> Deployed:
 
 def read(name: str, text: str, role: str | None) -> Deployed:
     """One input, whatever its shape."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{name}: line {exc.lineno}: not JSON: {exc.msg}") from None
+    data = loads(text, name)
     if not isinstance(data, dict):
         raise InputError(f"{name}: $: expected a JSON object")
-    if "RoleDetailList" in data:
-        return _authorization_details(data, name, role)
-    if "format_version" in data and ("planned_values" in data or "prior_state" in data):
-        return _terraform(data, name, role)
-    if "PolicyDocument" in data:  # aws iam get-role-policy
-        label = data.get("PolicyName") or name
-        if role is not None and data.get("RoleName") not in (None, role):
-            raise InputError(f"{name}: $.RoleName: the policy is {data['RoleName']}'s, not {role}'s")
-        return Deployed([(label, policy_document(data["PolicyDocument"], name, "$.PolicyDocument"))])
+    try:
+        if "RoleDetailList" in data:
+            return _authorization_details(data, name, role)
+        if "format_version" in data and ("planned_values" in data or "prior_state" in data):
+            return _terraform(data, name, role)
+        if "PolicyDocument" in data:  # aws iam get-role-policy
+            label = data.get("PolicyName") or name
+            if role is not None and data.get("RoleName") not in (None, role):
+                raise InputError(f"{name}: $.RoleName: the policy is {data['RoleName']}'s, not {role}'s")
+            document = policy_document(data["PolicyDocument"], name, "$.PolicyDocument", url_encoded=True)
+            return Deployed([(str(label), document)])
+    except (AttributeError, TypeError, KeyError) as exc:
+        # A field of the AWS CLI's or Terraform's output holds what neither writes there.
+        what = "aws iam" if "RoleDetailList" in data or "PolicyDocument" in data else "terraform show -json"
+        raise InputError(f"{name}: not the shape of {what} output ({type(exc).__name__}: {exc})") from None
     return Deployed([(name, policy_document(data, name, "$"))])
 
 

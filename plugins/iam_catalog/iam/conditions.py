@@ -19,6 +19,7 @@ import base64
 import binascii
 import difflib
 import ipaddress
+import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -160,14 +161,19 @@ def has_variable(value: str) -> bool:
     return bool(ANY_VARIABLE.search(value))
 
 
+def _finite(value: float) -> float | None:
+    """A number past a double's range (an operator's 5,000 digits) is no number IAM compares."""
+    return value if math.isfinite(value) else None
+
+
 def _number(text: str) -> float | None:
-    return float(text) if re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)", text.strip()) else None
+    return _finite(float(text)) if re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)", text.strip()) else None
 
 
 def _date(text: str) -> float | None:
     """Seconds since the epoch, from ISO 8601 (a date, or a time with a zone) or epoch seconds."""
     if re.fullmatch(r"\d+", text):
-        return float(text)
+        return _finite(float(text))
     try:
         when = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:

@@ -1,0 +1,235 @@
+"""Operators' files are untrusted input (issue #30): whatever `check` and `explain` are handed,
+the answer is a report or one `iam-catalog: error:` line with exit 2, never a traceback, a
+hang, unbounded memory or a raw control character; and what IAM accepts is accepted."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from iam_catalog import cli
+from iam_catalog.deployed import reader
+from iam_catalog.deployed.explain import parse
+from iam_catalog.deployed.reader import InputError
+from iam_catalog.deployed.sources import policy_document, read
+
+from .budget import examples
+
+ALLOW = {"Effect": "Allow", "Action": "rds:DescribeDBInstances", "Resource": "*"}
+# What no output may carry from a file: C0 and C1 controls but the line break that ends each
+# output line, ESC and BEL among them, line separators, bidi overrides, lone surrogates.
+RAW = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def run(*argv: str, stdin: str | None = None) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.run(list(argv), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def check(tmp_path: Path, content: str | bytes, *more: str) -> tuple[int, str, str]:
+    path = tmp_path / "policy.json"
+    path.write_bytes(content.encode("utf-8", "surrogatepass") if isinstance(content, str) else content)
+    return run("check", "--types", "rds", str(path), *more)
+
+
+def one_error_line(result: tuple[int, str, str], *words: str) -> None:
+    code, out, err = result
+    assert code == 2 and out == "", result
+    assert err.count("\n") == 1 and err.startswith("iam-catalog: error: "), err
+    assert not RAW.search(err.rstrip("\n")), err
+    for word in words:
+        assert word in err, (word, err)
+
+
+def policy(*statements: dict[str, Any]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+# --- the reader ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        ("[" * 100_000 + "]" * 100_000, ["nested more than 64 deep"]),
+        ('{"a":' * 70 + "1" + "}" * 70, ["nested more than 64 deep"]),
+        ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Effect": "Deny"}]}', ['"Effect" appears twice']),
+        ('{"Statement": [], "Statement": []}', ['"Statement" appears twice']),
+        ('{"Version": "2012-10-17", "Statement": [{"Effect": NaN}]}', ["NaN is not JSON"]),
+        ('{"Version": "2012-10-17", "Statement": [{"Effect": -Infinity}]}', ["-Infinity is not JSON"]),
+        (b"\xff\xfe{}", ["not UTF-8 text"]),
+        ("{", ["not JSON"]),
+    ],
+    ids=["deep-list", "deep-object", "duplicate-effect", "duplicate-statement", "nan", "infinity", "bytes", "cut"],
+)
+def test_a_file_no_json_reader_should_take_is_one_line(tmp_path: Path, content: str | bytes, words: list[str]) -> None:
+    one_error_line(check(tmp_path, content), *words)
+
+
+def test_a_huge_number_is_data_not_pythons_int_limit(tmp_path: Path) -> None:
+    digits = "9" * 5000
+    text = policy({**ALLOW, "Condition": {"NumericLessThan": {"aws:MultiFactorAuthAge": "__N__"}}})
+    code, _out, err = check(tmp_path, text.replace('"__N__"', digits))
+    assert code in (0, 1) and "error" not in err, err  # IAM accepts a number: a report, not a refusal
+    one_error_line(
+        check(tmp_path, policy({**ALLOW, "Sid": "__N__"}).replace('"__N__"', digits)), ".Sid: must be a string"
+    )
+
+
+def test_files_that_are_not_regular_files_are_refused_by_their_type(tmp_path: Path) -> None:
+    one_error_line(run("check", "--types", "rds", "/dev/zero"), "not a regular file")
+    one_error_line(run("check", "--types", "rds", str(tmp_path)), "a folder")
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)  # nobody writes to it: reading it would hang
+    one_error_line(run("check", "--types", "rds", str(fifo)), "not a regular file")
+    one_error_line(run("explain", str(fifo)), "not a regular file")
+    one_error_line(run("check", "--types", "rds", str(tmp_path / "missing.json")), "No such file")
+
+
+def test_a_file_past_the_limit_is_refused_before_it_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reader, "MAX_BYTES", 1000)
+    one_error_line(check(tmp_path, policy(ALLOW) + " " * 1000), "larger than")
+    assert check(tmp_path, policy(ALLOW))[0] in (0, 1)
+
+
+# --- IAM's grammar ------------------------------------------------------------------------------
+
+REFUSED = {
+    "action-object": ({**ALLOW, "Action": {"rds": "*"}}, ".Action: must be a string"),
+    "resource-numbers": ({**ALLOW, "Resource": [1, 2]}, ".Resource: must be a string"),
+    "resource-empty-list": ({**ALLOW, "Resource": []}, ".Resource: must be a string"),
+    "condition-list": ({**ALLOW, "Condition": [{"Bool": {"aws:SecureTransport": "true"}}]}, ".Condition: must be"),
+    "condition-value-object": ({**ALLOW, "Condition": {"StringEquals": {"aws:username": {"a": 1}}}}, "aws:username"),
+    "sid-number": ({**ALLOW, "Sid": 7}, ".Sid: must be a string"),
+    "unknown-element": ({**ALLOW, "Actions": "rds:*"}, ".Actions: not an element"),
+}
+
+
+@pytest.mark.parametrize("case", REFUSED)
+def test_what_iams_grammar_refuses_is_one_line_that_names_the_element(tmp_path: Path, case: str) -> None:
+    statement, words = REFUSED[case]
+    one_error_line(check(tmp_path, policy(statement)), "$.Statement[0]", words)
+
+
+@pytest.mark.parametrize(
+    ("document", "words"),
+    [
+        ({"Version": "2012-10-17", "Statement": "Allow everything"}, ".Statement: must be a statement"),
+        ([ALLOW], "$: expected a JSON object"),
+        ({"Version": 2012, "Statement": [ALLOW]}, "$.Version: must be a string"),
+        ({"Version": "2012-10-17", "Statement": [ALLOW], "Extra": 1}, "$.Extra: not an element"),
+    ],
+)
+def test_a_document_iam_refuses_is_one_line(tmp_path: Path, document: Any, words: str) -> None:
+    one_error_line(check(tmp_path, json.dumps(document)), words)
+
+
+def test_booleans_and_numbers_in_conditions_are_accepted_as_iam_accepts_them(tmp_path: Path) -> None:
+    condition = {"Bool": {"aws:SecureTransport": True}, "NumericLessThan": {"aws:MultiFactorAuthAge": [3600, 1.5]}}
+    code, _out, err = check(tmp_path, policy({**ALLOW, "Condition": condition}))
+    assert code in (0, 1) and "error" not in err, err
+
+
+def test_shapes_aws_does_not_write_are_one_line(tmp_path: Path) -> None:
+    details = {"RoleDetailList": "teleport", "Policies": []}
+    one_error_line(check(tmp_path, json.dumps(details), "--role-name", "x"))
+    plan = {"format_version": "1.2", "planned_values": {"root_module": {"resources": "all of them"}}}
+    one_error_line(check(tmp_path, json.dumps(plan)), "terraform show -json")
+
+
+# --- encodings, as AWS gives them ---------------------------------------------------------------
+
+
+def test_only_what_iam_returns_url_encoded_is_decoded() -> None:
+    text = policy({**ALLOW, "Resource": "arn:aws:s3:::bucket/%22quoted%22"})
+    plain = policy_document(text, "plan", "$.policy")
+    assert plain["Statement"][0]["Resource"] == "arn:aws:s3:::bucket/%22quoted%22"  # a plan's JSON, as written
+    encoded = policy_document(urllib.parse.quote(text), "details", "$.Document", url_encoded=True)
+    assert encoded == plain  # IAM's API form, decoded once: its %2522 is the resource's %22
+    with pytest.raises(InputError, match="not JSON"):
+        policy_document(urllib.parse.quote(text), "plan", "$.policy")  # a plan's text is never decoded
+
+
+# --- outputs encode what they embed -------------------------------------------------------------
+
+HOSTILE = ["\x1b]0;owned\x07", "\x1b[2J", "a\nb", "\u202e", "\ud800", "::error::x", "\r", "\x00"]
+
+
+@pytest.mark.parametrize("fmt", ["text", "github", "json"])
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_no_output_writes_a_control_character_from_a_file(tmp_path: Path, fmt: str, hostile: str) -> None:
+    statement = {**ALLOW, "Sid": f"S{hostile}", "Action": "rds:*", "Resource": f"arn:aws:rds:{hostile}"}
+    code, out, err = check(tmp_path, policy(statement), "--format", fmt, "--fail-on", "any")
+    assert code == 1, err
+    out.encode("utf-8")  # no lone surrogate reaches a UTF-8 terminal
+    assert not RAW.search(out.replace("\n", "")), out
+    if fmt == "github":
+        assert all(line.startswith("::") for line in out.splitlines()), out  # no command starts mid-line
+
+
+# --- explain ------------------------------------------------------------------------------------
+
+
+def test_cloudtrail_records_of_odd_shapes_are_skipped() -> None:
+    denied = {"errorCode": "AccessDenied", "eventSource": "rds.amazonaws.com", "eventName": "DescribeDBInstances"}
+    odd = [
+        {**denied, "userIdentity": "someone"},
+        {**denied, "resources": 7},
+        {**denied, "eventName": {"name": "x"}},
+        {**denied, "errorMessage": ["x"]},
+        {**denied, "eventSource": None},
+    ]
+    found = parse(json.dumps({"Records": odd}))
+    assert [a.action for a in found] == ["rds:DescribeDBInstances"]  # the good ones, read once
+    assert parse(json.dumps({"context": {"action": {"x": 1}}})) == []
+
+
+# --- any input at all ---------------------------------------------------------------------------
+
+KEYS = ["Version", "Statement", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition", "Sid"]
+KEYS += ["Principal", "RoleDetailList", "PolicyDocument", "format_version", "planned_values", "Bool", "aws:x"]
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.sampled_from(["Allow", "Deny", "*", "rds:*", "2012-10-17", "arn:aws:rds:*"]),
+    st.text(max_size=8),
+)
+JSON = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(st.one_of(st.sampled_from(KEYS), st.text(max_size=4)), inner, max_size=5),
+    ),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=examples(500), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(JSON.map(json.dumps), st.text(max_size=200)))
+def test_any_input_is_read_or_refused_in_one_line(text: str) -> None:
+    try:
+        deployed = read("input", text, None)
+    except InputError as exc:
+        assert "\n" not in str(exc)
+        return
+    assert deployed.policies  # what is read is a policy
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(st.one_of(JSON.map(json.dumps), st.text(max_size=200)))
+def test_explain_reads_any_text_or_refuses_it_in_one_line(text: str) -> None:
+    try:
+        parse(text)
+    except InputError as exc:
+        assert "\n" not in str(exc)
