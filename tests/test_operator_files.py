@@ -233,3 +233,26 @@ def test_explain_reads_any_text_or_refuses_it_in_one_line(text: str) -> None:
         parse(text)
     except InputError as exc:
         assert "\n" not in str(exc)
+
+
+def test_explain_finds_one_denial_in_a_megabyte_line_in_linear_time() -> None:
+    import time
+
+    denial = "User: arn:aws:sts::123456789012:assumed-role/r/i is not authorized to perform: rds:DescribeDBInstances"
+    hostile = ["User: " * 40_000, "is not authorized to perform: " * 20_000, "User: a" + " " * 200_000]
+    for filler in hostile:
+        line = filler + denial + " " + filler
+        assert len(line) > 200_000
+        start = time.perf_counter()
+        found = parse(line)
+        assert time.perf_counter() - start < 2.0, filler[:20]
+        assert [a.action for a in found] == ["rds:DescribeDBInstances"], filler[:20]
+
+
+def test_a_denial_followed_by_the_sdks_own_text_is_found() -> None:
+    denial = "User: arn:aws:iam::123456789012:role/r is not authorized to perform: rds:DescribeDBInstances"
+    sdk = " (Service: AmazonRDS; Status Code: 403; Error Code: AccessDenied; Request ID: 1)"
+    because = " because no identity-based policy allows the rds:DescribeDBInstances action"
+    assert [(a.action, a.why) for a in parse(denial + sdk)] == [("rds:DescribeDBInstances", None)]
+    found = parse(denial + because + sdk)
+    assert [(a.action, a.why) for a in found] == [("rds:DescribeDBInstances", because.strip())]

@@ -27,7 +27,10 @@ _DENIED = re.compile(
     r"(?:User|Principal):\s*(?P<principal>\S+)\s+is not authorized to perform:\s*"
     r"(?P<action>[A-Za-z0-9-]+:[A-Za-z0-9*?]+)"
     r"(?:\s+on resource:\s*(?P<resource>[^\s\"',]+))?"
-    r"(?:\s+(?P<why>because no [^\n\"]*?|with an explicit deny in an? [^\n\"]*?))?(?=[\"\n]|$)"
+    # The reason runs to the end of its sentence: a line break, a quote, or the SDK's "(Service:"
+    # that may follow; greedy and without a lookahead, so that text after a denial never hides
+    # it and a long line costs one pass.
+    r"(?:\s+(?P<why>(?:because no|with an explicit deny in an?) [^\n\"(]*[^\n\"(\s]))?"
 )
 _DENIAL_CODES = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "Client.UnauthorizedOperation"}
 
