@@ -111,6 +111,9 @@ REFUSED = {
     "condition-value-object": ({**ALLOW, "Condition": {"StringEquals": {"aws:username": {"a": 1}}}}, "aws:username"),
     "sid-number": ({**ALLOW, "Sid": 7}, ".Sid: must be a string"),
     "unknown-element": ({**ALLOW, "Actions": "rds:*"}, ".Actions: not an element"),
+    "action-without-prefix": ({**ALLOW, "Action": "DescribeDBInstances"}, "is not `*` or `prefix:name`"),
+    "empty-action": ({**ALLOW, "Action": ["rds:*", ""]}, '"" is not `*`'),
+    "not-action-without-colon": ({"Effect": "Deny", "NotAction": "iam", "Resource": "*"}, '.NotAction: "iam" is not'),
 }
 
 

@@ -85,6 +85,12 @@ def _shape_problem(st: dict[str, Any]) -> str | None:
     for key in ("Action", "NotAction", "Resource", "NotResource"):
         if key in st and not _texts(st[key]):
             return f".{key}: must be a string or a non-empty list of strings"
+    for key in ("Action", "NotAction"):
+        # IAM's grammar: an action is `*` or `service-prefix:action-name`.
+        for action in [st[key]] if type(st.get(key)) is str else st.get(key, []):
+            prefix, colon, _ = action.partition(":")
+            if action != "*" and not (prefix and colon):
+                return f".{key}: {json.dumps(action)} is not `*` or `prefix:name`, the forms IAM's grammar allows"
     for key in ("Principal", "NotPrincipal"):
         principal = st.get(key, "*")
         if principal != "*" and not (
