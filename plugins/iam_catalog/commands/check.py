@@ -27,13 +27,12 @@ DESCRIPTION = (
 )
 LIVE = "the live role (--aws)"
 
-# What each --format and --fail-on choice is, for their help (and docs/cli.md's table).
+# What each --format choice is, for its help (and docs/cli.md's table).
 FORMAT_HELP = {
     "text": "",
     "json": "`missing`, `missing_policy`, `beyond`, `notes`, `undecided`",
     "github": "an error per missing statement, a warning per request beyond",
 }
-FAIL_ON_HELP = {"missing": "", "beyond": "", "any": ""}
 
 
 def configure(sub: argparse.ArgumentParser) -> None:
@@ -73,7 +72,7 @@ def configure(sub: argparse.ArgumentParser) -> None:
         "--fail-on",
         choices=list(FAIL_ON),
         default="missing",
-        help="what makes the exit status 1: " + choices_help(FAIL_ON_HELP, "missing"),
+        help="what makes the exit status 1: " + choices_help(dict.fromkeys(FAIL_ON, ""), "missing"),
     )
 
 

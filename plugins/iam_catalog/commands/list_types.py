@@ -12,22 +12,15 @@ if TYPE_CHECKING:
     from typing import Any, TextIO
 
 HELP = "List the database types: id, title, the services that have a policy, aliases."
+FORMATS = {
+    "text": "one line per type",
+    "json": "a list with each type's summary, services, choices and scopes, for `--without` and `--scope`",
+}
 
 
 def configure(sub: argparse.ArgumentParser) -> None:
     catalog_option(sub)
-    sub.add_argument(
-        "--format",
-        choices=["text", "json"],
-        default="text",
-        help=choices_help(
-            {
-                "text": "one line per type",
-                "json": "a list with each type's summary, services, choices and scopes, for `--without` and `--scope`",
-            },
-            "text",
-        ),
-    )
+    sub.add_argument("--format", choices=list(FORMATS), default="text", help=choices_help(FORMATS, "text"))
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

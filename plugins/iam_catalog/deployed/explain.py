@@ -19,7 +19,7 @@ from iam_catalog.aws import facts as awsfacts
 from iam_catalog.aws.context import ActionEntry
 from iam_catalog.catalog.model import Catalog, Statement
 from iam_catalog.catalog.problems import printable
-from iam_catalog.deployed.reader import NotJSON, loads
+from iam_catalog.deployed.reader import NotJSON, loads, string
 from iam_catalog.iam.documents import PLACEHOLDER
 from iam_catalog.iam.patterns import covers
 
@@ -64,12 +64,8 @@ class Explanation:
     suggestion: str | None = None  # a near name AWS knows, when it does not know this one
 
 
-def _text(value: Any) -> str | None:
-    return value if type(value) is str else None
-
-
 def _arn_of(value: Any) -> str | None:
-    return _text(value.get("arn")) if isinstance(value, dict) else None
+    return string(value.get("arn")) if isinstance(value, dict) else None
 
 
 def _from_json(data: Any) -> list[Asked]:
@@ -79,8 +75,8 @@ def _from_json(data: Any) -> list[Asked]:
         data = loads(data["DecodedMessage"], "$.DecodedMessage")
     if isinstance(data, dict) and isinstance(data.get("context"), dict):
         context = data["context"]
-        action = _text(context.get("action"))
-        return [Asked(action, _text(context.get("resource")), _arn_of(context.get("principal")))] if action else []
+        action = string(context.get("action"))
+        return [Asked(action, string(context.get("resource")), _arn_of(context.get("principal")))] if action else []
     records = (
         data.get("Records")
         if isinstance(data, dict) and "Records" in data
@@ -92,15 +88,19 @@ def _from_json(data: Any) -> list[Asked]:
     for event in records if isinstance(records, list) else []:
         if not isinstance(event, dict) or event.get("errorCode") not in _DENIAL_CODES:
             continue
-        found = parse(_text(event.get("errorMessage")) or "")
+        found = parse(string(event.get("errorMessage")) or "")
         if found:
             out += found
             continue
-        source, name, resources = _text(event.get("eventSource")), _text(event.get("eventName")), event.get("resources")
+        source, name, resources = (
+            string(event.get("eventSource")),
+            string(event.get("eventName")),
+            event.get("resources"),
+        )
         if not source or not name:
             continue
         listed = resources if type(resources) is list else []
-        arn = next((_text(r.get("ARN")) for r in listed if isinstance(r, dict) and _text(r.get("ARN"))), None)
+        arn = next((string(r.get("ARN")) for r in listed if isinstance(r, dict) and string(r.get("ARN"))), None)
         out.append(Asked(f"{source.split('.')[0]}:{name}", arn, _arn_of(event.get("userIdentity"))))
     return out
 

@@ -20,6 +20,8 @@ import stat
 import sys
 from typing import Any
 
+from iam_catalog.printiam.request import shown
+
 MAX_BYTES = 64 * 1024 * 1024  # far past any account's authorization details or a plan's JSON
 MAX_DEPTH = 64  # a policy is 5 deep, a plan's modules a few more: this is only input built to hurt
 
@@ -36,9 +38,15 @@ class Number(str):
     """A JSON number, as its literal text: IAM reads a number in a condition as that text."""
 
 
+def string(value: Any) -> str | None:
+    """`value` if it was a JSON string in the file (not a number, which is a `Number`), else None."""
+    return value if type(value) is str else None
+
+
 def read_text(name: str) -> str:
     """The text of the file `name`, or of stdin for `-`, within MAX_BYTES."""
-    shown = "stdin" if name == "-" else json.dumps(name)
+    where = "stdin" if name == "-" else shown(name)
+    too_large = f"{where}: larger than {MAX_BYTES // 2**20} MiB: not a policy, log or plan"
     try:
         if name == "-":
             data = sys.stdin.buffer.read(MAX_BYTES + 1)
@@ -49,22 +57,22 @@ def read_text(name: str) -> str:
                 info = os.fstat(fd)
                 if not stat.S_ISREG(info.st_mode):
                     kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file (a device, FIFO or socket)"
-                    raise InputError(f"{shown}: {kind}: give a file")
+                    raise InputError(f"{where}: {kind}: give a file")
                 if info.st_size > MAX_BYTES:
-                    raise InputError(f"{shown}: larger than {MAX_BYTES // 2**20} MiB: not a policy, log or plan")
+                    raise InputError(too_large)
             except BaseException:
                 os.close(fd)
                 raise
             with os.fdopen(fd, "rb") as f:
                 data = f.read(MAX_BYTES + 1)
     except OSError as exc:
-        raise InputError(f"{shown}: {exc.strerror}") from None
+        raise InputError(f"{where}: {exc.strerror}") from None
     if len(data) > MAX_BYTES:
-        raise InputError(f"{shown}: larger than {MAX_BYTES // 2**20} MiB: not a policy, log or plan")
+        raise InputError(too_large)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(f"{shown}: not UTF-8 text (byte {exc.start})") from None
+        raise InputError(f"{where}: not UTF-8 text (byte {exc.start})") from None
 
 
 def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

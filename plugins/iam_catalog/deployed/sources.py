@@ -14,7 +14,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
 
-from iam_catalog.deployed.reader import InputError, Number, loads
+from iam_catalog.deployed.reader import InputError, Number, loads, string
 from iam_catalog.iam.access import Refused, Undecidable, statements
 
 __all__ = ["IDENTITY", "TRUST", "Deployed", "InputError", "combine", "policy_document", "read"]
@@ -68,7 +68,7 @@ _PRINCIPAL_KINDS = ("AWS", "Service", "Federated", "CanonicalUser")
 
 
 def _text(value: Any) -> bool:
-    return type(value) is str
+    return string(value) is not None
 
 
 def _texts(value: Any) -> bool:
