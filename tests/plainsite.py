@@ -14,7 +14,7 @@ from iam_catalog import cli
 from iam_catalog.site.render import SCRIPTS, STYLESHEET
 
 ROOT = Path(__file__).resolve().parents[1]
-PLUGIN_ENTRY = "  - iam-catalog:\n      catalog: catalog\n"
+PLUGIN_ENTRY = '  - iam-catalog:\n      catalog: catalog\n      prefix: ""\n      nav: false\n      site_wide: true\n'
 
 
 def render(target: Path, *extra: str) -> str:

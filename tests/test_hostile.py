@@ -232,6 +232,33 @@ def test_sanitizer_leaves_only_the_allowlist(html: str) -> None:
 # --- 4. Content-Security-Policy -------------------------------------------------------------
 
 
+def test_policy_allows_other_sites_only_where_the_theme_loads_from_them() -> None:
+    """A host's theme may load its fonts and scripts from elsewhere; the page's content may not
+    widen the policy, nor may an odd URL in the theme write anything into it."""
+    theme = (
+        '<html><head><meta charset=utf-8><link rel="preconnect" href="https://fonts.gstatic.com" crossorigin>'
+        '<link rel="stylesheet" href="https://fonts.googleapis.com/css?family=Roboto">'
+        '<link rel="icon" href="https://icons.example/favicon.png">'
+        '<link rel="stylesheet" href="http://plain.example/x.css">'
+        '<link rel="stylesheet" href="https://a.example\'; script-src *">'
+        '<script src="https://cdn.example:8443/lib.js"></script></head><body>{}</body></html>'
+    )
+    content = '<article><script src="https://evil.example/x.js"></script><link rel=stylesheet href="https://evil.example/s.css"></article>'
+    out = with_policy(theme.format(content), content)
+    csp = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', out)
+    assert csp
+    directives = {d.split()[0]: d.split()[1:] for d in csp[1].split("; ")}
+    assert directives["script-src"] == ["'self'", "https://cdn.example:8443"]
+    assert directives["style-src"] == [
+        "'self'",
+        "'unsafe-inline'",
+        "https://fonts.googleapis.com",
+        "https://fonts.gstatic.com",
+    ]
+    assert directives["font-src"] == ["'self'", "data:", "https://fonts.googleapis.com", "https://fonts.gstatic.com"]
+    assert "evil" not in csp[1] and "icons.example" not in csp[1] and "plain.example" not in csp[1]
+
+
 def test_policy_allows_the_theme_scripts_by_hash_and_not_the_content() -> None:
     page = "<html><head><meta charset=utf-8><script>theme()</script></head><body>{}</body></html>"
     content = "<article><script>evil()</script></article>"

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import html
+import json
 import os
+import posixpath
+import re
 from pathlib import Path
 from typing import Any
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
+from mkdocs.config.base import ValidationError
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, get_plugin_logger
@@ -16,6 +21,7 @@ from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 
 from iam_catalog.cache import cached
+from iam_catalog.catalog.location import bundled_dir
 from iam_catalog.site.csp import with_policy
 from iam_catalog.site.paths import SCRIPTS, STYLESHEET
 from iam_catalog.site.sanitize import sanitize
@@ -108,9 +114,77 @@ def _sources(directory: Path) -> dict[str, bytes] | None:
         return None
 
 
+# The Markdown the page templates write (site/templates), as mkdocs loads it: the plugin's pages
+# are rendered with these extensions whatever the host's markdown_extensions say, so that a host
+# with none, or with others, gets the same pages. tests/test_embedding.py holds this repository's
+# mkdocs.yml (which `iam-catalog render` output relies on) to the same list.
+EXTENSIONS = [
+    "toc",
+    "tables",
+    "fenced_code",
+    "admonition",
+    "attr_list",
+    "pymdownx.details",
+    "pymdownx.highlight",
+    "pymdownx.superfences",
+    "pymdownx.tabbed",
+    "pymdownx.emoji",
+]
+
+
+def _extension_configs() -> dict[str, dict[str, Any]]:
+    from material.extensions.emoji import to_svg, twemoji  # type: ignore[import-untyped]
+
+    return {
+        "toc": {"permalink": True},
+        "pymdownx.tabbed": {"alternate_style": True},
+        "pymdownx.emoji": {"emoji_index": twemoji, "emoji_generator": to_svg},
+    }
+
+
+class _ReferencePage(Page):
+    """A page the plugin generates, rendered in its own Markdown dialect (EXTENSIONS)."""
+
+    def render(self, config: MkDocsConfig, files: Files) -> None:
+        host = config["markdown_extensions"], config["mdx_configs"]
+        config["markdown_extensions"], config["mdx_configs"] = EXTENSIONS, _extension_configs()
+        try:
+            super().render(config, files)
+        finally:
+            config["markdown_extensions"], config["mdx_configs"] = host
+
+
+class _Prefix(c.Type):  # type: ignore[type-arg]
+    """A folder inside the site, as a relative path: `a/b`, or "" for the site's root."""
+
+    def __init__(self, default: str) -> None:
+        super().__init__(str, default=default)
+
+    def run_validation(self, value: object) -> str:
+        text = str(super().run_validation(value)).strip("/")
+        parts = text.split("/") if text else []
+        if any(part in ("", ".", "..") or "\\" in part or ":" in part for part in parts):
+            raise ValidationError(
+                f"expected a folder inside the site such as 'aws-iam' (or '' for its root), got {value!r}"
+            )
+        return text
+
+
 class IamCatalogConfig(base.Config):  # type: ignore[no-untyped-call]
-    catalog = c.Dir(exists=True, default="catalog")
-    """Catalog folder, relative to `mkdocs.yml`; mkdocs makes it absolute and checks it exists."""
+    catalog = c.Optional(c.Dir(exists=True))
+    """Catalog folder, relative to `mkdocs.yml`; none: the catalog the package ships."""
+    prefix = _Prefix(default="aws-iam")
+    """The folder of the site that every generated page and file goes into."""
+    nav = c.Type(bool, default=True)
+    """Gather the generated pages into one section of the navigation, added at its end."""
+    nav_section = c.Type(str, default="AWS IAM reference")
+    site_wide = c.Type(bool, default=False)
+    """The site is the reference's own: the policy, script and stylesheet go on every page."""
+
+
+_HEAD_END = re.compile(r"</head\s*>", re.IGNORECASE)
+_THEME_CONFIG = re.compile(r'(<script id="__config" type="application/json">)(.*?)(</script>)', re.DOTALL)
+_SITEMAP_URL = re.compile(r"\s*<url>\s*<loc>([^<]*)</loc>.*?</url>", re.DOTALL)
 
 
 class IamCatalogPlugin(BasePlugin[IamCatalogConfig]):  # type: ignore[no-untyped-call]
@@ -118,11 +192,15 @@ class IamCatalogPlugin(BasePlugin[IamCatalogConfig]):  # type: ignore[no-untyped
         self.files: dict[str, bytes] = {}
         self.sources: dict[str, str] = {}
         self.directory = Path("catalog")
+        self.pages: list[File] = []
+
+    def _path(self, path: str) -> str:
+        return posixpath.join(self.config.prefix, path)
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         # mkdocs cleans the site folder only after this event, so a rejected catalog leaves
         # an earlier site exactly as it was.
-        self.directory = Path(self.config.catalog)
+        self.directory = Path(self.config.catalog or bundled_dir())
         errors, warnings, files, sources = _REBUILDS.build(self.directory, config.use_directory_urls)
         if warnings:
             # Info, not warning: mkdocs' --strict is for broken pages; `validate --strict` is
@@ -135,59 +213,140 @@ class IamCatalogPlugin(BasePlugin[IamCatalogConfig]):  # type: ignore[no-untyped
             raise PluginError(
                 f"the IAM catalog has {count} error{'s' if count > 1 else ''}:\n" + "\n".join(str(p) for p in errors)
             )
-        self.files, self.sources = files, sources
-        if STYLESHEET not in config.extra_css:
-            config.extra_css.append(STYLESHEET)
-        for script in SCRIPTS:
-            if script not in [str(s) for s in config.extra_javascript]:
-                config.extra_javascript.append(script)
+        self.files = {self._path(path): content for path, content in files.items()}
+        # "Edit this page" leads to the catalog file a page is written from, when the site has
+        # its own catalog: edit_uri points into docs_dir, and the catalog sits beside it.
+        self.sources = {self._path(path): source for path, source in sources.items()} if self.config.catalog else {}
+        if self.config.site_wide:
+            if self._path(STYLESHEET) not in config.extra_css:
+                config.extra_css.append(self._path(STYLESHEET))
+            for script in map(self._path, SCRIPTS):
+                if script not in [str(s) for s in config.extra_javascript]:
+                    config.extra_javascript.append(script)
         return config
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        in_the_way = [path for path in self.files if files.get_file_from_path(path) is not None]
+        if in_the_way:
+            raise PluginError(
+                "the IAM catalog writes these pages and files, which the site already has; move them, or set"
+                " the plugin's `prefix` to another folder:\n"
+                + "\n".join(os.path.join(config.docs_dir, path) for path in in_the_way)
+            )
+        self.pages = []
         for path, content in self.files.items():
             generated = File.generated(config, path, content=content)
-            # "Edit this page" leads to the catalog file the page is written from: edit_uri
-            # points into docs_dir, and the catalog sits beside it.
             source = self.sources.get(path)
             generated.edit_uri = os.path.relpath(source, config.docs_dir).replace(os.sep, "/") if source else None
             files.append(generated)
+            if generated.is_documentation_page():
+                _ReferencePage(None, generated, config)
+                self.pages.append(generated)
         return files
 
+    def _ours(self, page: Page) -> bool:
+        return page.file.src_uri in self.files
+
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        if not self._ours(page):
+            return html
         # Generated pages carry catalog text: whatever Markdown made of it, the allowlist decides.
-        return sanitize(html) if page.file.src_uri in self.files else html
+        html = sanitize(html)
+        if self.config.site_wide:
+            return html
+        # The page's own scripts, after its content (added after the allowlist, which drops
+        # every script): on this page only, not on the host's.
+        scripts = [files.get_file_from_path(self._path(script)) for script in SCRIPTS]
+        return html + "".join(f'<script src="{s.url_relative_to(page.file)}"></script>' for s in scripts if s)
 
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
-        return with_policy(output, page.content or "")
+        if self.config.site_wide:
+            return with_policy(output, page.content or "")
+        if not self._ours(page):
+            return output
+        stylesheet = File(self._path(STYLESHEET), "", "", config.use_directory_urls).url_relative_to(page.file)
+        head = _HEAD_END.search(output)
+        if head is not None:
+            output = f'{output[: head.start()]}<link rel="stylesheet" href="{stylesheet}">{output[head.start() :]}'
+        return with_policy(_without_instant(output), page.content or "")
 
     def on_post_template(self, output_content: str, *, template_name: str, config: MkDocsConfig) -> str:
-        # Static templates such as 404.html: pages too, with no content of a page's own.
-        return with_policy(output_content) if template_name.endswith(".html") else output_content
+        if self.config.site_wide:
+            # Static templates such as 404.html: pages too, with no content of a page's own.
+            return with_policy(output_content) if template_name.endswith(".html") else output_content
+        if template_name == "sitemap.xml":
+            return self._without_our_pages(output_content)
+        return output_content
+
+    def _without_our_pages(self, sitemap: str) -> str:
+        """Material's instant navigation follows only the links its sitemap lists: left out, a
+        reference page is always loaded whole, so its policy never outlives it in a host page."""
+        urls = {page.page.canonical_url or page.page.abs_url for page in self.pages if page.page is not None}
+        return _SITEMAP_URL.sub(lambda found: "" if html.unescape(found[1]) in urls else found[0], sitemap)
 
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
-        # mkdocs orders pages by file name ("rds-proxy" before "rds"); readers scan titles, and
-        # the generated files come in the catalog's title order.
-        rank = {path: i for i, path in enumerate(self.files)}
-
-        def key(item: object) -> int:
-            return rank.get(item.file.src_uri, -1) if isinstance(item, Page) else -1
-
-        def walk(items: list[Any]) -> list[Page]:
-            pages: list[Page] = []
-            for item in items:
-                if isinstance(item, Section):
-                    if any(isinstance(c, Page) and c.file.src_uri in rank for c in item.children):
-                        item.children.sort(key=key)
-                    pages.extend(walk(item.children))
-                elif isinstance(item, Page):
-                    pages.append(item)
-            return pages
-
-        nav.pages = walk(nav.items)
+        if self.config.nav:
+            ours = [file.page for file in self.pages if isinstance(file.page, Page)]
+            section = Section(self.config.nav_section, list(ours))
+            for page in ours:
+                page.parent = section
+            nav.items = [*_without(nav.items, set(map(id, ours))), section]
+        else:
+            _in_catalog_order(nav.items, {path: i for i, path in enumerate(self.files)})
+        nav.pages = _pages(nav.items)
         for before, after in zip(nav.pages, nav.pages[1:], strict=False):
             before.next_page, after.previous_page = after, before
         return nav
 
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
-        server.watch(str(self.directory))
+        if self.config.catalog:
+            server.watch(str(self.directory))
         return server
+
+
+def _without_instant(page_html: str) -> str:
+    """The page with Material's instant navigation turned off: a link from it loads the next
+    page whole, which drops this page's policy (a policy, once read, binds the document)."""
+
+    def features(found: re.Match[str]) -> str:
+        settings = json.loads(found[2])
+        settings["features"] = [f for f in settings.get("features", []) if not f.startswith("navigation.instant")]
+        return found[1] + json.dumps(settings).replace("<", "\\u003c") + found[3]
+
+    return _THEME_CONFIG.sub(features, page_html, count=1)
+
+
+def _without(items: list[Any], pages: set[int]) -> list[Any]:
+    """The navigation without these pages, and without the sections they leave empty."""
+    kept = []
+    for item in items:
+        if isinstance(item, Section):
+            item.children = _without(item.children, pages)
+            if item.children:
+                kept.append(item)
+        elif id(item) not in pages:
+            kept.append(item)
+    return kept
+
+
+def _in_catalog_order(items: list[Any], rank: dict[str, int]) -> None:
+    # mkdocs orders pages by file name ("rds-proxy" before "rds"); readers scan titles, and
+    # the generated files come in the catalog's title order.
+    def key(item: object) -> int:
+        return rank.get(item.file.src_uri, -1) if isinstance(item, Page) else -1
+
+    for item in items:
+        if isinstance(item, Section):
+            if any(isinstance(child, Page) and child.file.src_uri in rank for child in item.children):
+                item.children.sort(key=key)
+            _in_catalog_order(item.children, rank)
+
+
+def _pages(items: list[Any]) -> list[Page]:
+    pages: list[Page] = []
+    for item in items:
+        if isinstance(item, Section):
+            pages.extend(_pages(item.children))
+        elif isinstance(item, Page):
+            pages.append(item)
+    return pages
