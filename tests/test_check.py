@@ -416,3 +416,30 @@ def test_allow_not_action_is_allow_everything_but_those_actions(excluded: list[s
     allowed = {w.request.action for w in compare(nothing, head, facts.expand).broadening}
     named = {a for pattern in excluded for a in facts.expand(pattern)}
     assert named and allowed == (set(facts.expand("*")) - named) | {UNLISTED_ACTION}
+
+
+def test_a_star_policy_is_a_screen_not_a_line_per_action(tmp_path: Path) -> None:
+    """What a `*` policy allows beyond the catalog is one row per access level and statement,
+    with the count and a pattern; --verbose lists every action, JSON has every request, and the
+    GitHub format is one warning per row."""
+    admin = tmp_path / "admin.json"
+    admin.write_text(
+        json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
+    )
+    beyond = json.loads(run("check", str(admin), "--types", "rds", "--format", "json")[1])["beyond"]
+    levels: dict[str, list[str]] = {}
+    for b in beyond:
+        levels.setdefault(b["access_level"], []).append(b["action"])
+    assert len(beyond) > 10_000 and len(levels) >= 4
+    text, whole = (
+        run("check", str(admin), "--types", "rds")[1],
+        run("check", str(admin), "--types", "rds", "--verbose")[1],
+    )
+    assert len(text.splitlines()) < 5 * len(levels)
+    for level, actions in levels.items():
+        assert f"  {level}:\n  - {len(actions)} actions (*) on * (allowed by {admin}: #1)\n" in text
+        assert f"and {len(actions) - 3} more (--verbose lists them)" in text
+    listed = [line.strip().split(", ") for line in whole.splitlines() if line.startswith("      ")]
+    assert listed == list(levels.values())
+    warnings = run("check", str(admin), "--types", "rds", "--format", "github")[1].splitlines()
+    assert len(warnings) == len(levels) and all(w.startswith("::warning ") for w in warnings)

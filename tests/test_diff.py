@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from iam_catalog import cli
+from iam_catalog.review.report import gfm
 
 DIFF = Path(__file__).parent / "diff"
 CASES = sorted(p.name for p in DIFF.iterdir() if (p / "after").is_dir())
@@ -45,15 +46,18 @@ def test_cases_cover_the_kinds_of_change() -> None:
     }  # fmt: skip
 
 
+GOLDEN = {"markdown": "expected.md", "json": "expected.json", "text": "expected.txt"}
+
+
 @pytest.mark.parametrize("case", CASES)
-@pytest.mark.parametrize("fmt", ["markdown", "json"])
+@pytest.mark.parametrize("fmt", list(GOLDEN))
 def test_report_matches_golden(case: str, fmt: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     after_catalog(case, tmp_path)
     monkeypatch.chdir(tmp_path)
     shutil.copytree(DIFF / "base", tmp_path / "before")
     code, out, err = run("diff", "before", "after", "--format", fmt)
     assert (code, err) == (0, "")
-    golden = DIFF / case / ("expected.md" if fmt == "markdown" else "expected.json")
+    golden = DIFF / case / GOLDEN[fmt]
     if os.environ.get("UPDATE_GOLDEN"):
         golden.write_text(out)
     assert out == golden.read_text()
@@ -107,7 +111,7 @@ def test_broadening_json_names_the_witness(tmp_path: Path) -> None:
 
 def test_no_python_reprs_in_any_report(tmp_path: Path) -> None:
     for case in CASES:
-        for fmt in ("markdown", "json"):
+        for fmt in GOLDEN:
             _, out, _ = run(
                 "diff", str(DIFF / "base"), str(after_catalog(case, tmp_path / case / fmt)), "--format", fmt
             )
@@ -207,3 +211,69 @@ def test_a_policy_moved_to_another_service_is_judged_by_each_role() -> None:
         report = diff(catalog, with_policies(db_type, renamed), "base", "head")
         assert not report.broadening and not report.narrowing
     assert moved_any
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def _describe_star(tmp_path: Path) -> Path:
+    """The base with one statement's `rds:DescribeDBInstances` widened to `rds:Describe*`."""
+    head = after_catalog("no-change", tmp_path)
+    alpha = head / "alpha.yaml"
+    alpha.write_text(alpha.read_text().replace("[rds:DescribeDBInstances,", "[rds:Describe*,"))
+    return head
+
+
+def test_one_statements_widening_is_one_row_per_access_level(tmp_path: Path) -> None:
+    """A reviewer reads one row per statement and access level, with the count and the
+    pattern; the list is folded (Markdown) or shortened (text, whole with --verbose); JSON
+    has every request."""
+    base, head = str(DIFF / "base"), str(_describe_star(tmp_path))
+    every = json.loads(run("diff", base, head, "--format", "json")[1])["broadening"]
+    by_level: dict[str, list[str]] = {}
+    for change in every:
+        by_level.setdefault(change["access_level"], []).append(change["action"])
+    assert len(every) > 20 and all(change["action"].startswith("rds:Describe") for change in every)
+    markdown = run("diff", base, head, "--format", "markdown")[1]
+    table = markdown.split("#### Broadening", 1)[1].split("\n\n")[1].splitlines()[2:]
+    assert len(table) == len(by_level)
+    for row, (level, actions) in zip(table, by_level.items(), strict=True):
+        assert f"{len(actions)} actions</summary>" in row if len(actions) > 1 else "<details>" not in row
+        assert f"| {level} |" in row and all(gfm(a) in row for a in actions)
+    short, whole = (
+        run("diff", base, head, "--format", "text")[1],
+        run("diff", base, head, "--format", "text", "--verbose")[1],
+    )
+    largest = max(by_level.values(), key=len)
+    assert f"{len(largest)} actions (rds:Describe*)" in short
+    assert f"and {len(largest) - 3} more (--verbose lists them)" in short and "more (--verbose" not in whole
+    assert all(a in whole for a in largest) and sum(a in short for a in largest) == 3
+    log = run("diff", base, head, "--fail-on", "broadening")[2].splitlines()
+    assert len(log) == len(by_level) and f"newly allows {len(largest)} actions (rds:Describe*) on *" in "".join(log)
+
+
+def test_the_default_format_is_text_on_a_terminal_coloured_unless_no_color(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base, head = str(DIFF / "base"), str(_describe_star(tmp_path))
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    coloured = _Terminal()
+    assert cli.run(["diff", base, head], coloured, io.StringIO()) == 0
+    monkeypatch.setenv("NO_COLOR", "1")
+    plain = _Terminal()
+    cli.run(["diff", base, head], plain, io.StringIO())
+    piped = io.StringIO()
+    cli.run(["diff", base, head], piped, io.StringIO())
+    assert (
+        coloured.getvalue().startswith("\x1b[1mIAM catalog changes:") and "\x1b[1;31mBroadening" in coloured.getvalue()
+    )
+    assert "\x1b" not in plain.getvalue() and re.sub(r"\x1b\[[0-9;]*m", "", coloured.getvalue()) == plain.getvalue()
+    assert plain.getvalue() == run("diff", base, head, "--format", "text")[1]
+    assert piped.getvalue().startswith("### IAM catalog changes:")
+    for text in (plain.getvalue(), coloured.getvalue()):
+        assert "<code>" not in text and "\\:" not in text and "<details>" not in text
+    # A pipe never gets colour, even asked for text.
+    monkeypatch.delenv("NO_COLOR")
+    assert "\x1b" not in run("diff", base, head, "--format", "text")[1]

@@ -19,6 +19,11 @@ ROOT = Path(__file__).resolve().parents[1]
 CONSOLE = re.compile(r"```console\n(.*?)```", re.DOTALL)
 
 
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
 def examples() -> list[tuple[str, str]]:
     out = []
     for block in CONSOLE.findall((ROOT / "docs" / "cli.md").read_text()):
@@ -37,10 +42,11 @@ def test_example_prints_what_the_page_shows(
     command: str, shown: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("IAM_CATALOG_CACHE", str(tmp_path))
+    monkeypatch.setenv("NO_COLOR", "1")  # a terminal, as a reader runs it, in print
     monkeypatch.chdir(ROOT)
     argv = shlex.split(command)
     assert argv[0] == "iam-catalog"
-    out, err = io.StringIO(), io.StringIO()
+    out, err = _Terminal(), io.StringIO()
     cli.run(argv[1:], out, err)
     if os.environ.get("UPDATE_GOLDEN") and out.getvalue() + err.getvalue() != shown:
         page = ROOT / "docs" / "cli.md"

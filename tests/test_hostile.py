@@ -40,7 +40,7 @@ from iam_catalog.iam.access import atoms
 from iam_catalog.iam.patterns import symbols
 from iam_catalog.printiam.formats import hcl_string
 from iam_catalog.review.diff import diff
-from iam_catalog.review.report import to_markdown
+from iam_catalog.review.report import Style, to_markdown, to_text
 from iam_catalog.site.csp import inline_scripts, policy, with_policy
 from iam_catalog.site.escape import code, markdown_text
 from iam_catalog.site.render import site_files
@@ -387,7 +387,17 @@ def _write(target: Path, changes: dict[tuple[str, tuple[Any, ...]], str]) -> Pat
 
 
 REPORT = MarkdownIt("commonmark").enable("table")
-REPORT_HTML = {"<code>", "</code>", "<details><summary>Text changes in full</summary>", "</details>"}
+REPORT_HTML = {
+    "<code>",
+    "</code>",
+    "<details><summary>Text changes in full</summary>",
+    "</details>",
+    "<details><summary>",
+    "</summary>",
+}
+# What the text report may write to a terminal besides text: its own colours, and line breaks.
+COLOUR = re.compile(r"\x1b\[[0-9;]*m")
+TERMINAL_UNSAFE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def assert_report_structure(report: str) -> None:
@@ -441,7 +451,9 @@ def test_hostile_strings_in_any_field_are_refused_or_rendered_harmless(
         elif path.endswith(".json"):
             json.loads(content)
     base = load_directory(Path(bundled_dir())).require()
-    assert_report_structure(to_markdown(diff(base, catalog, "before", "after")))
+    report = diff(base, catalog, "before", "after")
+    assert_report_structure(to_markdown(report))
+    assert not TERMINAL_UNSAFE.search(COLOUR.sub("", to_text(report, Style(color=True, verbose=True))))
 
 
 def test_a_hostile_catalog_builds_a_site_that_runs_no_script(tmp_path: Path, browser: Any) -> None:

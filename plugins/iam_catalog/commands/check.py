@@ -31,7 +31,7 @@ LIVE = "the live role (--aws)"
 FORMAT_HELP = {
     "text": "",
     "json": "`missing`, `missing_policy`, `beyond`, `notes`, `undecided`",
-    "github": "an error per missing statement, a warning per request beyond",
+    "github": "an error per missing statement, a warning per group of requests beyond",
 }
 
 
@@ -68,6 +68,11 @@ def configure(sub: argparse.ArgumentParser) -> None:
         " checked; without them, the catalog's default role), and stop",
     )
     sub.add_argument("--format", choices=list(FORMATS), default="text", help=choices_help(FORMAT_HELP, "text"))
+    sub.add_argument(
+        "--verbose",
+        action="store_true",
+        help="text: list every action of a group of requests beyond, not only the first three",
+    )
     sub.add_argument(
         "--fail-on",
         choices=list(FAIL_ON),
@@ -161,5 +166,5 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         except RequestError as exc:
             raise Usage(str(exc)) from None
         check_trusts(expected, live.trusts, report)
-    print(FORMATS[args.format](report), end="", file=out)
+    print(FORMATS[args.format](report, args.verbose), end="", file=out)
     return 1 if FAIL_ON[args.fail_on](report) else 0

@@ -33,11 +33,16 @@ def configure(sub: argparse.ArgumentParser) -> None:
     sub.add_argument(
         "--folder", metavar="F", default="catalog", help="the catalog folder inside a revision (default: `catalog`)"
     )
+    formats = {"text": "for a terminal", "markdown": "a pull-request comment", "json": "for machines, every request"}
     sub.add_argument(
         "--format",
         choices=list(REPORTS),
-        default="markdown",
-        help=choices_help({"markdown": "a pull-request comment", "json": "for machines"}, "markdown"),
+        help=choices_help(formats) + "; default: text on a terminal, markdown otherwise",
+    )
+    sub.add_argument(
+        "--verbose",
+        action="store_true",
+        help="text: list every action of a group of requests, not only the first three",
     )
     sub.add_argument(
         "--fail-on",
@@ -66,16 +71,20 @@ def _side(spec: str, folder: str, err: TextIO, memo: FileMemo) -> Catalog | None
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    import os
+
     from iam_catalog.checks.loader import FileMemo
     from iam_catalog.review.diff import diff
-    from iam_catalog.review.report import REPORTS, exit_code, gate_messages
+    from iam_catalog.review.report import REPORTS, Style, exit_code, gate_messages
 
     memo = FileMemo()  # the two sides share most files: each is read and checked once
     base, head = _side(args.base, args.folder, err, memo), _side(args.head, args.folder, err, memo)
     if base is None or head is None:
         return 2
     report = diff(base, head, args.base, args.head)
-    print(REPORTS[args.format](report), end="", file=out)
+    terminal = out.isatty()
+    style = Style(color=terminal and not os.environ.get("NO_COLOR"), verbose=args.verbose)
+    print(REPORTS[args.format or ("text" if terminal else "markdown")](report, style), end="", file=out)
     if args.fail_on == "broadening":
         from iam_catalog.catalog.problems import printable
 

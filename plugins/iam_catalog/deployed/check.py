@@ -31,6 +31,7 @@ from iam_catalog.iam.access import (
     text_of,
 )
 from iam_catalog.iam.documents import document, dumps
+from iam_catalog.iam.patterns import common_pattern
 from iam_catalog.printiam.request import Answer
 
 # Access levels in the order a reviewer reads them: what changes things first.
@@ -203,7 +204,25 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-def as_text(report: Report) -> str:
+_SHOWN_ACTIONS = 3  # of a group of requests beyond, without --verbose
+
+
+def beyond_groups(beyond: list[Beyond]) -> list[list[Beyond]]:
+    """The requests beyond that differ only in their action, together, in order: a `*` policy
+    is a screen, one row per access level and statement, not a line per action AWS has."""
+    groups: dict[str, list[Beyond]] = {}
+    for b in beyond:
+        key = json.dumps([b.access_level, b.resource, b.conditions, b.statements], sort_keys=True)
+        groups.setdefault(key, []).append(b)
+    return list(groups.values())
+
+
+def _actions(group: list[Beyond]) -> str:
+    actions = [b.action for b in group]
+    return actions[0] if len(actions) == 1 else f"{len(actions)} actions ({common_pattern(actions)})"
+
+
+def as_text(report: Report, verbose: bool = False) -> str:
     lines = [f"note: {n}" for n in report.notes]
     if report.undecided:
         lines.append(f"Cannot compare: {report.undecided}; neither what is missing nor what is beyond is known")
@@ -225,12 +244,17 @@ def as_text(report: Report) -> str:
         kinds = _count(len(report.beyond), "kind") + " of request"
         lines.append(f"Beyond: {kinds} that the identity allows and the catalog's policy does not")
         level = None
-        for b in report.beyond:
+        for group in beyond_groups(report.beyond):
+            b = group[0]
             if b.access_level != level:
                 level = b.access_level
                 lines.append(f"  {level or 'access level unknown'}:")
             by = f" (allowed by {', '.join(b.statements)})" if b.statements else ""
-            lines.append(f"  - {_request(b.action, b.resource, b.conditions)}{by}")
+            lines.append(f"  - {_request(_actions(group), b.resource, b.conditions)}{by}")
+            if len(group) > 1:
+                shown = group if verbose else group[:_SHOWN_ACTIONS]
+                more = f" and {len(group) - len(shown)} more (--verbose lists them)" if len(shown) < len(group) else ""
+                lines.append(f"      {', '.join(x.action for x in shown)}{more}")
     else:
         lines.append("Beyond: nothing; the identity allows no more than the catalog's policy")
     if report.untrusted:
@@ -274,9 +298,10 @@ def as_github(report: Report) -> str:
         github_command(
             "warning",
             title,
-            f"beyond the catalog ({b.access_level or 'unknown'}): {_request(b.action, b.resource, b.conditions)}",
+            f"beyond the catalog ({g[0].access_level or 'unknown'}): "
+            + _request(_actions(g), g[0].resource, g[0].conditions),
         )
-        for b in report.beyond
+        for g in beyond_groups(report.beyond)
     ]
     lines += [
         github_command(
@@ -298,7 +323,11 @@ def printable_lines(lines: Iterable[str]) -> str:
     return "".join(printable(line) + "\n" for line in lines)
 
 
-FORMATS: dict[str, Callable[[Report], str]] = {"text": as_text, "json": as_json, "github": as_github}
+FORMATS: dict[str, Callable[[Report, bool], str]] = {
+    "text": as_text,
+    "json": lambda report, _: as_json(report),
+    "github": lambda report, _: as_github(report),
+}
 # What makes check exit 1; an identity the engine cannot compare fails each of them.
 FAIL_ON: dict[str, Callable[[Report], bool]] = {
     "missing": lambda r: bool(r.undecided or r.missing or r.untrusted),

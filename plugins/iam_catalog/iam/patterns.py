@@ -146,3 +146,15 @@ class CoverIndex:
 
 def is_pattern(text: str) -> bool:
     return "*" in text or "?" in text
+
+
+def common_pattern(names: Sequence[str]) -> str:
+    """One pattern that every name matches, for a reader: the name itself, or the names' longest
+    common prefix and `*` (`rds:Describe*`), or `*` when they share no service."""
+    if len(set(names)) == 1:
+        return names[0]
+    prefix = names[0]
+    for name in names[1:]:
+        while not name.startswith(prefix):
+            prefix = prefix[:-1]
+    return f"{prefix}*" if ":" in prefix else "*"

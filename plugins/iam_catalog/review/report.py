@@ -1,4 +1,6 @@
-"""A catalog diff as a pull-request comment (Markdown) or for machines (JSON)."""
+"""A catalog diff as a pull-request comment (Markdown), for a terminal (text) or for machines
+(JSON). Markdown and text show the witnesses that differ only in their action as one row (one
+statement's `rds:Describe*` is one row of 47 actions, their list folded); JSON has them all."""
 
 from __future__ import annotations
 
@@ -7,7 +9,9 @@ import json
 import re
 from collections.abc import Callable
 
+from iam_catalog.catalog.problems import printable
 from iam_catalog.iam.access import Shown
+from iam_catalog.iam.patterns import common_pattern
 from iam_catalog.review.diff import (
     AccessChange,
     Report,
@@ -109,26 +113,57 @@ def _declared(c: AccessChange) -> str:
     return f"{_code(d.subject)}: {gfm(d.note)} ({gfm(d.reference)}), {_code(d.where)}" if d else ""
 
 
+@dataclasses.dataclass(frozen=True)
+class Group:
+    """Witnesses that differ only in their action: `first` speaks for all but the action."""
+
+    first: AccessChange
+    actions: list[str]
+
+    @property
+    def pattern(self) -> str:
+        return common_pattern(self.actions)
+
+
+def grouped(changes: list[AccessChange], levels: dict[str, str]) -> list[Group]:
+    """The witnesses by statement, access level and every other part of the request, in order."""
+    groups: dict[str, Group] = {}
+    for c in changes:
+        rest = {**dataclasses.asdict(c), "action": None, "level": levels.get(c.action, "")}
+        key = json.dumps(rest, sort_keys=True)
+        groups.setdefault(key, Group(c, [])).actions.append(c.action)
+    return list(groups.values())
+
+
+def _action_cell(group: Group) -> str:
+    """One action, or the pattern and the count with the whole list folded under them."""
+    if len(group.actions) == 1:
+        return _code(group.actions[0])
+    listed = " ".join(_code(a) for a in group.actions)
+    return f"<details><summary>{_code(group.pattern)}: {len(group.actions)} actions</summary>{listed}</details>"
+
+
 def _access_table(
     changes: list[AccessChange],
     levels: dict[str, str],
     allowed_by: str,
     why: tuple[str, Callable[[AccessChange], str]] | None = None,
 ) -> list[str]:
-    """A table of witnesses; `why`: a last column's heading and its cell, for broadenings."""
+    """A table of witnesses, a row per group; `why`: a last column's heading and its cell."""
     trust = any(c.principal is not None for c in changes)
     conditional = any(c.conditions for c in changes)
     head = ["Type", "Identity", *(["Principal"] if trust else []), "Action", "Access level", "Resource"]
     head += [*(["Conditions"] if conditional else []), allowed_by, *([why[0]] if why else [])]
     lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
-    for c in changes:
+    for group in grouped(changes, levels):
+        c = group.first
         by = ", ".join(_code(s) for s in c.statements)
         if c.unproven:
             doubt = "cannot prove no new access" if c.direction == "broadening" else "cannot prove"
             by = f"{by} ({doubt}: {gfm(c.unproven)})".lstrip()
         if c.defaults:
             by = f"{by} ({gfm(c.defaults)})"
-        cells = [_code(c.type), gfm(c.identity), *([gfm(c.principal or "")] if trust else []), _code(c.action),
+        cells = [_code(c.type), gfm(c.identity), *([gfm(c.principal or "")] if trust else []), _action_cell(group),
                  gfm(levels.get(c.action, "")), _code(c.resource or "")]  # fmt: skip
         cells += [*([_conditions(c.conditions)] if conditional else []), by, *([why[1](c)] if why else [])]
         lines.append("| " + " | ".join(cells) + " |")
@@ -203,8 +238,127 @@ def to_markdown(report: Report) -> str:
     return "\n".join(lines)
 
 
+@dataclasses.dataclass(frozen=True)
+class Style:
+    """How a terminal reads the text report: colour only on a terminal without NO_COLOR, and
+    every action of a group only with --verbose."""
+
+    color: bool = False
+    verbose: bool = False
+
+
+_SHOWN_ACTIONS = 3  # of a group, in the text report without --verbose
+_SGR = {"bold": "1", "broadening": "1;31", "declared": "1;33", "narrowing": "1;32"}
+
+
+def to_text(report: Report, style: Style = Style()) -> str:
+    """The review for a terminal: plain words, no Markdown escapes, no HTML; any text from the
+    catalogs through `printable`, so no file can write a control character to the terminal."""
+
+    def paint(text: str, tone: str) -> str:
+        return f"\x1b[{_SGR[tone]}m{text}\x1b[0m" if style.color else text
+
+    levels = access_levels(report)
+    lines = [paint(printable(f"IAM catalog changes: {report.base} → {report.head}"), "bold"), ""]
+    if not report.changed:
+        return "\n".join([*lines, "No changes to the catalog.", ""])
+    unexplained = undeclared(report.broadening)
+    declared = [c for c in report.broadening if c not in unexplained]
+    headline = f"{_plural(len(report.broadening), 'kind')} of request newly allowed"
+    if unexplained:
+        headline = paint(f"Broadening: {headline}, {len(unexplained)} not declared.", "broadening")
+    elif declared:
+        headline = paint(f"Declared broadening: {headline}, each declared by a marking of this change.", "declared")
+    elif report.narrowing:
+        headline = f"No new access; {_plural(len(report.narrowing), 'kind')} of request no longer allowed."
+    else:
+        headline = "No change in access."
+    lines += [f"{headline} {printable(_counts(report))}".rstrip(), ""]
+    for title, tone, changes in (
+        ("Declared broadening (allowed now, not before, and meant)", "declared", declared),
+        ("Broadening (allowed now, not before, and not declared)", "broadening", unexplained),
+        ("Narrowing (allowed before, not now)", "narrowing", report.narrowing),
+    ):
+        if changes:
+            lines += [paint(title + ":", tone), *_text_groups(grouped(changes, levels), levels, style), ""]
+    for t in report.types:
+        lines.append(paint(printable(f"{t.id} {t.title}: {t.status}"), "bold"))
+        rows = [row for p in t.policies for st in p.statements for row in _text_rows(p.id, st, levels)]
+        rows += [
+            f"  {'+' if p.status == 'added' else '-'} {p.id}: policy {p.status}"
+            for p in t.policies
+            if p.status != "changed"
+        ]
+        rows += [f"  ~ {p.id}: {c.field} changed" for p in t.policies for c in p.text]
+        rows += [f"  ~ {c.field} changed" for c in t.text]
+        lines += [*(printable(row) for row in rows), ""]
+    texts = [(f"{t.id}", c) for t in report.types for c in t.text]
+    texts += [(f"{t.id}/{p.id}", c) for t in report.types for p in t.policies for c in p.text]
+    texts += [
+        (f"{t.id}/{p.id}/{st.sid}", c) for t in report.types for p in t.policies for st in p.statements for c in st.text
+    ]
+    if texts:
+        lines.append(paint("Text changes:", "bold"))
+        for where, c in texts:
+            lines.append(printable(f"  {where}: {c.field}"))
+            lines += [printable(f"    {side}: {'(none)' if text is None else ' '.join(text.split())}")
+                      for side, text in (("before", c.before), ("after", c.after))]  # fmt: skip
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _text_groups(groups: list[Group], levels: dict[str, str], style: Style) -> list[str]:
+    lines = []
+    for group in groups:
+        c = group.first
+        by = ", ".join(c.statements) or f"policy {c.policy}"
+        what = c.action if len(group.actions) == 1 else f"{len(group.actions)} actions ({group.pattern})"
+        where = f" on {c.resource}" if c.resource is not None else ""
+        who = f" by {c.principal}" if c.principal is not None else ""
+        when = f" with {json.dumps(c.conditions)}" if c.conditions else ""
+        level = levels.get(c.action, "") or "access level unknown"
+        lines.append(printable(f"  - {c.type}, {c.identity}, {by}: {level}, {what}{where}{who}{when}"))
+        if len(group.actions) > 1:
+            shown = group.actions if style.verbose else group.actions[:_SHOWN_ACTIONS]
+            more = len(group.actions) - len(shown)
+            tail = f" and {more} more (--verbose lists them)" if more else ""
+            lines.append(printable(f"      {', '.join(shown)}{tail}"))
+        notes = []
+        if c.unproven:
+            notes.append(f"cannot prove {'no new access' if c.direction == 'broadening' else 'it'}: {c.unproven}")
+        if c.defaults:
+            notes.append(c.defaults)
+        if c.declared:
+            d = c.declared
+            notes.append(f"declared by {d.subject}: {d.note} ({d.reference}), {d.where}")
+        if c.declare_at:
+            notes.append(f"declare it at {c.declare_at}")
+        lines += [printable(f"      {note}") for note in notes]
+    return lines
+
+
+def _text_rows(policy: str, st: StatementChange, levels: dict[str, str]) -> list[str]:
+    rows = []
+    if st.status in ("added", "removed"):
+        rows.append(f"  {'+' if st.status == 'added' else '-'} {policy} {st.sid}: statement {st.status}")
+    if st.renamed_from:
+        rows.append(f"  ~ {policy} {st.sid}: renamed from {st.renamed_from}")
+    for sign, actions in (("+", st.actions_added), ("-", st.actions_removed)):
+        rows += [
+            f"  {sign} {policy} {st.sid}: action {a}" + (f" ({levels[a]})" if levels.get(a) else "") for a in actions
+        ]
+    for sign, resources in (("+", st.resources_added), ("-", st.resources_removed)):
+        rows += [f"  {sign} {policy} {st.sid}: resource {r}" for r in resources]
+    rows += [f"  ~ {policy} {st.sid}: {t.field} changed" for t in st.text]
+    return rows
+
+
 # diff's output formats and its --fail-on kinds; the command line's choices are these maps'.
-REPORTS = {"markdown": to_markdown, "json": to_json}
+REPORTS: dict[str, Callable[[Report, Style], str]] = {
+    "text": to_text,
+    "markdown": lambda report, _: to_markdown(report),
+    "json": lambda report, _: to_json(report),
+}
 FAIL_ON: dict[str, Callable[[Report], bool]] = {
     "broadening": lambda report: bool(undeclared(report.broadening)),  # a declared broadening is meant
     "any": lambda report: report.changed,
@@ -212,13 +366,17 @@ FAIL_ON: dict[str, Callable[[Report], bool]] = {
 
 
 def gate_messages(report: Report) -> list[str]:
-    """One `path:line: message` per undeclared broadening, for the log of a failing gate."""
-    return [
-        f"{c.declare_at}: {c.statements[0] if c.statements else 'policy ' + c.policy} newly allows {c.action}"
-        f" on {c.resource or 'its principals'}, and no change: marking of this change declares it"
-        " (add or rewrite one, with kind, note and reference)"
-        for c in undeclared(report.broadening)
-    ]
+    """One `path:line: message` per group of undeclared broadenings, for a failing gate's log."""
+    messages = []
+    for group in grouped(undeclared(report.broadening), access_levels(report)):
+        c = group.first
+        what = c.action if len(group.actions) == 1 else f"{len(group.actions)} actions ({group.pattern})"
+        messages.append(
+            f"{c.declare_at}: {c.statements[0] if c.statements else 'policy ' + c.policy} newly allows {what}"
+            f" on {c.resource or 'its principals'}, and no change: marking of this change declares it"
+            " (add or rewrite one, with kind, note and reference)"
+        )
+    return messages
 
 
 def exit_code(report: Report, fail_on: str | None) -> int:
