@@ -11,6 +11,9 @@ below one example, and the fixed cases (golden files, named inputs) do not chang
 from __future__ import annotations
 
 import os
+from typing import TypeVar
+
+T = TypeVar("T")
 
 try:
     SCALE = float(os.environ.get("IAM_CATALOG_TEST_BUDGET", "0.4"))
@@ -23,3 +26,10 @@ if not SCALE > 0:
 def examples(count: int) -> int:
     """`count` random examples, scaled by the budget."""
     return max(1, round(count * SCALE))
+
+
+def sample(items: list[T]) -> list[T]:
+    """An exhaustive list of cases, thinned by the budget: every one at 1 or more, else an even
+    spread (every second one at 0.4), always the same ones."""
+    step = 1 if SCALE >= 1 else round(1 / SCALE)
+    return items[::step]

@@ -14,6 +14,7 @@ import pytest
 from iam_catalog.iam.access import atoms
 from iam_catalog.iam.patterns import covers, symbols
 
+from .budget import sample
 from .node import Twin
 
 PATTERNS = ["".join(p) for k in range(5) for p in itertools.product("ab*?", repeat=k)]
@@ -30,8 +31,9 @@ def included(wide: str, narrow: str) -> bool:
 
 @pytest.mark.slow
 def test_covers_never_claims_more_than_the_automata_and_misses_only_beside_a_star() -> None:
+    """Every pair in CI; an even spread of them under make test's budget (tests/budget.py)."""
     missed = []
-    for wide, narrow in PAIRS:
+    for wide, narrow in sample(PAIRS):
         said, exact = covers(wide, narrow), included(wide, narrow)
         assert not said or exact, (wide, narrow)
         if exact and not said:
