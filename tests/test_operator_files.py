@@ -259,3 +259,122 @@ def test_a_denial_followed_by_the_sdks_own_text_is_found() -> None:
     assert [(a.action, a.why) for a in parse(denial + sdk)] == [("rds:DescribeDBInstances", None)]
     found = parse(denial + because + sdk)
     assert [(a.action, a.why) for a in found] == [("rds:DescribeDBInstances", because.strip())]
+
+
+# --- CloudTrail at any size -------------------------------------------------------------------
+
+
+def _trail_record(i: int, denied: bool) -> dict[str, Any]:
+    """A CloudTrail record as AWS writes one, a kilobyte with its user agent."""
+    arn = f"arn:aws:sts::123456789012:assumed-role/teleport-db/i-{i:08x}"
+    return {
+        "eventVersion": "1.08",
+        "userIdentity": {"type": "AssumedRole", "arn": arn, "accountId": "123456789012"},
+        "eventTime": "2026-12-01T00:00:00Z",
+        "eventSource": "rds.amazonaws.com",
+        "eventName": "DescribeDBInstances" if denied else "DescribeDBClusters",
+        "awsRegion": "us-east-1",
+        "sourceIPAddress": "10.0.0.1",
+        "userAgent": "aws-sdk-go-v2/1.30.3 os/linux lang/go#1.22.5 md/GOOS#linux md/GOARCH#amd64 " + "x" * 600,
+        **({"errorCode": "AccessDenied", "errorMessage": f"User: {arn} is not authorized to perform: "
+            "rds:DescribeDBInstances on resource: arn:aws:rds:us-east-1:123456789012:db:orders"} if denied else {}),
+        "requestParameters": {"maxRecords": 100},
+        "responseElements": None,
+        "requestID": f"{i:032x}",
+        "eventID": f"{i:032x}",
+        "readOnly": True,
+        "eventType": "AwsApiCall",
+        "recipientAccountId": "123456789012",
+    }  # fmt: skip
+
+
+def test_a_hundred_thousand_cloudtrail_records_are_read_one_at_a_time(tmp_path: Path) -> None:
+    """A day of CloudTrail is past the reader's bound for a whole file: its records are read one
+    at a time, so explain finds the one denial in them with memory for a chunk and a record
+    (the process's peak is measured against the same command on a one-record file)."""
+    import subprocess
+    import sys
+
+    big, small = tmp_path / "trail.json", tmp_path / "one.json"
+    with big.open("w") as f:
+        f.write('{"Records": [')
+        for i in range(100_000):
+            f.write((",\n" if i else "") + json.dumps(_trail_record(i, i == 77_777)))
+        f.write("]}\n")
+    small.write_text(json.dumps({"Records": [_trail_record(77_777, True)]}))
+    assert big.stat().st_size > reader.MAX_BYTES
+    peaks = []
+    for path in (small, big):
+        script = (
+            "import resource, sys; from iam_catalog import cli; "
+            "code = cli.run(['explain', sys.argv[1], '--format', 'json'], sys.stdout, sys.stderr); "
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); sys.exit(code)"
+        )
+        done = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+        (found,) = json.loads(done.stdout)["requests"]
+        assert found["asked"]["action"] == "rds:DescribeDBInstances"
+        assert found["asked"]["resource"] == "arn:aws:rds:us-east-1:123456789012:db:orders"
+        peaks.append(int(done.stderr.split()[-1]) * 1024)
+    assert peaks[1] - peaks[0] < 32 * 2**20, peaks  # the file is 100 MiB; read whole, it is gigabytes
+
+
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(JSON, max_size=6),
+    st.sampled_from(['{"Records": [', "[", ' \n{ "Records" :[']),
+    st.sampled_from([", ", ",\n", ","]),
+    st.integers(min_value=1, max_value=9),
+)
+def test_records_read_a_chunk_at_a_time_are_the_documents(
+    records: list[Any], opening: str, comma: str, chunk: int
+) -> None:
+    """Whatever the chunk size cuts a record at (a number, a string, a multi-byte character),
+    the records read one at a time are the ones the whole document holds."""
+    import tempfile
+
+    closing = "]}" if opening.strip().startswith("{") else "]"
+    text = opening + comma.join(json.dumps(r, ensure_ascii=False) for r in records) + closing + "\n"
+    with tempfile.NamedTemporaryFile("wb", suffix=".json", delete=False) as f:
+        f.write(text.encode("utf-8", "surrogatepass"))
+    original = reader.CHUNK
+    reader.CHUNK = chunk
+    try:
+        source = reader.opened(f.name)
+        try:
+            read_back = list(source.records()) if source.lists_records() else None
+        except InputError as exc:  # duplicate keys in a generated object, as loads refuses them
+            with pytest.raises(InputError):
+                reader.loads(text, "x")
+            assert "\n" not in str(exc)
+            return
+        finally:
+            source.close()
+    finally:
+        reader.CHUNK = original
+        os.unlink(f.name)
+    assert read_back == _whole(text)
+
+
+def _whole(text: str) -> list[Any]:
+    data = reader.loads(text, "x")
+    return data["Records"] if isinstance(data, dict) else data
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        ('{"Records": [{"a": 1} {"b": 2}]}', ["expected , or ] after a record"]),
+        ('{"Records": [{"a": 1}]} trailing', ["more after the list of records"]),
+        ('[{"a": 1}, {"a": 2, "a": 3}]', ['the key "a" appears twice']),
+        ('[{"a": ', ["not JSON"]),
+        ("[" + "[" * 100 + "]" * 100 + "]", ["nested more than 64 deep"]),
+        (b'[{"a": "\xff"}]', ["not UTF-8 text"]),
+    ],
+)
+def test_a_broken_list_of_records_is_one_line(tmp_path: Path, content: str | bytes, words: list[str]) -> None:
+    path = tmp_path / "trail.json"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    code, out, err = run("explain", str(path))
+    assert code == 2 and out == "" and err.count("\n") == 1, err
+    assert all(word in err for word in words), err

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from iam_catalog.commands._shared import Usage, catalog, catalog_option, choices_help, read_input
+from iam_catalog.commands._shared import Usage, catalog, catalog_option, choices_help
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -32,7 +32,8 @@ def configure(sub: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from iam_catalog.aws.context import action_index
-    from iam_catalog.deployed.explain import FORMATS, Asked, explain, parse
+    from iam_catalog.deployed.explain import FORMATS, Asked, explain, read_denials
+    from iam_catalog.deployed.reader import InputError
 
     if args.resource and not args.action:
         raise Usage("--resource needs --action")
@@ -41,8 +42,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.action:
         asked = [Asked(args.action, args.resource)]
     else:
-        text = "\n".join(read_input(name) for name in args.files or ["-"])
-        asked = parse(text)
+        try:
+            asked = read_denials(args.files or ["-"])
+        except InputError as exc:
+            raise Usage(str(exc)) from None
         if not asked:
             raise Usage("no AccessDenied found: give the error's text, decode-authorization-message or CloudTrail JSON")
     checked = catalog(args, err)

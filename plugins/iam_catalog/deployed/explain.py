@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +19,7 @@ from iam_catalog.aws import facts as awsfacts
 from iam_catalog.aws.context import ActionEntry
 from iam_catalog.catalog.model import Catalog, Statement
 from iam_catalog.catalog.problems import printable
-from iam_catalog.deployed.reader import NotJSON, loads, string
+from iam_catalog.deployed.reader import NotJSON, loads, opened, string
 from iam_catalog.iam.documents import PLACEHOLDER
 from iam_catalog.iam.patterns import covers
 
@@ -69,8 +69,7 @@ def _arn_of(value: Any) -> str | None:
 
 
 def _from_json(data: Any) -> list[Asked]:
-    """The denials of decode-authorization-message or CloudTrail JSON; a record whose fields
-    are not of the types AWS writes is skipped."""
+    """The denials of decode-authorization-message or CloudTrail JSON."""
     if isinstance(data, dict) and isinstance(data.get("DecodedMessage"), str):
         data = loads(data["DecodedMessage"], "$.DecodedMessage")
     if isinstance(data, dict) and isinstance(data.get("context"), dict):
@@ -84,13 +83,22 @@ def _from_json(data: Any) -> list[Asked]:
         if isinstance(data, dict)
         else data
     )
-    out = []
-    for event in records if isinstance(records, list) else []:
-        if not isinstance(event, dict) or event.get("errorCode") not in _DENIAL_CODES:
+    return list(_from_records(records if isinstance(records, list) else []))
+
+
+def _from_records(records: Iterable[Any]) -> Iterator[Asked]:
+    """The denials of CloudTrail records (or of log lines, as a list of strings); a record whose
+    fields are not of the types AWS writes is skipped."""
+    for event in records:
+        if not isinstance(event, dict) or "eventName" not in event:
+            # Not a CloudTrail record: a log line, or some other JSON that may quote one.
+            yield from (asked for text in _strings(event) for asked in parse(text))
+            continue
+        if event.get("errorCode") not in _DENIAL_CODES:
             continue
         found = parse(string(event.get("errorMessage")) or "")
         if found:
-            out += found
+            yield from found
             continue
         source, name, resources = (
             string(event.get("eventSource")),
@@ -101,8 +109,34 @@ def _from_json(data: Any) -> list[Asked]:
             continue
         listed = resources if type(resources) is list else []
         arn = next((string(r.get("ARN")) for r in listed if isinstance(r, dict) and string(r.get("ARN"))), None)
-        out.append(Asked(f"{source.split('.')[0]}:{name}", arn, _arn_of(event.get("userIdentity"))))
-    return out
+        yield Asked(f"{source.split('.')[0]}:{name}", arn, _arn_of(event.get("userIdentity")))
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """Every string in a JSON value, keys aside, without recursion."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if type(item) is str:
+            yield item
+        elif isinstance(item, dict | list):
+            stack.extend(reversed(list(item.values() if isinstance(item, dict) else item)))
+
+
+def read_denials(names: Iterable[str]) -> list[Asked]:
+    """Every denial in the files `names` (`-`: stdin), each once, in the order met. A list of
+    records (CloudTrail's `{"Records": [...]}`) is read one record at a time, at any size; any
+    other file is read whole, as text, within the reader's bound."""
+    found: dict[Asked, None] = {}  # a log repeats one denial many times: kept once, as met
+    for name in names:
+        source = opened(name)
+        try:
+            found.update(
+                dict.fromkeys(_from_records(source.records()) if source.lists_records() else parse(source.text()))
+            )
+        finally:
+            source.close()
+    return list(found)
 
 
 def parse(text: str) -> list[Asked]:

@@ -14,16 +14,20 @@ Every refusal is an `InputError` of one line that names the file.
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
+import re
 import stat
 import sys
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, BinaryIO
 
 from iam_catalog.printiam.request import shown
 
 MAX_BYTES = 64 * 1024 * 1024  # far past any account's authorization details or a plan's JSON
 MAX_DEPTH = 64  # a policy is 5 deep, a plan's modules a few more: this is only input built to hurt
+_TOO_DEEP = f"nested more than {MAX_DEPTH} deep: not a policy, log or plan"
 
 
 class InputError(Exception):
@@ -43,13 +47,23 @@ def string(value: Any) -> str | None:
     return value if type(value) is str else None
 
 
-def read_text(name: str) -> str:
-    """The text of the file `name`, or of stdin for `-`, within MAX_BYTES."""
-    where = "stdin" if name == "-" else shown(name)
-    too_large = f"{where}: larger than {MAX_BYTES // 2**20} MiB: not a policy, log or plan"
-    try:
+# A CloudTrail log is a list of records, often far past MAX_BYTES: read one record at a time,
+# each within MAX_RECORD, so memory holds one chunk and one record whatever the file's size.
+CHUNK = 1024 * 1024
+MAX_RECORD = 4 * 1024 * 1024  # a CloudTrail record is a few kilobytes
+_RECORDS = re.compile(r'\s*(?:\{\s*"Records"\s*:\s*)?\[')
+_SPACE = re.compile(r"[ \t\n\r]*")
+_HEAD = 256  # bytes: the opening of a list of records, white space and all
+
+
+class Opened:
+    """An operator's file (or stdin), opened and not yet read past its first chunk."""
+
+    def __init__(self, name: str) -> None:
+        self.where = "stdin" if name == "-" else shown(name)
+        self.size: int | None = None
         if name == "-":
-            data = sys.stdin.buffer.read(MAX_BYTES + 1)
+            self.file: BinaryIO = sys.stdin.buffer
         else:
             # O_NONBLOCK: opening a FIFO with no writer must not hang before its type is known.
             fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK)
@@ -57,22 +71,143 @@ def read_text(name: str) -> str:
                 info = os.fstat(fd)
                 if not stat.S_ISREG(info.st_mode):
                     kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file (a device, FIFO or socket)"
-                    raise InputError(f"{where}: {kind}: give a file")
-                if info.st_size > MAX_BYTES:
-                    raise InputError(too_large)
+                    raise InputError(f"{self.where}: {kind}: give a file")
             except BaseException:
                 os.close(fd)
                 raise
-            with os.fdopen(fd, "rb") as f:
-                data = f.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise InputError(f"{where}: {exc.strerror}") from None
-    if len(data) > MAX_BYTES:
-        raise InputError(too_large)
+            self.size = info.st_size
+            self.file = os.fdopen(fd, "rb")
+        self.head = self.file.read(CHUNK)
+        while 0 < len(self.head) < _HEAD:  # enough to tell a list of records from anything else
+            more = self.file.read(CHUNK)
+            if not more:
+                break
+            self.head += more
+
+    def close(self) -> None:
+        if self.file is not sys.stdin.buffer:
+            self.file.close()
+
+    def text(self) -> str:
+        """The whole text, within MAX_BYTES."""
+        too_large = InputError(f"{self.where}: larger than {MAX_BYTES // 2**20} MiB: not a policy, log or plan")
+        if self.size is not None and self.size > MAX_BYTES:
+            raise too_large
+        data = self.head + self.file.read(MAX_BYTES + 1 - len(self.head))
+        if len(data) > MAX_BYTES:
+            raise too_large
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{self.where}: not UTF-8 text (byte {exc.start})") from None
+
+    def lists_records(self) -> bool:
+        """Whether the file is a JSON list of records, or CloudTrail's `{"Records": [...]}`."""
+        return _RECORDS.match(self.head.decode("utf-8", "ignore")) is not None
+
+    def records(self) -> Iterator[Any]:
+        """Each record of a list (`lists_records`), read as `loads` reads JSON, one at a time."""
+        text = _Text(self)
+        start = _RECORDS.match(text.text)
+        assert start is not None, "records() of a file that lists_records() says is no list"
+        text.pos, wrapped = start.end(), start[0].lstrip().startswith("{")
+        first = True
+        while True:
+            text.skip_space()
+            if text.next() == "]":
+                text.pos += 1
+                break
+            if not first:
+                if text.next() != ",":
+                    raise NotJSON(f"{self.where}: not JSON: expected , or ] after a record")
+                text.pos += 1
+                text.skip_space()
+            yield text.value()
+            first = False
+        text.skip_space()
+        if wrapped and text.next() == "}":
+            text.pos += 1
+            text.skip_space()
+        if text.next():
+            raise NotJSON(f"{self.where}: not JSON: more after the list of records")
+
+
+class _Text:
+    """An opened file's text, decoded a chunk at a time: `text[pos:]` is what is still unread,
+    and nothing before the record being read is kept."""
+
+    def __init__(self, source: Opened) -> None:
+        self.source, self.decoder = source, codecs.getincrementaldecoder("utf-8")()
+        self.offset, self.more = 0, True
+        self.text, self.pos = self._decode(source.head), 0
+
+    def _decode(self, data: bytes) -> str:
+        try:
+            text = self.decoder.decode(data, not data)
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{self.source.where}: not UTF-8 text (byte {self.offset + exc.start})") from None
+        self.offset += len(data)
+        return text
+
+    def fill(self) -> bool:
+        """One more chunk after what is unread; False at the end of the file."""
+        if not self.more:
+            return False
+        chunk = self.source.file.read(CHUNK)
+        self.more = bool(chunk)
+        self.text, self.pos = self.text[self.pos :] + self._decode(chunk), 0
+        return self.more
+
+    def skip_space(self) -> None:
+        while True:
+            self.pos = _SPACE.match(self.text, self.pos).end()  # type: ignore[union-attr]
+            if self.pos < len(self.text) or not self.fill():
+                return
+
+    def next(self) -> str:
+        return self.text[self.pos : self.pos + 1]
+
+    def value(self) -> Any:
+        """The JSON value at `pos`, within MAX_RECORD."""
+        while True:
+            try:
+                value, end = _DECODER.raw_decode(self.text, self.pos)
+            except json.JSONDecodeError as exc:
+                message = exc.msg
+            except _Refused as exc:
+                raise InputError(f"{self.source.where}: {exc}") from None
+            except RecursionError:
+                raise InputError(f"{self.source.where}: {_TOO_DEEP}") from None
+            else:
+                if end < len(self.text) or not self.more:  # a number may go on in the next chunk
+                    if _depth(value) > MAX_DEPTH:
+                        raise InputError(f"{self.source.where}: {_TOO_DEEP}")
+                    self.pos = end
+                    return value
+                message = ""
+            if len(self.text) - self.pos > MAX_RECORD:
+                raise InputError(f"{self.source.where}: a record past {MAX_RECORD // 2**20} MiB: not CloudTrail's")
+            if not self.fill():
+                raise NotJSON(f"{self.source.where}: not JSON: {message or 'it ends inside a record'}")
+
+
+def opened(name: str) -> Opened:
+    """`name` opened by the one reader; an InputError when it cannot be."""
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{where}: not UTF-8 text (byte {exc.start})") from None
+        return Opened(name)
+    except OSError as exc:
+        raise InputError(f"{'stdin' if name == '-' else shown(name)}: {exc.strerror}") from None
+
+
+def read_text(name: str) -> str:
+    """The text of the file `name`, or of stdin for `-`, within MAX_BYTES."""
+    source = opened(name)
+    try:
+        return source.text()
+    except OSError as exc:
+        raise InputError(f"{source.where}: {exc.strerror}") from None
+    finally:
+        source.close()
 
 
 def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -104,6 +239,9 @@ def _depth(value: Any) -> int:
     return deepest
 
 
+_DECODER = json.JSONDecoder(object_pairs_hook=_object, parse_int=Number, parse_float=Number, parse_constant=_constant)
+
+
 def loads(text: str, source: str) -> Any:
     """JSON from an operator's file, as the module docstring says, or an InputError."""
     try:
@@ -115,7 +253,7 @@ def loads(text: str, source: str) -> Any:
     except _Refused as exc:
         raise InputError(f"{source}: {exc}") from None
     except RecursionError:
-        raise InputError(f"{source}: nested more than {MAX_DEPTH} deep: not a policy, log or plan") from None
+        raise InputError(f"{source}: {_TOO_DEEP}") from None
     if _depth(data) > MAX_DEPTH:
-        raise InputError(f"{source}: nested more than {MAX_DEPTH} deep: not a policy, log or plan")
+        raise InputError(f"{source}: {_TOO_DEEP}")
     return data
