@@ -443,3 +443,31 @@ def test_a_star_policy_is_a_screen_not_a_line_per_action(tmp_path: Path) -> None
     assert listed == list(levels.values())
     warnings = run("check", str(admin), "--types", "rds", "--format", "github")[1].splitlines()
     assert len(warnings) == len(levels) and all(w.startswith("::warning ") for w in warnings)
+
+
+def test_every_use_of_the_actions_index_knows_its_statement_by_place() -> None:
+    from iam_catalog.aws.context import action_index
+
+    uses = [use for entry in action_index(CATALOG) for use in entry.uses]
+    assert uses and all(use.policy.statements[use.position] is use.statement for use in uses)
+
+
+@pytest.mark.parametrize(
+    ("resource", "granted"),
+    [
+        ("arn:aws:iam::123456789012:role/documentdb-user-role", True),
+        ("arn:aws-us-gov:iam::123456789012:role/team/documentdb-user-role", True),
+        ("arn:aws:iam::1234:role/documentdb-user-role", False),  # no account ID has 4 digits
+        ("arn:aws-moon:iam::123456789012:role/documentdb-user-role", False),  # no such partition
+        ("arn:aws:iam::123456789012:user/documentdb-user-role", False),
+        ("arn:aws:iam::123456789012:role/*", True),  # a pattern asked for: a role's may cover it
+    ],
+)
+def test_explain_grants_a_resource_only_for_values_print_iam_would_take(resource: str, granted: bool) -> None:
+    """A placeholder stands for a value that its variable's pattern or choices allow, as
+    print-iam checks it: `${Account}` is twelve digits, `${Partition}` one of AWS's."""
+    code, out, _ = run("explain", "--action", "sts:AssumeRole", "--resource", resource, "--format", "json")
+    (request,) = json.loads(out)["requests"]
+    types = {g["type"] for g in request["grants"]}
+    assert ("documentdb" in types) is granted, types
+    assert code == (0 if request["grants"] else 1)

@@ -85,6 +85,7 @@ class ActionUse:
     owner: str  # the service whose role it is for, or the kind of policy
     service: str | None  # the service's id, for a service's policy
     choices: tuple[Choice, ...]  # each leaves the action out
+    position: int = 0  # the statement's place in its policy, from 0: two may be alike
 
 
 @dataclass(frozen=True)
@@ -104,12 +105,13 @@ def action_index(catalog: Catalog) -> list[ActionEntry]:
         choices = catalog.choices(db_type) if db_type else {c.id: c for c in catalog.shared.choices}
         owner = catalog.identity_of(policy)[1]
         service = catalog.service_of(policy) if policy.attach == SERVICE else None
-        for st in policy.statements:
+        for position, st in enumerate(policy.statements):
             if st.effect != "Allow":
                 continue
             for written in st.actions:
                 leaving = [*st.omit_when, *(c for c, gone in st.omit_actions if written in gone)]
-                use = ActionUse(db_type, policy, st, owner, service, tuple(choices[c] for c in leaving if c in choices))
+                left_out = tuple(choices[c] for c in leaving if c in choices)
+                use = ActionUse(db_type, policy, st, owner, service, left_out, position)
                 for name in awsfacts.expand(written) or [written]:
                     found.setdefault(name, []).append(use)
     out = []

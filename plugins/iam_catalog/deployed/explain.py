@@ -9,6 +9,7 @@ error code is a denial. A log excerpt may hold many; each request is explained o
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -17,7 +18,7 @@ from typing import Any
 
 from iam_catalog.aws import facts as awsfacts
 from iam_catalog.aws.context import ActionEntry
-from iam_catalog.catalog.model import Catalog, Statement
+from iam_catalog.catalog.model import Catalog, DbType, Statement
 from iam_catalog.catalog.problems import printable
 from iam_catalog.deployed.reader import NotJSON, loads, opened, string
 from iam_catalog.iam.documents import PLACEHOLDER
@@ -155,13 +156,39 @@ def parse(text: str) -> list[Asked]:
     return list(dict.fromkeys(found))
 
 
-def _grants_resource(st: Statement, resource: str | None) -> bool:
-    """Whether one of the statement's resources (or scope templates) covers the one asked, with
-    each placeholder standing for any value the reader could give."""
+def _grants_resource(st: Statement, resource: str | None, rules: dict[str, str]) -> bool:
+    """Whether one of the statement's resources (or scope templates) covers the one asked for
+    some values a reader could give print-iam: each placeholder a value its variable's pattern
+    or choices allow (`rules`), a scope variable any value (a scope may itself be a wildcard)."""
     if resource is None:
         return True
     patterns = [*st.resources, *st.scope] or ["*"]
-    return any(covers(PLACEHOLDER.sub("*", p), resource) for p in patterns)
+    if "*" in resource or "?" in resource:  # a pattern asked for: one statement must cover it all
+        return any(covers(PLACEHOLDER.sub("*", p), resource) for p in patterns)
+    return any(_resource_rule(p, tuple(sorted(rules.items()))).fullmatch(resource) for p in patterns)
+
+
+@functools.cache
+def _resource_rule(template: str, rules: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
+    by_name, parts, pos = dict(rules), [], 0
+    for found in PLACEHOLDER.finditer(template):
+        parts += [_wildcards(template[pos : found.start()]), f"(?:{by_name.get(found[1], '.*')})"]
+        pos = found.end()
+    return re.compile("".join([*parts, _wildcards(template[pos:])]), re.DOTALL)
+
+
+def _wildcards(text: str) -> str:
+    return "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in text)
+
+
+def _rules(catalog: Catalog, db_type: DbType | None) -> dict[str, str]:
+    """Each variable's rule as print-iam checks a value: its pattern, or one of its choices."""
+    variables = catalog.variables(db_type) if db_type else {v.name: v for v in catalog.shared.variables}
+    return {
+        name: v.pattern or "|".join(re.escape(c) for c in v.choices)
+        for name, v in variables.items()
+        if v.pattern or v.choices
+    }
 
 
 def explain(catalog: Catalog, asked: Asked, index: dict[str, ActionEntry]) -> Explanation:
@@ -172,7 +199,7 @@ def explain(catalog: Catalog, asked: Asked, index: dict[str, ActionEntry]) -> Ex
         out.suggestion = awsfacts.suggest_action(asked.action)
     entry = index.get(asked.action.lower())
     for use in entry.uses if entry else ():
-        if not _grants_resource(use.statement, asked.resource):
+        if not _grants_resource(use.statement, asked.resource, _rules(catalog, use.type)):
             continue
         if use.type is None:  # a shared step: the reader writes it by hand, from the type's page
             command = "the assume-role steps of the page of a type whose database user is an IAM role"
@@ -181,14 +208,13 @@ def explain(catalog: Catalog, asked: Asked, index: dict[str, ActionEntry]) -> Ex
         if use.type and use.service and use.service != catalog.shared.services[0].id:
             command += f" --service {use.service}"
         command += " --optional" if use.type and use.policy.optional else ""
-        index_of = use.policy.statements.index(use.statement)
         out.grants.append(
             Grant(
                 use.type.id if use.type else "_shared",
                 use.type.title if use.type else "Shared assume-role steps",
                 use.owner,
                 use.policy.id,
-                use.statement.sid or f"{use.policy.id}#{index_of + 1}",
+                use.statement.sid or f"{use.policy.id}#{use.position + 1}",
                 use.statement.purpose or "",
                 [{"id": c.id, "label": c.label} for c in use.choices],
                 command,
