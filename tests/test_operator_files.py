@@ -12,8 +12,9 @@ import urllib.parse
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from iam_catalog import cli
 from iam_catalog.deployed import reader
@@ -22,6 +23,7 @@ from iam_catalog.deployed.reader import InputError
 from iam_catalog.deployed.sources import policy_document, read
 
 from .budget import examples
+from .schemadocs import documents
 
 ALLOW = {"Effect": "Allow", "Action": "rds:DescribeDBInstances", "Resource": "*"}
 # What no output may carry from a file: C0 and C1 controls but the line break that ends each
@@ -378,3 +380,144 @@ def test_a_broken_list_of_records_is_one_line(tmp_path: Path, content: str | byt
     code, out, err = run("explain", str(path))
     assert code == 2 and out == "" and err.count("\n") == 1, err
     assert all(word in err for word in words), err
+
+
+# --- IAM's grammar, every source, every format ------------------------------------------------
+
+# Control characters, a bidi override, a workflow command and a lone surrogate, where IAM takes
+# any text (a Sid IAM refuses, a resource it takes): the outputs escape them or refuse them.
+HOSTILE_TEXT = ["\x1b]0;owned\x07", "a\nb", "\u202eevil", "::error::x", "\ud800", "\r"]
+ACTIONS = "* rds:* rds:DescribeDBInstances rds:Describe* rds-db:connect RDS:describedbinstances iam:* sts:AssumeRole"
+ACTION = {"enum": [*ACTIONS.split(), "s3:GetObject", "rds:?odify*", "elasticache:Connect", "ec2:*"]}
+RESOURCE = {
+    "enum": [
+        "*",
+        "arn:aws:rds:us-east-1:123456789012:db:orders",
+        "arn:aws:rds-db:*:*:dbuser:*/alice",
+        "arn:aws:iam::123456789012:role/*",
+        "arn:aws:s3:::b/${aws:username}/*",
+        "arn:aws:rds:*:*:db:*",
+        "arn:aws:elasticache:us-east-1:123456789012:replicationgroup:*",
+        *(f"arn:aws:s3:::{h}" for h in HOSTILE_TEXT),
+    ]
+}
+VALUE = {
+    "oneOf": [
+        {
+            "enum": [
+                "us-east-1",
+                "eu-*",
+                "10.0.0.0/8",
+                "2026-01-01T00:00:00Z",
+                "true",
+                "${aws:PrincipalAccount}",
+                "123456789012",
+                "arn:aws:iam::123456789012:role/*",
+                *HOSTILE_TEXT,
+            ]
+        },
+        {"type": "number"},
+        {"type": "boolean"},
+    ]
+}
+KEYS = ["aws:RequestedRegion", "aws:ResourceTag/team", "aws:PrincipalTag/team", "aws:SourceIp", "aws:CurrentTime",
+        "aws:MultiFactorAuthPresent", "rds:DatabaseEngine", "aws:ResourceAccount", "aws:PrincipalArn"]  # fmt: skip
+
+
+def _one_or_more(item: dict[str, Any]) -> dict[str, Any]:
+    return {"oneOf": [item, {"type": "array", "items": item, "minItems": 1}]}
+
+
+def _grammar() -> dict[str, Any]:
+    """IAM's grammar of an identity policy or boundary, as a JSON Schema: each statement takes
+    Action or NotAction, Resource or NotResource, an Effect, and may take a Sid and a Condition
+    block of any operator IAM knows, with or without a set qualifier, over strings, numbers and
+    booleans."""
+    from iam_catalog.iam.conditions import spellings
+
+    operators = [*spellings(), *(f"{q}:{o}" for q in ("ForAllValues", "ForAnyValue") for o in spellings()[:8])]
+    condition = {
+        "type": "object",
+        "propertyNames": {"enum": operators},
+        "additionalProperties": {
+            "type": "object",
+            "propertyNames": {"enum": KEYS},
+            "additionalProperties": _one_or_more(VALUE),
+            "minProperties": 1,
+        },
+        "minProperties": 1,
+    }
+    statements = [
+        {
+            "type": "object",
+            "required": ["Effect", action, resource],
+            "properties": {
+                "Sid": {"enum": ["", "Grant1", "RDS", *HOSTILE_TEXT]},
+                "Effect": {"enum": ["Allow", "Deny"]},
+                action: _one_or_more(ACTION),
+                resource: _one_or_more(RESOURCE),
+                "Condition": condition,
+            },
+            "additionalProperties": False,
+        }
+        for action in ("Action", "NotAction")
+        for resource in ("Resource", "NotResource")
+    ]
+    statement = {"oneOf": statements}
+    return {
+        "type": "object",
+        "required": ["Version", "Statement"],
+        "properties": {
+            "Version": {"enum": ["2012-10-17", "2008-10-17"]},
+            "Statement": {"oneOf": [statement, {"type": "array", "items": statement, "minItems": 1}]},
+        },
+        "additionalProperties": False,
+    }
+
+
+GRAMMAR = _grammar()
+
+
+def _as_source(document: dict[str, Any], source: str) -> tuple[str, list[str]]:
+    """The document as each AWS or Terraform output holds it, and the arguments that read it."""
+    text = json.dumps(document, ensure_ascii=False)
+    if source == "get-role-policy":
+        return json.dumps({"RoleName": "r", "PolicyName": "p", "PolicyDocument": document}), []
+    if source == "authorization-details":
+        inline = {"PolicyName": "p", "PolicyDocument": urllib.parse.quote(text.encode("utf-8", "surrogatepass"))}
+        role = {"RoleName": "r", "RolePolicyList": [inline], "AttachedManagedPolicies": []}
+        return json.dumps({"RoleDetailList": [role], "Policies": []}), ["--role-name", "r"]
+    if source == "terraform-plan":
+        resource = {"address": "aws_iam_policy.p", "type": "aws_iam_policy", "name": "p", "values": {"policy": text}}
+        return json.dumps({"format_version": "1.2", "planned_values": {"root_module": {"resources": [resource]}}}), []
+    return text, []
+
+
+@settings(max_examples=examples(100), deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    documents(GRAMMAR, GRAMMAR),
+    st.sampled_from(["policy", "get-role-policy", "authorization-details", "terraform-plan"]),
+    st.sampled_from(["text", "json", "github"]),
+)
+def test_every_policy_iams_grammar_allows_is_judged_or_refused_in_one_line(
+    document: dict[str, Any], source: str, fmt: str
+) -> None:
+    """Policies drawn from IAM's grammar, through each source and each output format: an
+    answer (exit 0 or 1) or one `iam-catalog: error:` line (exit 2), never a traceback or a
+    raw control character from the file."""
+    import tempfile
+
+    assert not list(jsonschema.Draft202012Validator(GRAMMAR).iter_errors(document))  # the generator keeps it
+    text, more = _as_source(document, source)
+    with tempfile.NamedTemporaryFile("wb", suffix=".json", delete=False) as f:
+        f.write(text.encode("utf-8", "surrogatepass"))
+    try:
+        code, out, err = run("check", "--types", "rds", f.name, "--format", fmt, *more)
+    finally:
+        os.unlink(f.name)
+    assert code in (0, 1, 2), (code, err)
+    event(f"exit {code}")
+    if code == 2:
+        assert err.count("\n") == 1 and err.startswith("iam-catalog: error: "), err
+    assert "Traceback" not in err
+    assert not RAW.search(out.replace("\n", "")) and not RAW.search(err.rstrip("\n")), (out, err)

@@ -18,6 +18,7 @@ from iam_catalog.catalog.schema import Checker
 from iam_catalog.catalog.yamlsource import parse
 
 from .budget import examples
+from .schemadocs import documents
 
 SCHEMA: dict[str, Any] = json.loads((Path(bundled_dir()) / "schema.json").read_text())
 CASES = sorted((Path(__file__).parent / "cases").glob("*/*.yaml"))
@@ -144,44 +145,6 @@ def _paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 MUTATIONS = st.sampled_from(["delete", {}, [], "", " ", 7, True, None, "x\ny", "<b>", "unknown-key"])
 
 
-def _documents(schema: dict[str, Any], root: dict[str, Any]) -> st.SearchStrategy[Any]:
-    """Documents valid under `schema`, drawn from its own keywords: the ones the checker
-    implements (hypothesis-jsonschema does this in general, but its release breaks on the
-    Hypothesis this project pins)."""
-    while "$ref" in schema:
-        target: Any = root
-        for part in schema["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        schema = {**target, **{k: v for k, v in schema.items() if k != "$ref"}}
-    if "oneOf" in schema:
-        return st.one_of([_documents(option, root) for option in schema["oneOf"]])
-    if "enum" in schema:
-        return st.sampled_from(schema["enum"])
-    kind = schema["type"]
-    if kind == "boolean":
-        return st.booleans()
-    if kind == "string":
-        text = st.from_regex(schema["pattern"]) if "pattern" in schema else st.text(max_size=12)
-        return text.filter(lambda t: len(t) >= schema.get("minLength", 0))
-    if kind == "array":
-        return st.lists(
-            _documents(schema.get("items", {"type": "string"}), root), min_size=schema.get("minItems", 0), max_size=3
-        )
-    properties = schema.get("properties", {})
-    required = schema.get("required", [])
-    optional = [k for k in properties if k not in required]
-    extra = schema.get("additionalProperties")
-    fixed = st.fixed_dictionaries(
-        {k: _documents(properties[k], root) for k in required},
-        optional={k: _documents(properties[k], root) for k in optional},
-    )
-    if isinstance(extra, dict):
-        names = _documents({"type": "string", **schema.get("propertyNames", {})}, root)
-        more = st.dictionaries(names, _documents(extra, root), max_size=3)
-        fixed = st.tuples(fixed, more).map(lambda both: {**both[1], **both[0]})
-    return fixed.filter(lambda d: len(d) >= schema.get("minProperties", 0))
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["type.yaml", "_shared.yaml"])
 def test_loader_and_jsonschema_agree_on_generated_documents(name: str) -> None:
@@ -195,7 +158,7 @@ def test_loader_and_jsonschema_agree_on_generated_documents(name: str) -> None:
     real = {p.name: p.read_bytes() for p in FILES}
 
     @settings(max_examples=examples(150), deadline=None, suppress_health_check=list(HealthCheck))
-    @given(_documents(schema, SCHEMA), st.data())
+    @given(documents(schema, SCHEMA), st.data())
     def agree(document: Any, data: st.DataObject) -> None:
         path = data.draw(st.sampled_from(_paths(document)))
         mutation = data.draw(MUTATIONS)
