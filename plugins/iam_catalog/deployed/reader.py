@@ -54,6 +54,7 @@ MAX_RECORD = 4 * 1024 * 1024  # a CloudTrail record is a few kilobytes
 _RECORDS = re.compile(r'\s*(?:\{\s*"Records"\s*:\s*)?\[')
 _SPACE = re.compile(r"[ \t\n\r]*")
 _HEAD = 256  # bytes: the opening of a list of records, white space and all
+_NUMBER_TAIL = re.compile(r"[0-9eE.+-]*")
 
 
 class Opened:
@@ -179,7 +180,9 @@ class _Text:
             except RecursionError:
                 raise InputError(f"{self.source.where}: {_TOO_DEEP}") from None
             else:
-                if end < len(self.text) or not self.more:  # a number may go on in the next chunk
+                # A number at the end of what is read may go on in the next chunk (`1.5e` is
+                # read as 1.5 until its exponent comes).
+                if not self.more or not (isinstance(value, Number) and _NUMBER_TAIL.fullmatch(self.text, end)):
                     if _depth(value) > MAX_DEPTH:
                         raise InputError(f"{self.source.where}: {_TOO_DEEP}")
                     self.pos = end
