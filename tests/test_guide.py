@@ -78,7 +78,18 @@ def test_following_the_guide_with_its_example_type_keeps_the_checks_green(tmp_pa
     overview = (repo / "tests" / "golden" / "overview.md").read_text()
     assert name.removesuffix(".yaml") in overview, "make golden rewrote the overview with the new type"
     tests = subprocess.run(
-        [str(repo / ".venv" / "bin" / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", *CATALOG_TESTS],
+        # Not the tests marked slow: they build catalogs of their own, whatever the shipped one holds.
+        [
+            str(repo / ".venv" / "bin" / "python"),
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-m",
+            "not slow",
+            *CATALOG_TESTS,
+        ],
         cwd=repo,
         env=env,
         capture_output=True,

@@ -151,11 +151,12 @@ def test_loader_and_jsonschema_agree_on_generated_documents(name: str) -> None:
     """Documents drawn from schema.json itself, and mutations of them: the checker and jsonschema
     agree on validity for each, and the whole loader reports problems, never raises."""
     from hypothesis import HealthCheck, given, settings
-    from iam_catalog.checks.loader import load_sources
+    from iam_catalog.checks.loader import FileMemo, load_sources
 
     schema = _schema_for(name)
     validator = jsonschema.Draft202012Validator(schema)
     real = {p.name: p.read_bytes() for p in FILES}
+    memo = FileMemo()  # the real files are checked once; each example's own file every time
 
     @settings(max_examples=examples(150), deadline=None, suppress_health_check=list(HealthCheck))
     @given(documents(schema, SCHEMA), st.data())
@@ -174,7 +175,7 @@ def test_loader_and_jsonschema_agree_on_generated_documents(name: str) -> None:
             document["unknown-key"] = "x"
         assert bool(_checker_errors(document, name)) == bool(list(validator.iter_errors(document)))
         sources = {**real, (name if name == "_shared.yaml" else "generated.yaml"): _yaml(document)}
-        load_sources(sources, "catalog")  # raises nothing: every problem is reported
+        load_sources(sources, "catalog", memo)  # raises nothing: every problem is reported
 
     agree()
 
