@@ -247,17 +247,19 @@ class IamCatalogPlugin(BasePlugin[IamCatalogConfig]):  # type: ignore[no-untyped
     def _ours(self, page: Page) -> bool:
         return page.file.src_uri in self.files
 
-    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+    def on_page_content(self, content: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         if not self._ours(page):
-            return html
+            return content
         # Generated pages carry catalog text: whatever Markdown made of it, the allowlist decides.
-        html = sanitize(html)
+        content = sanitize(content)
         if self.config.site_wide:
-            return html
+            return content
         # The page's own scripts, after its content (added after the allowlist, which drops
         # every script): on this page only, not on the host's.
         scripts = [files.get_file_from_path(self._path(script)) for script in SCRIPTS]
-        return html + "".join(f'<script src="{s.url_relative_to(page.file)}"></script>' for s in scripts if s)
+        return content + "".join(
+            f'<script src="{_attribute(s.url_relative_to(page.file))}"></script>' for s in scripts if s
+        )
 
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         if self.config.site_wide:
@@ -267,7 +269,8 @@ class IamCatalogPlugin(BasePlugin[IamCatalogConfig]):  # type: ignore[no-untyped
         stylesheet = File(self._path(STYLESHEET), "", "", config.use_directory_urls).url_relative_to(page.file)
         head = _HEAD_END.search(output)
         if head is not None:
-            output = f'{output[: head.start()]}<link rel="stylesheet" href="{stylesheet}">{output[head.start() :]}'
+            link = f'<link rel="stylesheet" href="{_attribute(stylesheet)}">'
+            output = output[: head.start()] + link + output[head.start() :]
         return with_policy(_without_instant(output), page.content or "")
 
     def on_post_template(self, output_content: str, *, template_name: str, config: MkDocsConfig) -> str:
@@ -302,6 +305,11 @@ class IamCatalogPlugin(BasePlugin[IamCatalogConfig]):  # type: ignore[no-untyped
         if self.config.catalog:
             server.watch(str(self.directory))
         return server
+
+
+def _attribute(url: str) -> str:
+    """A URL as an HTML attribute's value: the prefix is the site owner's text."""
+    return html.escape(url, quote=True)
 
 
 def _without_instant(page_html: str) -> str:
