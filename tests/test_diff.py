@@ -277,3 +277,20 @@ def test_the_default_format_is_text_on_a_terminal_coloured_unless_no_color(
     # A pipe never gets colour, even asked for text.
     monkeypatch.delenv("NO_COLOR")
     assert "\x1b" not in run("diff", base, head, "--format", "text")[1]
+
+
+def test_a_revisions_file_past_the_loaders_bound_is_never_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A revision is anyone's: a catalog file in it larger than any catalog file is refused by
+    its size, which git states, before its content is read."""
+    from iam_catalog.catalog.location import MAX_FILE_BYTES
+
+    repo = tmp_path / "repo"
+    shutil.copytree(DIFF / "base", repo / "catalog")
+    (repo / "catalog" / "huge.yaml").write_text("# " + "x" * MAX_FILE_BYTES + "\n")
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "huge")
+    monkeypatch.chdir(repo)
+    code, out, err = run("diff", "HEAD", str(DIFF / "base"))
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1 and "huge.yaml at " in err and f"larger than {MAX_FILE_BYTES} bytes" in err, err

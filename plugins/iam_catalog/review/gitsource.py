@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from iam_catalog.catalog.location import display_name
+from iam_catalog.catalog.location import MAX_FILE_BYTES, display_name
 
 
 class RevisionError(Exception):
@@ -45,6 +45,14 @@ def _blobs(commit: str, names: list[str], where: Path) -> list[bytes]:
         if "\n" in name:
             raise RevisionError(f"{display_name(name)!r}: a catalog file name cannot hold a line break")
     request = "".join(f"{commit}:{n}\n" for n in names).encode("utf-8", "surrogateescape")
+    # Sizes first: a revision is anyone's, and a file past the loader's bound is never read.
+    for name, line in zip(names, _git(["cat-file", "--batch-check"], where, request).splitlines(), strict=True):
+        found = line.split()
+        if len(found) == 3 and found[1] == b"blob" and int(found[2]) > MAX_FILE_BYTES:
+            raise RevisionError(
+                f"{display_name(name)} at {commit[:12]} is larger than {MAX_FILE_BYTES} bytes, far more than any"
+                " catalog file"
+            )
     out = _git(["cat-file", "--batch"], where, request)
     blobs, pos = [], 0
     for name in names:
