@@ -15,8 +15,8 @@ from iam_catalog.iam.patterns import common_pattern
 from iam_catalog.review.diff import (
     AccessChange,
     Report,
-    StatementChange,
     TextChange,
+    TypeChange,
     access_levels,
     summary,
     undeclared,
@@ -72,21 +72,52 @@ def _code(text: str) -> str:
     return f"<code>{gfm(text)}</code>" if text else ""
 
 
-def _rows(policy: str, st: StatementChange, levels: dict[str, str]) -> list[str]:
-    name = _code(st.sid)
+@dataclasses.dataclass(frozen=True)
+class _Row:
+    """One line of what a type's text changed, for every format to write in its own way."""
+
+    sign: str  # + added, - removed, ~ changed
+    policy: str
+    sid: str
+    what: str  # "action", "statement added", "purpose changed", ...
+    value: str = ""  # the action, resource or old Sid the change names
+    level: str = ""  # an action's access level
+
+
+def _type_rows(t: TypeChange, levels: dict[str, str]) -> list[_Row]:
     rows = []
-    if st.status in ("added", "removed"):
-        rows.append(f"| {'+' if st.status == 'added' else '-'} | {_code(policy)} | {name} | statement {st.status} | |")
-    if st.renamed_from:
-        rows.append(f"| ~ | {_code(policy)} | {name} | renamed from {_code(st.renamed_from)} | |")
-    for sign, actions in (("+", st.actions_added), ("-", st.actions_removed)):
-        rows += [
-            f"| {sign} | {_code(policy)} | {name} | action {_code(a)} | {gfm(levels.get(a, ''))} |" for a in actions
-        ]
-    for sign, resources in (("+", st.resources_added), ("-", st.resources_removed)):
-        rows += [f"| {sign} | {_code(policy)} | {name} | resource {_code(r)} | |" for r in resources]
-    rows += [f"| ~ | {_code(policy)} | {name} | {gfm(t.field)} changed | |" for t in st.text]
-    return rows
+    for p in t.policies:
+        for st in p.statements:
+            if st.status in ("added", "removed"):
+                rows.append(_Row("+" if st.status == "added" else "-", p.id, st.sid, f"statement {st.status}"))
+            if st.renamed_from:
+                rows.append(_Row("~", p.id, st.sid, "renamed from", st.renamed_from))
+            for sign, actions in (("+", st.actions_added), ("-", st.actions_removed)):
+                rows += [_Row(sign, p.id, st.sid, "action", a, levels.get(a, "")) for a in actions]
+            for sign, resources in (("+", st.resources_added), ("-", st.resources_removed)):
+                rows += [_Row(sign, p.id, st.sid, "resource", r) for r in resources]
+            rows += [_Row("~", p.id, st.sid, f"{c.field} changed") for c in st.text]
+    rows += [
+        _Row("+" if p.status == "added" else "-", p.id, "", f"policy {p.status}")
+        for p in t.policies
+        if p.status != "changed"
+    ]
+    rows += [_Row("~", p.id, "", f"{c.field} changed") for p in t.policies for c in p.text]
+    return rows + [_Row("~", "", "", f"{c.field} changed") for c in t.text]
+
+
+def _table_row(*cells: str) -> str:
+    return "|" + "|".join(f" {cell} " if cell else " " for cell in cells) + "|"
+
+
+def _text_changes(report: Report) -> list[tuple[str, TextChange]]:
+    """Every text change in full, by where it is: type, type/policy or type/policy/Sid."""
+    out: list[tuple[str, TextChange]] = []
+    for t in report.types:
+        out += [(t.id, c) for c in t.text]
+        out += [(f"{t.id}/{p.id}", c) for p in t.policies for c in p.text]
+        out += [(f"{t.id}/{p.id}/{st.sid}", c) for p in t.policies for st in p.statements for c in st.text]
+    return out
 
 
 def _detail(where: str, change: TextChange) -> list[str]:
@@ -211,28 +242,21 @@ def to_markdown(report: Report) -> str:
         lines.append(f"No change in access. {_counts(report)}")
     lines.append("")
     lines += access_sections(report.broadening, report.narrowing, levels)
-    details: list[str] = []
     for t in report.types:
         lines += [f"#### {_code(t.id)} {gfm(t.title)}: {t.status}", ""]
-        rows = [row for p in t.policies for st in p.statements for row in _rows(p.id, st, levels)]
-        rows += [
-            f"| {'+' if p.status == 'added' else '-'} | {_code(p.id)} | | policy {p.status} | |"
-            for p in t.policies
-            if p.status != "changed"
+        rows = [
+            _table_row(
+                r.sign,
+                _code(r.policy),
+                _code(r.sid),
+                gfm(r.what) + (f" {_code(r.value)}" if r.value else ""),
+                gfm(r.level),
+            )
+            for r in _type_rows(t, levels)
         ]
-        rows += [f"| ~ | {_code(p.id)} | | {gfm(c.field)} changed | |" for p in t.policies for c in p.text]
-        rows += [f"| ~ | | | {gfm(c.field)} changed | |" for c in t.text]
         if rows:
             lines += ["| | Policy | Statement | Change | Access level |", "| --- | --- | --- | --- | --- |", *rows, ""]
-        details += [line for c in t.text for line in _detail(f"{t.id}: ", c)]
-        details += [line for p in t.policies for c in p.text for line in _detail(f"{t.id}/{p.id}: ", c)]
-        details += [
-            line
-            for p in t.policies
-            for st in p.statements
-            for c in st.text
-            for line in _detail(f"{t.id}/{p.id}/{st.sid}: ", c)
-        ]
+    details = [line for where, c in _text_changes(report) for line in _detail(f"{where}: ", c)]
     if details:
         lines += ["<details><summary>Text changes in full</summary>", "", *details, "", "</details>", ""]
     return "\n".join(lines)
@@ -283,20 +307,12 @@ def to_text(report: Report, style: Style = Style()) -> str:
             lines += [paint(title + ":", tone), *_text_groups(grouped(changes, levels), levels, style), ""]
     for t in report.types:
         lines.append(paint(printable(f"{t.id} {t.title}: {t.status}"), "bold"))
-        rows = [row for p in t.policies for st in p.statements for row in _text_rows(p.id, st, levels)]
-        rows += [
-            f"  {'+' if p.status == 'added' else '-'} {p.id}: policy {p.status}"
-            for p in t.policies
-            if p.status != "changed"
-        ]
-        rows += [f"  ~ {p.id}: {c.field} changed" for p in t.policies for c in p.text]
-        rows += [f"  ~ {c.field} changed" for c in t.text]
-        lines += [*(printable(row) for row in rows), ""]
-    texts = [(f"{t.id}", c) for t in report.types for c in t.text]
-    texts += [(f"{t.id}/{p.id}", c) for t in report.types for p in t.policies for c in p.text]
-    texts += [
-        (f"{t.id}/{p.id}/{st.sid}", c) for t in report.types for p in t.policies for st in p.statements for c in st.text
-    ]
+        for r in _type_rows(t, levels):
+            where = " ".join(x for x in (r.policy, r.sid) if x)
+            change = r.what + (f" {r.value}" if r.value else "") + (f" ({r.level})" if r.level else "")
+            lines.append(printable(f"  {r.sign} {where}: {change}" if where else f"  {r.sign} {change}"))
+        lines.append("")
+    texts = _text_changes(report)
     if texts:
         lines.append(paint("Text changes:", "bold"))
         for where, c in texts:
@@ -335,22 +351,6 @@ def _text_groups(groups: list[Group], levels: dict[str, str], style: Style) -> l
             notes.append(f"declare it at {c.declare_at}")
         lines += [printable(f"      {note}") for note in notes]
     return lines
-
-
-def _text_rows(policy: str, st: StatementChange, levels: dict[str, str]) -> list[str]:
-    rows = []
-    if st.status in ("added", "removed"):
-        rows.append(f"  {'+' if st.status == 'added' else '-'} {policy} {st.sid}: statement {st.status}")
-    if st.renamed_from:
-        rows.append(f"  ~ {policy} {st.sid}: renamed from {st.renamed_from}")
-    for sign, actions in (("+", st.actions_added), ("-", st.actions_removed)):
-        rows += [
-            f"  {sign} {policy} {st.sid}: action {a}" + (f" ({levels[a]})" if levels.get(a) else "") for a in actions
-        ]
-    for sign, resources in (("+", st.resources_added), ("-", st.resources_removed)):
-        rows += [f"  {sign} {policy} {st.sid}: resource {r}" for r in resources]
-    rows += [f"  ~ {policy} {st.sid}: {t.field} changed" for t in st.text]
-    return rows
 
 
 # diff's output formats and its --fail-on kinds; the command line's choices are these maps'.
