@@ -48,13 +48,15 @@ def run(documents: dict[str, dict[str, Any]], types: list[str]) -> list[tuple[st
     result = answer(compiled, request)
     out = []
     for name, document in documents.items():
-        start = time.perf_counter()
+        # CPU seconds of this process: the engine runs on one thread, so alone they are its wall
+        # time, and beside a busy suite they still count only its own work.
+        start = time.process_time()
         try:
             report = check(compiled, result, purposes, Deployed([(name, policy_document(document, name, "$"))]))
             outcome, reason = ("undecided", report.undecided or "") if report.undecided else ("answered", "")
         except InputError as exc:
             outcome, reason = "refused", str(exc)
-        out.append((name, outcome, time.perf_counter() - start, reason))
+        out.append((name, outcome, time.process_time() - start, reason))
     return out
 
 

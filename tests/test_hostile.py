@@ -694,7 +694,7 @@ def test_a_type_of_6000_statements_validates_in_seconds(catalog_copy: Path) -> N
     from .synthetic import large_type
 
     (catalog_copy / "large.yaml").write_text(large_type(6000))
-    start = time.perf_counter()
+    start = time.process_time()  # the loader's own CPU seconds: a busy machine does not count
     loaded = load_directory(catalog_copy)
-    assert time.perf_counter() - start < 5.0
+    assert time.process_time() - start < 5.0
     assert not [p for p in loaded.problems if p.check == "covered-statement"]

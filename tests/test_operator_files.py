@@ -248,9 +248,9 @@ def test_explain_finds_one_denial_in_a_megabyte_line_in_linear_time() -> None:
     for filler in hostile:
         line = filler + denial + " " + filler
         assert len(line) > 200_000
-        start = time.perf_counter()
+        start = time.process_time()
         found = parse(line)
-        assert time.perf_counter() - start < 2.0, filler[:20]
+        assert time.process_time() - start < 2.0, filler[:20]
         assert [a.action for a in found] == ["rds:DescribeDBInstances"], filler[:20]
 
 
