@@ -192,7 +192,7 @@ class IamCatalogPlugin(BasePlugin[IamCatalogConfig]):  # type: ignore[no-untyped
         self.files: dict[str, bytes] = {}
         self.sources: dict[str, str] = {}
         self.directory = Path("catalog")
-        self.pages: list[File] = []
+        self.generated: dict[str, File] = {}  # every file it adds, by its path in the site
 
     def _path(self, path: str) -> str:
         return posixpath.join(self.config.prefix, path)
@@ -233,7 +233,7 @@ class IamCatalogPlugin(BasePlugin[IamCatalogConfig]):  # type: ignore[no-untyped
                 " the plugin's `prefix` to another folder:\n"
                 + "\n".join(os.path.join(config.docs_dir, path) for path in in_the_way)
             )
-        self.pages = []
+        self.generated = {}
         for path, content in self.files.items():
             generated = File.generated(config, path, content=content)
             source = self.sources.get(path)
@@ -241,8 +241,17 @@ class IamCatalogPlugin(BasePlugin[IamCatalogConfig]):  # type: ignore[no-untyped
             files.append(generated)
             if generated.is_documentation_page():
                 _ReferencePage(None, generated, config)
-                self.pages.append(generated)
+            self.generated[path] = generated
         return files
+
+    @property
+    def pages(self) -> list[File]:
+        """The reference's pages, in the catalog's order."""
+        return [file for file in self.generated.values() if file.is_documentation_page()]
+
+    def _url(self, asset: str, page: Page) -> str:
+        """Where one of the plugin's assets (site/paths) is, from a page."""
+        return self.generated[self._path(asset)].url_relative_to(page.file)
 
     def _ours(self, page: Page) -> bool:
         return page.file.src_uri in self.files
@@ -256,20 +265,16 @@ class IamCatalogPlugin(BasePlugin[IamCatalogConfig]):  # type: ignore[no-untyped
             return content
         # The page's own scripts, after its content (added after the allowlist, which drops
         # every script): on this page only, not on the host's.
-        scripts = [files.get_file_from_path(self._path(script)) for script in SCRIPTS]
-        return content + "".join(
-            f'<script src="{_attribute(s.url_relative_to(page.file))}"></script>' for s in scripts if s
-        )
+        return content + "".join(f'<script src="{_attribute(self._url(s, page))}"></script>' for s in SCRIPTS)
 
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         if self.config.site_wide:
             return with_policy(output, page.content or "")
         if not self._ours(page):
             return output
-        stylesheet = File(self._path(STYLESHEET), "", "", config.use_directory_urls).url_relative_to(page.file)
         head = _HEAD_END.search(output)
         if head is not None:
-            link = f'<link rel="stylesheet" href="{_attribute(stylesheet)}">'
+            link = f'<link rel="stylesheet" href="{_attribute(self._url(STYLESHEET, page))}">'
             output = output[: head.start()] + link + output[head.start() :]
         return with_policy(_without_instant(output), page.content or "")
 

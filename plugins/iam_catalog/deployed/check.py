@@ -31,7 +31,7 @@ from iam_catalog.iam.access import (
     text_of,
 )
 from iam_catalog.iam.documents import document, dumps
-from iam_catalog.iam.patterns import common_pattern
+from iam_catalog.iam.patterns import counted, listed
 from iam_catalog.printiam.request import Answer
 
 # Access levels in the order a reviewer reads them: what changes things first.
@@ -204,9 +204,6 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-_SHOWN_ACTIONS = 3  # of a group of requests beyond, without --verbose
-
-
 def beyond_groups(beyond: list[Beyond]) -> list[list[Beyond]]:
     """The requests beyond that differ only in their action, together, in order: a `*` policy
     is a screen, one row per access level and statement, not a line per action AWS has."""
@@ -215,11 +212,6 @@ def beyond_groups(beyond: list[Beyond]) -> list[list[Beyond]]:
         key = json.dumps([b.access_level, b.resource, b.conditions, b.statements], sort_keys=True)
         groups.setdefault(key, []).append(b)
     return list(groups.values())
-
-
-def _actions(group: list[Beyond]) -> str:
-    actions = [b.action for b in group]
-    return actions[0] if len(actions) == 1 else f"{len(actions)} actions ({common_pattern(actions)})"
 
 
 def as_text(report: Report, verbose: bool = False) -> str:
@@ -250,11 +242,10 @@ def as_text(report: Report, verbose: bool = False) -> str:
                 level = b.access_level
                 lines.append(f"  {level or 'access level unknown'}:")
             by = f" (allowed by {', '.join(b.statements)})" if b.statements else ""
-            lines.append(f"  - {_request(_actions(group), b.resource, b.conditions)}{by}")
-            if len(group) > 1:
-                shown = group if verbose else group[:_SHOWN_ACTIONS]
-                more = f" and {len(group) - len(shown)} more (--verbose lists them)" if len(shown) < len(group) else ""
-                lines.append(f"      {', '.join(x.action for x in shown)}{more}")
+            actions = [x.action for x in group]
+            lines.append(f"  - {_request(counted(actions), b.resource, b.conditions)}{by}")
+            if len(actions) > 1:
+                lines.append(f"      {listed(actions, verbose)}")
     else:
         lines.append("Beyond: nothing; the identity allows no more than the catalog's policy")
     if report.untrusted:
@@ -299,7 +290,7 @@ def as_github(report: Report) -> str:
             "warning",
             title,
             f"beyond the catalog ({g[0].access_level or 'unknown'}): "
-            + _request(_actions(g), g[0].resource, g[0].conditions),
+            + _request(counted([b.action for b in g]), g[0].resource, g[0].conditions),
         )
         for g in beyond_groups(report.beyond)
     ]

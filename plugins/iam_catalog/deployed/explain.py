@@ -22,7 +22,7 @@ from iam_catalog.catalog.model import Catalog, DbType, Statement
 from iam_catalog.catalog.problems import printable
 from iam_catalog.deployed.reader import NotJSON, loads, opened, string
 from iam_catalog.iam.documents import PLACEHOLDER
-from iam_catalog.iam.patterns import covers
+from iam_catalog.iam.patterns import covers, wildcard_regex
 
 _DENIED = re.compile(
     r"(?:User|Principal):\s*(?P<principal>\S+)\s+is not authorized to perform:\s*"
@@ -172,13 +172,9 @@ def _grants_resource(st: Statement, resource: str | None, rules: dict[str, str])
 def _resource_rule(template: str, rules: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
     by_name, parts, pos = dict(rules), [], 0
     for found in PLACEHOLDER.finditer(template):
-        parts += [_wildcards(template[pos : found.start()]), f"(?:{by_name.get(found[1], '.*')})"]
+        parts += [wildcard_regex(template[pos : found.start()]), f"(?:{by_name.get(found[1], '.*')})"]
         pos = found.end()
-    return re.compile("".join([*parts, _wildcards(template[pos:])]), re.DOTALL)
-
-
-def _wildcards(text: str) -> str:
-    return "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in text)
+    return re.compile("".join([*parts, wildcard_regex(template[pos:])]), re.DOTALL)
 
 
 def _rules(catalog: Catalog, db_type: DbType | None) -> dict[str, str]:

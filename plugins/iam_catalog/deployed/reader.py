@@ -20,13 +20,14 @@ import os
 import re
 import stat
 import sys
-from collections.abc import Iterator
-from typing import Any, BinaryIO
+from collections.abc import Callable, Iterator
+from typing import Any, BinaryIO, TypeVar
 
 from iam_catalog.printiam.request import shown
 
 MAX_BYTES = 64 * 1024 * 1024  # far past any account's authorization details or a plan's JSON
 MAX_DEPTH = 64  # a policy is 5 deep, a plan's modules a few more: this is only input built to hurt
+T = TypeVar("T")
 _TOO_DEEP = f"nested more than {MAX_DEPTH} deep: not a policy, log or plan"
 
 
@@ -172,19 +173,13 @@ class _Text:
         """The JSON value at `pos`, within MAX_RECORD."""
         while True:
             try:
-                value, end = _DECODER.raw_decode(self.text, self.pos)
+                value, end = _decoded(self.source.where, lambda: _DECODER.raw_decode(self.text, self.pos))
             except json.JSONDecodeError as exc:
                 message = exc.msg
-            except _Refused as exc:
-                raise InputError(f"{self.source.where}: {exc}") from None
-            except RecursionError:
-                raise InputError(f"{self.source.where}: {_TOO_DEEP}") from None
             else:
                 # A number at the end of what is read may go on in the next chunk (`1.5e` is
                 # read as 1.5 until its exponent comes).
                 if not self.more or not (isinstance(value, Number) and _NUMBER_TAIL.fullmatch(self.text, end)):
-                    if _depth(value) > MAX_DEPTH:
-                        raise InputError(f"{self.source.where}: {_TOO_DEEP}")
                     self.pos = end
                     return value
                 message = ""
@@ -245,18 +240,24 @@ def _depth(value: Any) -> int:
 _DECODER = json.JSONDecoder(object_pairs_hook=_object, parse_int=Number, parse_float=Number, parse_constant=_constant)
 
 
+def _decoded(where: str, decode: Callable[[], T]) -> T:
+    """What `decode` makes of an operator's JSON (the value, or the value and where it ends),
+    with what the reader refuses as an InputError; a syntax error is left to the caller."""
+    try:
+        decoded = decode()
+    except _Refused as exc:
+        raise InputError(f"{where}: {exc}") from None
+    except RecursionError:
+        raise InputError(f"{where}: {_TOO_DEEP}") from None
+    value = decoded[0] if isinstance(decoded, tuple) else decoded
+    if _depth(value) > MAX_DEPTH:
+        raise InputError(f"{where}: {_TOO_DEEP}")
+    return decoded
+
+
 def loads(text: str, source: str) -> Any:
     """JSON from an operator's file, as the module docstring says, or an InputError."""
     try:
-        data = json.loads(
-            text, object_pairs_hook=_object, parse_int=Number, parse_float=Number, parse_constant=_constant
-        )
+        return _decoded(source, lambda: _DECODER.decode(text))
     except json.JSONDecodeError as exc:
         raise NotJSON(f"{source}: line {exc.lineno}: not JSON: {exc.msg}") from None
-    except _Refused as exc:
-        raise InputError(f"{source}: {exc}") from None
-    except RecursionError:
-        raise InputError(f"{source}: {_TOO_DEEP}") from None
-    if _depth(data) > MAX_DEPTH:
-        raise InputError(f"{source}: {_TOO_DEEP}")
-    return data

@@ -42,7 +42,7 @@ from functools import lru_cache
 
 from iam_catalog.iam import conditions as ops
 from iam_catalog.iam.documents import PLACEHOLDER
-from iam_catalog.iam.patterns import IAM_VARIABLE, ONE, STAR, policy_symbols
+from iam_catalog.iam.patterns import IAM_VARIABLE, ONE, STAR, policy_symbols, wildcard_regex
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -471,7 +471,7 @@ class Request:
 @lru_cache(maxsize=8192)
 def _action_pattern(pattern: str) -> re.Pattern[str]:
     """An action pattern (lower case) as a regular expression: `*` any run, `?` one character."""
-    return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern), re.DOTALL)
+    return re.compile(wildcard_regex(pattern), re.DOTALL)
 
 
 @lru_cache(maxsize=4096)

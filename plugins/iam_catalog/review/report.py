@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from iam_catalog.catalog.problems import printable
 from iam_catalog.iam.access import Shown
-from iam_catalog.iam.patterns import common_pattern
+from iam_catalog.iam.patterns import common_pattern, counted, listed
 from iam_catalog.review.diff import (
     AccessChange,
     Report,
@@ -170,8 +170,8 @@ def _action_cell(group: Group) -> str:
     """One action, or the pattern and the count with the whole list folded under them."""
     if len(group.actions) == 1:
         return _code(group.actions[0])
-    listed = " ".join(_code(a) for a in group.actions)
-    return f"<details><summary>{_code(group.pattern)}: {len(group.actions)} actions</summary>{listed}</details>"
+    every = " ".join(_code(a) for a in group.actions)
+    return f"<details><summary>{_code(group.pattern)}: {len(group.actions)} actions</summary>{every}</details>"
 
 
 def _access_table(
@@ -271,7 +271,6 @@ class Style:
     verbose: bool = False
 
 
-_SHOWN_ACTIONS = 3  # of a group, in the text report without --verbose
 _SGR = {"bold": "1", "broadening": "1;31", "declared": "1;33", "narrowing": "1;32"}
 
 
@@ -328,17 +327,14 @@ def _text_groups(groups: list[Group], levels: dict[str, str], style: Style) -> l
     for group in groups:
         c = group.first
         by = ", ".join(c.statements) or f"policy {c.policy}"
-        what = c.action if len(group.actions) == 1 else f"{len(group.actions)} actions ({group.pattern})"
+        what = counted(group.actions)
         where = f" on {c.resource}" if c.resource is not None else ""
         who = f" by {c.principal}" if c.principal is not None else ""
         when = f" with {json.dumps(c.conditions)}" if c.conditions else ""
         level = levels.get(c.action, "") or "access level unknown"
         lines.append(printable(f"  - {c.type}, {c.identity}, {by}: {level}, {what}{where}{who}{when}"))
         if len(group.actions) > 1:
-            shown = group.actions if style.verbose else group.actions[:_SHOWN_ACTIONS]
-            more = len(group.actions) - len(shown)
-            tail = f" and {more} more (--verbose lists them)" if more else ""
-            lines.append(printable(f"      {', '.join(shown)}{tail}"))
+            lines.append(printable(f"      {listed(group.actions, style.verbose)}"))
         notes = []
         if c.unproven:
             notes.append(f"cannot prove {'no new access' if c.direction == 'broadening' else 'it'}: {c.unproven}")
@@ -370,9 +366,9 @@ def gate_messages(report: Report) -> list[str]:
     messages = []
     for group in grouped(undeclared(report.broadening), access_levels(report)):
         c = group.first
-        what = c.action if len(group.actions) == 1 else f"{len(group.actions)} actions ({group.pattern})"
         messages.append(
-            f"{c.declare_at}: {c.statements[0] if c.statements else 'policy ' + c.policy} newly allows {what}"
+            f"{c.declare_at}: {c.statements[0] if c.statements else 'policy ' + c.policy} newly allows"
+            f" {counted(group.actions)}"
             f" on {c.resource or 'its principals'}, and no change: marking of this change declares it"
             " (add or rewrite one, with kind, note and reference)"
         )
