@@ -105,7 +105,10 @@ def _closure(pattern: Pattern, states: Iterable[int]) -> frozenset[int]:
     return frozenset(out)
 
 
-def matches(pattern: Pattern, text: Sequence[Symbol]) -> bool:
+@lru_cache(maxsize=1 << 16)
+def matches(pattern: Pattern, text: tuple[Symbol, ...]) -> bool:
+    """Whether `pattern` matches `text`. Worked out once per pair: a search tests the same few
+    values against the same conditions' patterns in many branches."""
     states = _closure(pattern, [0])
     for symbol in text:
         states = _step(pattern, states, symbol)
@@ -203,32 +206,35 @@ def _apart(indices: list[int], groups: Sequence[Sequence[Pattern]]) -> list[list
 
 
 def _walk(groups: Sequence[Sequence[Pattern]], alphabet: list[Symbol]) -> dict[tuple[bool, ...], tuple[Symbol, ...]]:
-    """A breadth-first walk of the groups' automata together: a string for each combination."""
+    """A breadth-first walk of the groups' automata together: a string for each combination.
+
+    A group's state holds only its live patterns, each with its positions. From a state, only
+    the symbols that some live position reads can lead apart: every other one-character symbol
+    leads where the first of them in the alphabet does, so that one alone is tried. The walk
+    visits the states it did with every symbol, in the same order, at a fraction of the steps.
+    """
     found: dict[tuple[bool, ...], tuple[Symbol, ...]] = {}
     patterns = [p for group in groups for p in group]
     # From this position on, only `*`: a pattern in such a state matches every string that follows.
     tails = [next((j for j in range(len(p)) if all(s is STAR for s in p[j:])), len(p) + 1) for p in patterns]
-    members = []
-    k = 0
-    for group in groups:
-        members.append(list(range(k, k + len(group))))
-        k += len(group)
+    rank = {s: i for i, s in enumerate(alphabet)}
+    long = [s for s in alphabet if len(s) != 1]  # type: ignore[arg-type]  # a placeholder is one symbol; `?` does not read it
+    GroupState = tuple[tuple[int, frozenset[int]], ...]
 
-    def settle(indices: list[int], states: tuple[frozenset[int], ...]) -> Any:
-        if any(i < len(patterns[m]) and i >= tails[m] for m, s in zip(indices, states, strict=True) for i in s):
+    def settle(live: GroupState) -> Any:
+        if any(tails[m] <= i < len(patterns[m]) for m, s in live for i in s):
             return _ANY
-        if not any(states):
-            return _NONE
-        return states
+        return live or _NONE
 
-    def accepting(indices: list[int], state: Any) -> bool:
+    def accepting(state: Any) -> bool:
         if state is _ANY or state is _NONE:
             return state is _ANY
-        return any(len(patterns[m]) in s for m, s in zip(indices, state, strict=True))
+        return any(len(patterns[m]) in s for m, s in state)
 
-    # One pattern's part of a state recurs in many states of the product (its dead state in
-    # most of them): each of its steps is worked out once.
+    # One pattern's part of a state recurs in many states of the product: each of its steps,
+    # and what each group state reads, is worked out once.
     steps: dict[tuple[int, frozenset[int], Symbol], frozenset[int]] = {}
+    reads: dict[GroupState, frozenset[Symbol]] = {}
 
     def step(m: int, states: frozenset[int], symbol: Symbol) -> frozenset[int]:
         key = (m, states, symbol)
@@ -236,19 +242,48 @@ def _walk(groups: Sequence[Sequence[Pattern]], alphabet: list[Symbol]) -> dict[t
             steps[key] = _step(patterns[m], states, symbol)
         return steps[key]
 
-    start = tuple(settle(ix, tuple(_closure(patterns[m], [0]) for m in ix)) for ix in members)
+    def read(live: GroupState) -> frozenset[Symbol]:
+        if live not in reads:
+            out: set[Symbol] = set()
+            for m, s in live:
+                p = patterns[m]
+                for i in s:
+                    if i < len(p):
+                        x = p[i]
+                        if isinstance(x, str):
+                            out.add(x)
+                        elif isinstance(x, frozenset):
+                            out.update(x)
+                        elif x is ops.SEGMENT:
+                            out.add(":")
+            reads[live] = frozenset(out)
+        return reads[live]
+
+    def symbols(state: tuple[Any, ...]) -> list[Symbol]:
+        wanted: set[Symbol] = set(long)
+        for g in state:
+            if g is not _ANY and g is not _NONE:
+                wanted |= read(g)
+        other = next(s for s in alphabet if len(s) == 1 and s not in wanted)  # type: ignore[arg-type]
+        wanted.add(other)
+        return sorted(wanted, key=rank.__getitem__)
+
+    k = 0
+    start_groups = []
+    for group in groups:
+        start_groups.append(settle(tuple((m, _closure(patterns[m], [0])) for m in range(k, k + len(group)))))
+        k += len(group)
+    start = tuple(start_groups)
     seen: dict[tuple[Any, ...], tuple[Symbol, ...]] = {start: ()}
     queue = deque([start])
     while queue:
         state = queue.popleft()
         text = seen[state]
-        found.setdefault(tuple(accepting(ix, g) for ix, g in zip(members, state, strict=True)), text)
-        for symbol in alphabet:
+        found.setdefault(tuple(accepting(g) for g in state), text)
+        for symbol in symbols(state):
             nxt = tuple(
-                g
-                if g is _ANY or g is _NONE
-                else settle(ix, tuple(step(m, s, symbol) for m, s in zip(ix, g, strict=True)))
-                for ix, g in zip(members, state, strict=True)
+                g if g is _ANY or g is _NONE else settle(tuple((m, t) for m, s in g if (t := step(m, s, symbol))))
+                for g in state
             )
             if nxt not in seen:
                 if len(seen) >= MAX_STATES:
