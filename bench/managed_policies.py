@@ -39,7 +39,7 @@ def run(documents: dict[str, dict[str, Any]], types: list[str]) -> list[tuple[st
     from iam_catalog.checks.loader import load_directory
     from iam_catalog.deployed.check import check, purposes_of
     from iam_catalog.deployed.sources import Deployed, InputError, policy_document
-    from iam_catalog.iam.access import matches
+    from iam_catalog.iam.access import forget
     from iam_catalog.printiam.request import Request, answer
 
     catalog = load_directory(Path(bundled_dir())).require()
@@ -52,7 +52,7 @@ def run(documents: dict[str, dict[str, Any]], types: list[str]) -> list[tuple[st
         # CPU seconds of this process: the engine runs on one thread, so alone they are its wall
         # time, and beside a busy suite they still count only its own work.
         # Each policy starts with the engine's caches cold, as one `iam-catalog check` would.
-        matches.cache_clear()
+        forget()
         start = time.process_time()
         try:
             report = check(compiled, result, purposes, Deployed([(name, policy_document(document, name, "$"))]))

@@ -518,3 +518,79 @@ def test_a_policy_variable_in_a_deny_is_judged_as_iam_simulate_judges_it(oracle:
                     shown,
                 )
     assert differed > 0
+
+
+# --- a policy variable whose own key a condition reads ------------------------------------------
+
+TEAMS = ["db", "ops", "d*"]
+
+
+def _own_key_pair(rng: random.Random) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A team guardrail: a Deny (or an Allow) comparing the resource's team tag with the
+    principal's `${aws:PrincipalTag/team}`, beside Allows that read the principal's team tag
+    themselves, with and without IfExists, or test it with Null."""
+
+    def allow() -> dict[str, Any]:
+        st: dict[str, Any] = {"Effect": "Allow", "Action": ACTION, "Resource": "*"}
+        roll = rng.random()
+        if roll < 0.6:
+            operator = rng.choice(["StringEquals", "StringNotEquals", "StringLike", "StringEqualsIfExists"])
+            st["Condition"] = {operator: {"aws:PrincipalTag/team": rng.sample(TEAMS, rng.randint(1, 2))}}
+        elif roll < 0.8:
+            st["Condition"] = {"Null": {"aws:PrincipalTag/team": rng.choice(["true", "false"])}}
+        return st
+
+    variable = "${aws:PrincipalTag/team}"
+    deny = {
+        "Effect": "Deny",
+        "Action": "rds:*",
+        "Resource": "*",
+        "Condition": {rng.choice(["StringNotEquals", "StringNotLike"]): {"aws:ResourceTag/team": variable}},
+    }
+    own = {"Effect": "Allow", "Action": ACTION, "Resource": "*"}
+    own["Condition"] = {"StringEquals": {"aws:ResourceTag/team": variable}}
+    base = [allow(), deny] if rng.random() < 0.7 else [allow(), own]
+    head = [allow(), deny] if rng.random() < 0.7 else [allow(), deny, allow()]
+    pair = ({"Version": "2012-10-17", "Statement": base}, {"Version": "2012-10-17", "Statement": head})
+    return pair if rng.random() < 0.5 else (pair[1], pair[0])
+
+
+@pytest.mark.slow
+def test_a_variable_whose_key_is_read_is_judged_as_iam_simulate_judges_it(oracle: Oracle) -> None:
+    """`${aws:PrincipalTag/team}` in a Deny, beside conditions on `aws:PrincipalTag/team` itself:
+    the variable is that key's value in the same request, or has none when the key is missing.
+    Every request the oracle decides apart (each team or none, on each side) is a direction that
+    compare reports, and each witness, as the oracle's request, differs as reported."""
+    seed = int(os.environ.get("ORACLE_SEED", random.randrange(2**32)))
+    rng = random.Random(seed)
+    values = [None, "db", "ops", "x"]
+
+    def context(principal: str | None, resource: str | None) -> dict[str, Any]:
+        named = {"aws:PrincipalTag/team": principal, "aws:ResourceTag/team": resource}
+        return {k: v for k, v in named.items() if v is not None}
+
+    contexts = [context(p, r) for p in values for r in values]
+    pairs = [_own_key_pair(rng) for _ in range(examples(40))]
+    results = [compare(base, head, awsfacts.expand) for base, head in pairs]
+    answers = oracle.decide([(pair[s], c) for pair in pairs for c in contexts for s in (0, 1)])
+    differed = 0
+    for i, (result, pair) in enumerate(zip(results, pairs, strict=True)):
+        for j, c in enumerate(contexts):
+            before, after = answers[(i * len(contexts) + j) * 2], answers[(i * len(contexts) + j) * 2 + 1]
+            differed += before != after
+            if after and not before:
+                assert result.broadening, (seed, pair, c)
+            if before and not after:
+                assert result.narrowing, (seed, pair, c)
+        for direction, side in (("broadening", result.broadening), ("narrowing", result.narrowing)):
+            for w in side:
+                shown = w.request.conditions()
+                c = context(shown.get("aws:PrincipalTag/team"), shown.get("aws:ResourceTag/team"))  # type: ignore[arg-type]
+                got = oracle.decide([(pair[0], c), (pair[1], c)])
+                assert tuple(got) == ((False, True) if direction == "broadening" else (True, False)), (
+                    seed,
+                    pair,
+                    direction,
+                    shown,
+                )
+    assert differed > 0

@@ -31,7 +31,6 @@ with the reason; the review shows it as "cannot prove", never as no change.
 
 from __future__ import annotations
 
-import functools
 import itertools
 import json
 import math
@@ -541,6 +540,36 @@ def _action_hit(st: Statement, action: str) -> bool:
     return _action_matcher(st.actions)(action.lower()) != st.not_action
 
 
+def _action_classes(stmts: Sequence[Statement], universe: Sequence[str]) -> dict[tuple[bool, ...], list[str]]:
+    """The actions of `universe` by which of the statements name them, in the universe's order.
+
+    Worked out pattern by pattern, each tried only on its own service's actions (or on all,
+    where the service part has a wildcard), rather than statement by statement for each action:
+    AWS's managed policies name thousands of actions in dozens of statements."""
+    lower = [name.lower() for name in universe]
+    by_service: dict[str, list[str]] = {}
+    for low in lower:
+        by_service.setdefault(low.partition(":")[0], []).append(low)
+    present = set(lower)
+    masks = dict.fromkeys(lower, 0)
+    for i, st in enumerate(stmts):
+        named: set[str] = set()
+        for pattern in st.actions:
+            service, colon, _ = pattern.partition(":")
+            if "*" not in pattern and "?" not in pattern:
+                named.update((pattern,) if pattern in present else ())
+                continue
+            rx = _action_pattern(pattern)
+            pool = lower if not colon or "*" in service or "?" in service else by_service.get(service, [])
+            named.update(low for low in pool if rx.fullmatch(low))
+        for low in present - named if st.not_action else named:
+            masks[low] |= 1 << i
+    classes: dict[int, list[str]] = {}
+    for name, low in zip(universe, lower, strict=True):
+        classes.setdefault(masks[low], []).append(name)
+    return {tuple(bool(mask >> i & 1) for i in range(len(stmts))): names for mask, names in classes.items()}
+
+
 def _outside_conditions(st: Statement, request: Request) -> bool:
     """Whether the statement matches the request's principal and resource (its action aside)."""
     if request.principal is not None and not _principal_matches(st, request.principal):
@@ -612,8 +641,13 @@ def _text_values(conditions: Sequence[Condition]) -> list[tuple[Symbol, ...]]:
     return [v for hits, v in found.items() if not arn or hits[-1]]
 
 
-def _key_choices(key: str, conditions: Sequence[Condition]) -> KeyChoices:
+def _key_choices(key: str, conditions: Sequence[Condition], held: tuple[ops.Context] | None = None) -> KeyChoices:
+    """`held`: the one value (None: no value) that the key has in every request compared."""
     unique = tuple(dict.fromkeys(conditions))
+    if held is not None:
+        (only,) = held
+        given = tuple(ops.holds(c.parsed, c.values, only, matches) for c in unique)
+        return KeyChoices(unique[0].spelled or key, unique, ((only, given),))
     for c in unique:
         domain = c.parsed.operator.domain
         if domain in ("number", "date", "ip") and any(ops.has_variable(v) for v in c.values):
@@ -691,14 +725,16 @@ def _universe(stmts: Sequence[Statement], expand: Callable[[str], list[str]]) ->
     return sorted(names.values(), key=str.lower)
 
 
-def _resources(groups: tuple[tuple[Pattern, ...], ...]) -> list[tuple[Symbol, ...] | None]:
-    """A resource for every way the statements' resources (each a group of patterns) can match."""
+@lru_cache(maxsize=1024)
+def _resources(groups: tuple[tuple[Pattern, ...], ...]) -> tuple[tuple[Symbol, ...] | None, ...]:
+    """A resource for every way the statements' resources (each a group of patterns) can match.
+    Remembered: the statements of an operator's policy meet each catalog statement in turn."""
     if not groups:
-        return [None]
+        return (None,)
     # Readable witnesses first: a named resource, one beside it, then any resource at all.
     shaped = [p for group in groups for p in group if p != (STAR,)]
     seeds = [_filled(p, "example") for p in shaped] + [(*_filled(p, "example"), *"-other") for p in shaped]
-    return list(group_atoms(list(groups), [*seeds, ("*",), ()]).values())
+    return tuple(group_atoms(list(groups), [*seeds, ("*",), ()]).values())
 
 
 class _Search:
@@ -787,19 +823,26 @@ def _deny_resource_variable(stmts: Sequence[Statement]) -> str | None:
     return None
 
 
-def _deciding_variables(stmts: Sequence[Statement]) -> list[str]:
+def _deciding_variables(stmts: Sequence[Statement], universe: Sequence[str]) -> list[str]:
     """The policy variables (as written) that a Deny or a negated condition compares a key with:
-    where they can change an outcome, as they cannot in an Allow's plain condition."""
-    return list(
-        dict.fromkeys(
-            name
-            for st in stmts
-            for c in st.conditions
-            if st.effect == "Deny" or c.parsed.operator.negated
-            for v in c.values
-            for name in IAM_VARIABLE.findall(v)
+    where they can change an outcome, as they cannot in an Allow's plain condition. Only the
+    statements that name an action compared count: elsewhere the variable changes nothing."""
+    reading = {
+        st: names
+        for st in stmts
+        if (
+            names := [
+                name
+                for c in st.conditions
+                if st.effect == "Deny" or c.parsed.operator.negated
+                for v in c.values
+                for name in IAM_VARIABLE.findall(v)
+            ]
         )
-    )
+    }
+    classes = _action_classes(list(reading), universe)
+    live = [st for i, st in enumerate(reading) if any(hits[i] for hits in classes)]
+    return list(dict.fromkeys(name for st in live for name in reading[st]))
 
 
 def compare(
@@ -816,7 +859,8 @@ def compare(
         every = [*statements(base), *statements(head), *(statements(ceiling) if ceiling is not None else [])]
         if where := _deny_resource_variable(every):
             raise Undecidable(f"a policy variable in a Deny's resource is not modeled ({where})")
-        if variables := _deciding_variables(every):
+        universe = _universe(statements(base) if base_actions_only else [*statements(base), *statements(head)], expand)
+        if variables := _deciding_variables(every, universe):
             return _by_assignment(base, head, expand, ceiling, base_actions_only, every, variables)
     return _compare(base, head, expand, ceiling, base_actions_only)
 
@@ -824,22 +868,83 @@ def compare(
 MAX_ASSIGNMENTS = 64  # values tried for the policy variables of one comparison, all together
 
 
-def _as_is(text: str, _match: re.Match[str]) -> str:
-    return text
+_IAM_SPECIAL = re.compile(r"[$*?]")  # what a policy's text must escape as ${$}, ${*}, ${?}
 
 
-def _assigned(value: Any, values: dict[str, str]) -> Any:
-    """A policy document with each policy variable of `values` (as written) replaced by its value."""
-    if isinstance(value, str):
-        for variable, text in values.items():
-            # A function as the replacement: the value's own backslashes stay as they are.
-            value = re.sub(re.escape(variable), functools.partial(_as_is, text), value, flags=re.IGNORECASE)
+def _unresolved(st: dict[str, Any], missing: Sequence[str]) -> dict[str, Any] | None:
+    """A statement as IAM reads it in a request that lacks the keys of the variables `missing`
+    (lower case): a value that uses one matches nothing (AWS's policy-variable reference: such a
+    variable has no value, and what uses it cannot match), or None when the statement can then
+    apply to nothing. A key that the request lacks is still judged as absent first, so a negated
+    operator on a present key that is compared only with such values fails, as iam-simulate
+    reads it too."""
+
+    def unresolved(text: str) -> bool:
+        return any(m in text.lower() for m in missing)
+
+    out = dict(st)
+    if any(unresolved(r) for r in _as_list(st.get("Resource", []))):
+        kept = [r for r in _as_list(st["Resource"]) if not unresolved(r)]
+        if not kept:
+            return None
+        out["Resource"] = kept
+    if any(unresolved(r) for r in _as_list(st.get("NotResource", []))):
+        kept = [r for r in _as_list(st["NotResource"]) if not unresolved(r)]
+        del out["NotResource"]
+        out.update({"NotResource": kept} if kept else {"Resource": "*"})
+    condition: dict[str, dict[str, Any]] = {}
+    absent: dict[str, str] = {}  # keys that must be missing for the condition to hold (a Null "true")
+    for op, pairs in st.get("Condition", {}).items():
+        parsed = ops.parse(op)
+        for key, values in pairs.items():
+            listed = _as_list(values)
+            if not any(unresolved(v) for v in listed):
+                condition.setdefault(op, {})[key] = values
+            elif parsed.qualifier or parsed.operator.domain == "null":
+                raise Undecidable(f"a policy variable with no value in {op}: not modeled")
+            elif parsed.operator.negated or (parsed.if_exists and not [v for v in listed if not unresolved(v)]):
+                absent[key] = "true"  # holds only where the key is missing
+            elif kept := [v for v in listed if not unresolved(v)]:
+                condition.setdefault(op, {})[key] = kept
+            else:
+                return None
+    nulls = condition.setdefault("Null", {})
+    for key, wanted in absent.items():
+        if str(nulls.get(key, wanted)).lower() != wanted:
+            return None  # a key both present and missing
+        nulls[key] = wanted
+    out["Condition"] = {op: pairs for op, pairs in condition.items() if pairs}
+    return out
+
+
+def _assigned(document: Any, values: dict[str, str | None]) -> Any:
+    """A policy document with each policy variable of `values` (as written) replaced by its value,
+    or read as IAM reads it where it has none (None)."""
+    missing = [variable.lower() for variable, text in values.items() if text is None]
+    raw = document["Statement"]
+    every = [raw] if isinstance(raw, dict) else raw
+    kept = [read for st in every if (read := _unresolved(st, missing) if missing else st) is not None]
+    given = {variable: text for variable, text in values.items() if text is not None}
+    if not given:
+        return {**document, "Statement": kept}
+    found = re.compile("|".join(map(re.escape, given)), re.IGNORECASE)
+    lower = {variable.lower(): text for variable, text in given.items()}
+
+    def value_of(match: re.Match[str]) -> str:
+        # A request's value is text, not a pattern: its `*`, `?` and `$` are written as IAM's
+        # escapes. A function as the replacement: the value's own backslashes stay as they are.
+        return _IAM_SPECIAL.sub(lambda c: "${" + c[0] + "}", lower[match[0].lower()])
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, str):
+            return found.sub(value_of, value) if "${" in value else value
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        if isinstance(value, dict):
+            return {k: walk(v) for k, v in value.items()}
         return value
-    if isinstance(value, list):
-        return [_assigned(v, values) for v in value]
-    if isinstance(value, dict):
-        return {k: _assigned(v, values) for k, v in value.items()}
-    return value
+
+    return {**walk(document), "Statement": walk(kept)}
 
 
 def _by_assignment(
@@ -854,25 +959,49 @@ def _by_assignment(
     """A policy variable where a Deny or a negated condition reads it stands for a value of the
     request's context: the comparison is made with the variable equal to a value of each class
     that the values it is compared with tell apart (one beside them all included), and the
-    witnesses of every such comparison, each naming the variable's value, are the answer."""
-    options: list[list[str]] = []
+    witnesses of every such comparison, each naming the variable's value, are the answer.
+
+    A variable whose key a condition also reads (`${aws:PrincipalTag/team}` beside a condition
+    on `aws:PrincipalTag/team`) is that key's value in the same request: its values are also
+    those the key's own conditions tell apart, and each comparison holds the key to it."""
+    pinned: dict[str, str] = {}  # a variable's own key (lower case), for those a condition reads
+    classes: dict[str, list[str]] = {}  # a value of each class the literal values compared tell apart
+    reads: dict[str, set[str]] = {}  # the keys that a condition compares with the variable
     for variable in variables:
         own = variable[2:-1].lower()
-        if any(c.key == own for st in every for c in st.conditions):
-            raise Undecidable(f"{variable} is also a key of a condition: not modeled")
-        keys = {c.key for st in every for c in st.conditions if any(variable.lower() in v.lower() for v in c.values)}
+        mine = [c for st in every for c in st.conditions if c.key == own]
+        if any(c.parsed.qualifier for c in mine):
+            raise Undecidable(f"{variable} names a key that a condition reads as a set of values: not modeled")
+        if mine:
+            pinned[variable] = own
+        reads[variable] = {
+            c.key for st in every for c in st.conditions if any(variable.lower() in v.lower() for v in c.values)
+        }
         compared = tuple(
             dict.fromkeys(
                 c
                 for st in every
                 for c in st.conditions
-                if c.key in keys and not any(IAM_VARIABLE.search(v) for v in c.values)
+                if (c.key in reads[variable] or c.key == own) and not any(IAM_VARIABLE.search(v) for v in c.values)
             )
         )
         found = [text_of(v) for v in _text_values(compared)] if compared else []
         found += [text_of(v) for v in ops.ordered_values([(c.parsed, c.values) for c in compared])] if compared else []
-        # A value of every class (one beside them all included); with nothing to compare, any value.
-        options.append(list(dict.fromkeys(found)) or ["example"])
+        classes[variable] = list(dict.fromkeys(found))
+    options: list[list[str | None]] = []
+    for n, variable in enumerate(variables, 1):
+        # Two variables that one condition compares (a variable's own key with another
+        # variable): each takes the other's values too, and one that differs from them all.
+        related = [
+            other
+            for other in variables
+            if other != variable and (other[2:-1].lower() in reads[variable] or variable[2:-1].lower() in reads[other])
+        ]
+        tried = [*classes[variable], *(v for other in related for v in classes[other] or ["example"])]
+        tried += [f"example-{n}"] if related else []
+        # A key that a condition reads may be missing from a request: the variable then has no
+        # value, and IAM takes a statement that uses it as invalid (it applies to nothing).
+        options.append([*(dict.fromkeys(tried) or ["example"]), *([None] if variable in pinned else [])])
     if math.prod(len(o) for o in options) > MAX_ASSIGNMENTS:
         raise Undecidable(f"the policy variables need more than {MAX_ASSIGNMENTS} values to try")
     result = Comparison()
@@ -884,10 +1013,16 @@ def _by_assignment(
             _assigned(head, values),
             None if ceiling is None else _assigned(ceiling, values),
         )
-        part = _compare(*docs[:2], expand, docs[2], base_actions_only)
-        shown = tuple((v[2:-1], tuple(x)) for v, x in values.items())
+        held: dict[str, ops.Context] = {
+            pinned[v]: None if x is None else tuple(x) for v, x in values.items() if v in pinned
+        }
+        part = _compare(*docs[:2], expand, docs[2], base_actions_only, held)
         for direction, witness in iter_witnesses(part):
             r = witness.request
+            named = {k.lower() for k, _ in r.context}
+            shown = tuple(
+                (v[2:-1], None if x is None else tuple(x)) for v, x in values.items() if v[2:-1].lower() not in named
+            )
             request = Request(r.principal, r.action, r.resource, (*r.context, *shown))
             if (direction, request) not in seen:
                 seen.add((direction, request))
@@ -902,32 +1037,29 @@ def _compare(
     expand: Callable[[str], list[str]],
     ceiling: dict[str, Any] | None,
     base_actions_only: bool,
+    held: dict[str, ops.Context] | None = None,
 ) -> Comparison:
+    """`held`: condition keys (lower case) that have one value (None: none) in every request."""
+    held = held or {}
     a, b = statements(base), statements(head)
     capped = statements(ceiling) if ceiling is not None else []
     both = [*a, *b]
     trust = any(st.principals is not None for st in both)
     principals: list[Principal | None] = list(_principals([a, b])) if trust else [None]
     result = Comparison()
-    resource_classes: dict[tuple[tuple[Pattern, ...], ...], list[tuple[Symbol, ...] | None]] = {}
     key_choices: dict[tuple[Condition, ...], KeyChoices] = {}
     # Actions that the same statements name behave alike: one search serves them all.
-    classes: dict[tuple[bool, ...], list[str]] = {}
     every = [*both, *capped]
     universe = _universe(a if base_actions_only else both, expand)
-    for action in universe:
-        classes.setdefault(tuple(_action_hit(st, action) for st in every), []).append(action)
-    for hits, actions in classes.items():
+    for hits, actions in _action_classes(every, universe).items():
         live_a = [st for st, hit in zip(a, hits, strict=False) if hit]
         live_b = [st for st, hit in zip(b, hits[len(a) :], strict=False) if hit]
         live_c = [st for st, hit in zip(capped, hits[len(both) :], strict=True) if hit]
         # Only the statements that name the action can tell its resources apart, each as a whole.
         relevant = tuple(dict.fromkeys(st.resources for st in (*live_a, *live_b, *live_c) if st.resources))
-        if relevant not in resource_classes:
-            resource_classes[relevant] = _resources(relevant)
         for principal in principals:
             wanted = {"broadening", "narrowing"}
-            for resource in resource_classes[relevant]:
+            for resource in _resources(relevant):
                 probe = Request(principal, actions[0], resource, ())
                 sides = [[st for st in live if _outside_conditions(st, probe)] for live in (live_a, live_b, live_c)]
                 by_key: dict[str, list[Condition]] = {}
@@ -938,7 +1070,7 @@ def _compare(
                 for key, conds in by_key.items():
                     signature = tuple(dict.fromkeys(conds))
                     if signature not in key_choices:
-                        key_choices[signature] = _key_choices(key, signature)
+                        key_choices[signature] = _key_choices(key, signature, (held[key],) if key in held else None)
                     keys[key] = key_choices[signature]
                 search = _Search(sides[0], sides[1], keys, sides[2] if ceiling is not None else None)
                 for direction, (values, by) in search.find(wanted).items():
@@ -953,6 +1085,13 @@ def _compare(
     for side in (result.broadening, result.narrowing):
         side.sort(key=lambda w: order[w.request.action.lower()])
     return result
+
+
+def forget() -> None:
+    """Drop what the engine remembers between comparisons (pattern matches, resource classes):
+    for a measurement that starts cold, as one `iam-catalog check` does."""
+    matches.cache_clear()
+    _resources.cache_clear()
 
 
 def iter_witnesses(comparison: Comparison) -> Iterator[tuple[str, Witness]]:
