@@ -241,7 +241,7 @@ def test_explain_bad_input_is_exit_2(tmp_path: Path) -> None:
 
 
 def test_a_role_that_allows_everything_is_beyond_by_every_action_aws_lists(tmp_path: Path) -> None:
-    """`*` (and a wildcard in the service part) stands for the actions AWS lists, as IAM reads it."""
+    """`*` stands for the actions AWS lists, as IAM reads it."""
     from iam_catalog.aws import facts as awsfacts
 
     role = tmp_path / "admin.json"
@@ -255,9 +255,30 @@ def test_a_role_that_allows_everything_is_beyond_by_every_action_aws_lists(tmp_p
     assert beyond == {a.lower() for a in awsfacts.expand("*")} - granted
     levels = [b["access_level"] for b in report["beyond"]]
     assert levels.index("Write") < levels.index("List")  # what changes things first
-    assert set(awsfacts.expand("rds*:Describe*")) >= set(awsfacts.expand("rds:Describe*")) | set(
-        awsfacts.expand("rds-data:Describe*")
-    )
+
+
+@pytest.mark.parametrize(
+    ("action", "why"),
+    [
+        ("rds*:Describe*", "IAM refuses a wildcard in the service prefix"),
+        ("?ds:DescribeDBInstances", "IAM refuses a wildcard in the service prefix"),
+        ("rds:Describe:DBInstances", "has two colons: IAM takes one, between prefix and name"),
+        ("rds", "is not `*` or `prefix:name`"),
+    ],
+)
+def test_an_action_iam_refuses_is_one_line_and_exit_2(tmp_path: Path, action: str, why: str) -> None:
+    """What IAM's own parser refuses in an action (MalformedPolicyDocument), in Action and
+    NotAction alike, is refused the same way, naming the element; case, `?` and `*` in the name,
+    an empty name and white space are taken (tests/test_simulate.py holds their reading)."""
+    for element in ("Action", "NotAction"):
+        role = tmp_path / "role.json"
+        role.write_text(json.dumps({"Statement": [{"Effect": "Allow", element: ["s3:Get*", action], "Resource": "*"}]}))
+        code, out, err = run("check", str(role), "--types", "rds")
+        assert code == 2 and out == "", err
+        assert err.count("\n") == 1 and f".Statement[0].{element}: " in err and why in err, err
+    for taken in ("RDS:describe*", "rds:", " rds:DescribeDBInstances ", "rds:Describe DB*", "rds:Describe?BInstances"):
+        role.write_text(json.dumps({"Statement": [{"Effect": "Allow", "Action": taken, "Resource": "*"}]}))
+        assert run("check", str(role), "--types", "rds")[0] == 1, taken
 
 
 def test_a_role_the_engine_cannot_compare_fails_every_gate(tmp_path: Path) -> None:

@@ -378,9 +378,12 @@ NOT_REQUESTS: dict[str, list[str]] = {
     "iam:GetRole": ["arn:aws:iam::111111111111:role/teleport", "arn:aws:iam::111111111111:role/db-user"],
     "sts:AssumeRole": ["arn:aws:iam::111111111111:role/db-user", "arn:aws:iam::111111111111:role/admin"],
 }  # fmt: skip
-# The oracle refuses a wildcard in the service part (`rds*:*`): "Service can only contain letters,
-# numbers, and hyphens"; the engine's reading of it is held by tests/test_check.py instead.
+# IAM refuses a wildcard in the service part (`rds*:*`), and so does the reader (tests/test_check.py).
+# The rest of how IAM reads an action is here, in Action and NotAction alike: case, `?`, an empty
+# name, white space around the name or in it (a name with white space names no action).
 NOT_ACTIONS = ["*", "rds:*", "rds:Describe*", "rds-db:connect", "iam:*", "sts:*", "s3:GetObject", "s3:Get*"]
+NOT_ACTIONS += ["RDS:describe*", "rds:Describe?BInstances", "rds:", "rds:DescribeDBInstances ", "rds:Describe DB*"]
+NOT_ACTIONS += [" rds:DescribeDBInstances", "S3:getobject", "rds-db:*t"]
 NOT_RESOURCES = [
     "*",
     "arn:aws:rds:*:*:db:prod-*",

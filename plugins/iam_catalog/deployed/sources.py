@@ -88,9 +88,17 @@ def _shape_problem(st: dict[str, Any]) -> str | None:
     for key in ("Action", "NotAction"):
         # IAM's grammar: an action is `*` or `service-prefix:action-name`.
         for action in [st[key]] if type(st.get(key)) is str else st.get(key, []):
-            prefix, colon, _ = action.partition(":")
-            if action != "*" and not (prefix and colon):
+            prefix, colon, name = action.partition(":")
+            if action == "*":
+                continue
+            if not (prefix and colon):
                 return f".{key}: {json.dumps(action)} is not `*` or `prefix:name`, the forms IAM's grammar allows"
+            # IAM's own refusals (MalformedPolicyDocument): "Actions/Condition can contain only
+            # one colon" and "Action vendors ... must not contain wildcards".
+            if ":" in name:
+                return f".{key}: {json.dumps(action)} has two colons: IAM takes one, between prefix and name"
+            if "*" in prefix or "?" in prefix:
+                return f".{key}: {json.dumps(action)}: IAM refuses a wildcard in the service prefix"
     for key in ("Principal", "NotPrincipal"):
         principal = st.get(key, "*")
         if principal != "*" and not (

@@ -713,6 +713,13 @@ class Comparison:
         return bool(self.broadening or self.narrowing)
 
 
+def _may_be_action(name: str) -> bool:
+    """Whether a name that AWS's list does not have may still be an action's, one AWS adds later:
+    not a pattern, and a name after the prefix without white space (which no action has)."""
+    service, colon, rest = name.partition(":")
+    return bool(service and colon and rest) and not any(c in name for c in "*?") and not re.search(r"\s", name)
+
+
 def _universe(stmts: Sequence[Statement], expand: Callable[[str], list[str]]) -> list[str]:
     names: dict[str, str] = {}
     if any(st.not_action for st in stmts):
@@ -720,7 +727,7 @@ def _universe(stmts: Sequence[Statement], expand: Callable[[str], list[str]]) ->
         names.update((name.lower(), name) for name in [*expand("*"), UNLISTED_ACTION])
     for st in stmts:
         for pattern in st.actions:
-            for name in expand(pattern) or ([pattern] if "*" not in pattern and "?" not in pattern else []):
+            for name in expand(pattern) or ([pattern] if _may_be_action(pattern) else []):
                 names.setdefault(name.lower(), name)
     return sorted(names.values(), key=str.lower)
 
