@@ -492,3 +492,113 @@ def test_explain_grants_a_resource_only_for_values_print_iam_would_take(resource
     types = {g["type"] for g in request["grants"]}
     assert ("documentdb" in types) is granted, types
     assert code == (0 if request["grants"] else 1)
+
+
+def _denial(action: str, resource: str) -> str:
+    return f"User: arn:aws:sts::{GUARD_ACCOUNT}:assumed-role/teleport/i-1 is not authorized to perform: {action} on resource: {resource}\n"  # noqa: E501
+
+
+def test_explain_with_the_role_names_the_deny_the_boundary_or_the_allow(tmp_path: Path) -> None:
+    """`explain --policy`: for each denial, the operator's own explicit Denies that name it (with
+    the conditions they hold under), else its boundary leaving it out, else whether any Allow
+    names it; read from a policy file and from get-account-authorization-details with a boundary.
+    Each named statement is one the engine says names the request."""
+    from iam_catalog.iam.access import naming, statements
+
+    guard = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "Teleport", "Effect": "Allow", "Action": ["rds:Describe*", "rds-db:connect"], "Resource": "*"},
+            {
+                "Sid": "RegionGuard",
+                "Effect": "Deny",
+                "NotAction": ["iam:*", "sts:*"],
+                "Resource": "*",
+                "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["eu-central-1"]}},
+            },
+            {
+                "Sid": "NoProd",
+                "Effect": "Deny",
+                "Action": "rds-db:connect",
+                "Resource": "arn:aws:rds-db:*:*:dbuser:*/prod-*",
+            },
+        ],
+    }
+    policy = tmp_path / "guard.json"
+    policy.write_text(json.dumps(guard))
+    log = tmp_path / "denied.log"
+    cases = {
+        ("rds-db:connect", f"arn:aws:rds-db:us-east-1:{GUARD_ACCOUNT}:dbuser:db-ABC/prod-alice"): (
+            ["RegionGuard", "NoProd"],
+            ["Teleport"],
+        ),
+        ("rds-db:connect", f"arn:aws:rds-db:us-east-1:{GUARD_ACCOUNT}:dbuser:db-ABC/alice"): (
+            ["RegionGuard"],
+            ["Teleport"],
+        ),
+        ("sts:AssumeRole", f"arn:aws:iam::{GUARD_ACCOUNT}:role/teleport-db-user"): ([], []),
+    }
+    log.write_text("".join(_denial(a, r) for a, r in cases))
+    out = run("explain", str(log), "--policy", str(policy), "--format", "json")[1]
+    found = {(r["asked"]["action"], r["asked"]["resource"]): r["role"] for r in json.loads(out)["requests"]}
+    mine = statements({"Statement": [{**st, "Sid": f"{policy}: {st['Sid']}"} for st in guard["Statement"]]})
+    for (action, resource), (denies, allows) in cases.items():
+        role = found[(action, resource)]
+        assert [m["statement"] for m in role["denied_by"]] == [f"{policy}: {s}" for s in denies]
+        assert [m["statement"] for m in role["allowed_by"]] == [f"{policy}: {s}" for s in allows]
+        named = {st.name for st in naming(mine, action, resource)}
+        assert {m["statement"] for m in role["denied_by"] + role["allowed_by"]} == named
+        conditions = {m["statement"]: m["conditions"] for m in role["denied_by"]}
+        assert (
+            conditions.get(f"{policy}: RegionGuard", guard["Statement"][1]["Condition"])
+            == guard["Statement"][1]["Condition"]
+        )
+    text = run("explain", str(log), "--policy", str(policy))[1]
+    assert f"Your role: denied by {policy}: NoProd, an explicit Deny\n" in text
+    assert "no Allow lifts an explicit Deny" in text and "Your role: no statement of its policies allows it" in text
+    # A boundary, from get-account-authorization-details: what it leaves out is said, by its name.
+    boundary_arn = f"arn:aws:iam::{GUARD_ACCOUNT}:policy/rds-only"
+    allow_all = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    rds_only = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "rds:*", "Resource": "*"}]}
+    details = tmp_path / "details.json"
+    details.write_text(
+        json.dumps(
+            {
+                "RoleDetailList": [
+                    {
+                        "RoleName": "teleport",
+                        "RolePolicyList": [{"PolicyName": "all", "PolicyDocument": json.dumps(allow_all)}],
+                        "AttachedManagedPolicies": [],
+                        "PermissionsBoundary": {"PermissionsBoundaryArn": boundary_arn},
+                    }
+                ],
+                "Policies": [
+                    {
+                        "PolicyName": "rds-only",
+                        "Arn": boundary_arn,
+                        "DefaultVersionId": "v1",
+                        "PolicyVersionList": [{"VersionId": "v1", "Document": json.dumps(rds_only)}],
+                    }
+                ],
+            }
+        )
+    )
+    log.write_text(
+        _denial("redshift:DescribeClusters", f"arn:aws:redshift:us-east-1:{GUARD_ACCOUNT}:cluster:c1")
+        + _denial("rds:DescribeDBInstances", f"arn:aws:rds:us-east-1:{GUARD_ACCOUNT}:db:orders")
+    )
+    text = run("explain", str(log), "--policy", str(details), "--role-name", "teleport")[1]
+    redshift, rds = text.split("\n\n")[:2]
+    assert "outside its permissions boundary" in redshift and "allowed by" not in redshift
+    assert "Your role: allowed by all: #1" in rds and "from outside the role's policies" in rds
+
+
+def test_explain_policy_bad_input_is_exit_2(tmp_path: Path) -> None:
+    code, _, err = run("explain", "--action", "rds:DescribeDBInstances", "--role-name", "teleport")
+    assert code == 2 and err == "iam-catalog: error: --role-name needs --policy\n"
+    code, _, err = run("explain", "--action", "rds:DescribeDBInstances", "--policy", str(tmp_path / "none.json"))
+    assert code == 2 and err.count("\n") == 1 and "none.json" in err
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"Statement": [{"Effect": "Allow", "Action": "rds*:Describe*", "Resource": "*"}]}')
+    code, _, err = run("explain", "--action", "rds:DescribeDBInstances", "--policy", str(bad))
+    assert code == 2 and "IAM refuses a wildcard in the service prefix" in err

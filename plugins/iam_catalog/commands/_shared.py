@@ -124,6 +124,18 @@ def read_input(name: str) -> str:
         raise Usage(str(exc)) from None
 
 
+def read_deployed(names: Sequence[str], role_name: str | None) -> Any:
+    """An identity's policies from operators' files (`-`: stdin), as `check` and `explain` read
+    them; a file that cannot be read, or that IAM would refuse, is a bad argument."""
+    from iam_catalog.deployed.sources import InputError, combine, read
+
+    try:
+        inputs = [(("stdin" if name == "-" else name), read_input(name)) for name in names]
+        return combine([read(name, text, role_name) for name, text in inputs])
+    except InputError as exc:
+        raise Usage(str(exc)) from None
+
+
 def role_names(values: Sequence[str]) -> list[str]:
     """Role names (a path kept) from names or ARNs, as --assumes-roles takes them."""
     from iam_catalog.iam.documents import identity_name

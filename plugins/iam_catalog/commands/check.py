@@ -9,7 +9,7 @@ from iam_catalog.commands._shared import (
     catalog,
     choices_help,
     compiled,
-    read_input,
+    read_deployed,
     request_of,
     request_options,
     role_names,
@@ -120,7 +120,6 @@ def _live(args: argparse.Namespace) -> Any:
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from iam_catalog.catalog.compiled import compile_catalog
     from iam_catalog.deployed.check import FAIL_ON, FORMATS, check, check_trusts, purposes_of
-    from iam_catalog.deployed.sources import InputError, combine, read
     from iam_catalog.iam.documents import identity_parts
     from iam_catalog.printiam.request import RequestError, answer
 
@@ -135,11 +134,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         live = _live(args)
         deployed = live.deployed
     else:
-        try:
-            inputs = [(("stdin" if name == "-" else name), read_input(name)) for name in args.files]
-            deployed = combine([read(name, text, args.role_name) for name, text in inputs])
-        except InputError as exc:
-            raise Usage(str(exc)) from None
+        deployed = read_deployed(args.files, args.role_name)
     checked = catalog(args, err)
     if checked is None:
         return 1

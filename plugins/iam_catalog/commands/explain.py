@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from iam_catalog.commands._shared import Usage, catalog, catalog_option, choices_help
+from iam_catalog.commands._shared import Usage, catalog, catalog_option, choices_help, read_deployed
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -26,19 +26,33 @@ def configure(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--action", metavar="SERVICE:ACTION", help="explain this action instead")
     sub.add_argument("--resource", metavar="ARN", help="with `--action`: the resource it was asked on")
     sub.add_argument(
+        "--policy",
+        action="append",
+        metavar="FILE",
+        help="the denied role's policies, as `check` reads them (a policy document, or the JSON of `aws iam"
+        " get-role-policy`, `get-account-authorization-details` or `terraform show -json`): say which of its"
+        " statements, an explicit Deny or its boundary, denies each request; repeatable",
+    )
+    sub.add_argument("--role-name", metavar="NAME", help="with `--policy`: the role to read from those files")
+    sub.add_argument(
         "--format", choices=list(FORMATS), default="text", help=choices_help(dict.fromkeys(FORMATS, ""), "text")
     )
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from iam_catalog.aws.context import action_index
-    from iam_catalog.deployed.explain import FORMATS, Asked, explain, read_denials
+    from iam_catalog.deployed.explain import FORMATS, Asked, explain, read_denials, role_answer
     from iam_catalog.deployed.reader import InputError
 
     if args.resource and not args.action:
         raise Usage("--resource needs --action")
     if args.action and args.files:
         raise Usage("give FILE or --action, not both")
+    if args.role_name and not args.policy:
+        raise Usage("--role-name needs --policy")
+    if "-" in (args.policy or ()) and (not args.files or "-" in args.files) and not args.action:
+        raise Usage("stdin can be read once: give the denial or the --policy as a file")
+    deployed = read_deployed(args.policy, args.role_name) if args.policy else None
     if args.action:
         asked = [Asked(args.action, args.resource)]
     else:
@@ -53,5 +67,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return 1
     index = {entry.name.lower(): entry for entry in action_index(checked)}
     found = [explain(checked, a, index) for a in asked]
+    if deployed is not None:
+        for e in found:
+            e.role = role_answer(deployed, e.asked)
     print(FORMATS[args.format](found), end="", file=out)
     return 0 if all(e.grants for e in found) else 1

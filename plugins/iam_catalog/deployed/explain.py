@@ -21,6 +21,8 @@ from iam_catalog.aws.context import ActionEntry
 from iam_catalog.catalog.model import Catalog, DbType, Statement
 from iam_catalog.catalog.problems import printable
 from iam_catalog.deployed.reader import NotJSON, loads, opened, string
+from iam_catalog.deployed.sources import Deployed
+from iam_catalog.iam.access import naming, statements
 from iam_catalog.iam.documents import PLACEHOLDER
 from iam_catalog.iam.patterns import covers, wildcard_regex
 
@@ -57,12 +59,33 @@ class Grant:
 
 
 @dataclass
+class Met:
+    """A statement of the operator's role that names the request's action and resource."""
+
+    statement: str  # `policy: Sid`, as check names it
+    conditions: dict[str, Any]  # its Condition element: it applies only when that holds
+
+
+@dataclass
+class RoleAnswer:
+    """What the operator's own role (`explain --policy`) does to one request: its action and
+    resource are known, its condition context is not, so each statement comes with its
+    conditions."""
+
+    denied_by: list[Met]  # explicit Denies: no Allow lifts them, the catalog's included
+    allowed_by: list[Met]
+    boundary: str | None = None  # the permissions boundary's name, when one is read
+    boundary_allows: list[Met] = field(default_factory=list)
+
+
+@dataclass
 class Explanation:
     asked: Asked
     access_level: str
     known: bool  # whether AWS lists the action
     grants: list[Grant] = field(default_factory=list)
     suggestion: str | None = None  # a near name AWS knows, when it does not know this one
+    role: RoleAnswer | None = None  # with `--policy`: what the operator's role does to it
 
 
 def _arn_of(value: Any) -> str | None:
@@ -219,6 +242,29 @@ def explain(catalog: Catalog, asked: Asked, index: dict[str, ActionEntry]) -> Ex
     return out
 
 
+def _met(document: dict[str, Any], effect: str, asked: Asked) -> list[Met]:
+    """The statements of `effect` in `document` (named as check names them) that name the request."""
+    raw = document["Statement"]
+    parsed = statements(document)
+    hit = {id(st) for st in naming(parsed, asked.action, asked.resource)}
+    return [
+        Met(st.name, written.get("Condition", {}))
+        for st, written in zip(parsed, raw, strict=True)
+        if id(st) in hit and st.effect == effect
+    ]
+
+
+def role_answer(deployed: Deployed, asked: Asked) -> RoleAnswer:
+    """The operator's role's statements that name the request, by what they do to it."""
+    document = deployed.document()
+    out = RoleAnswer(_met(document, "Deny", asked), _met(document, "Allow", asked))
+    if deployed.boundary is not None:
+        name, boundary = deployed.boundary
+        out.boundary = name
+        out.boundary_allows = _met(Deployed([(name, boundary)]).document(), "Allow", asked)
+    return out
+
+
 # --- how it is shown -------------------------------------------------------------------------
 
 
@@ -230,6 +276,8 @@ def as_text(found: list[Explanation]) -> str:
         lines.append(f"{asked}{level}")
         if e.asked.why and "explicit deny" in e.asked.why:
             lines.append(f"  AWS says: {e.asked.why}: a Deny wins over every Allow, so granting it changes nothing")
+        if e.role is not None:
+            lines += _role_lines(e.role)
         if not e.known:
             hint = f"; did you mean {e.suggestion}?" if e.suggestion else ""
             lines.append(f"  AWS lists no action {e.asked.action}{hint}")
@@ -244,6 +292,27 @@ def as_text(found: list[Explanation]) -> str:
             lines.append(f"    to grant it: {g.command}")
         lines.append("")
     return "".join(printable(line) + "\n" for line in lines)
+
+
+def _role_lines(role: RoleAnswer) -> list[str]:
+    """What the operator's role does to the request: its explicit Denies first (each with the
+    conditions it holds under, since a log does not give the request's), then its boundary, then
+    its Allows."""
+    out = []
+    for m in role.denied_by:
+        when = f" when {json.dumps(m.conditions)}" if m.conditions else ""
+        out.append(f"  Your role: denied by {m.statement}, an explicit Deny{when}")
+    if any(not m.conditions for m in role.denied_by):
+        return [*out, "    no Allow lifts an explicit Deny: granting the catalog's statement changes nothing"]
+    if role.boundary is not None and not role.boundary_allows:
+        return [*out, f"  Your role: outside its permissions boundary {role.boundary}, which allows nothing for it"]
+    if not role.allowed_by:
+        return [*out, "  Your role: no statement of its policies allows it"]
+    for m in role.allowed_by:
+        when = f" when {json.dumps(m.conditions)}" if m.conditions else ""
+        out.append(f"  Your role: allowed by {m.statement}{when}")
+    why = "so the denial comes from a condition above, or from outside the role's policies (an SCP, a resource"
+    return [*out, f"    {why} policy, a session policy)"]
 
 
 def as_json(found: list[Explanation]) -> str:

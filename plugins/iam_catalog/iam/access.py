@@ -601,6 +601,13 @@ def allowed_by(stmts: Sequence[Statement], request: Request) -> list[str]:
     return [st.name for st in applying]
 
 
+def naming(stmts: Sequence[Statement], action: str, resource: str | None) -> list[Statement]:
+    """The statements that name `action` on `resource` (None: whatever resource), their
+    conditions aside: what a request known only by its action and resource may meet."""
+    request = Request(None, action, None if resource is None else tuple(resource), ())
+    return [st for st in stmts if _action_hit(st, action) and _outside_conditions(st, request)]
+
+
 def denied_by(stmts: Sequence[Statement], request: Request) -> list[str]:
     """The Deny statements that match `request`: an explicit deny, which no Allow lifts."""
     context = {k.lower(): v for k, v in request.context}
