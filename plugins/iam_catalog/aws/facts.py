@@ -99,10 +99,14 @@ def facts(action: str) -> ActionFacts | None:
     )
 
 
+@cache
 def access_level(action: str) -> str:
-    """AWS's access level of an exact action; empty for a name AWS does not list."""
-    info = facts(action)
-    return info.access_level if info else ""
+    """AWS's access level of an exact action; empty for a name AWS does not list. Read alone,
+    without the rest of `facts`: a report beyond `*` asks it of every action AWS lists."""
+    service, name = split(action)
+    if not service_exists(service) or name.lower() not in _actions(service):
+        return ""
+    return str(_DATA.actions.get_action_details(service, name).get("accessLevel", ""))
 
 
 def suggest_service(service: str) -> str | None:

@@ -265,7 +265,7 @@ def as_json(report: Report) -> str:
         "format": 1,
         "missing": [dataclasses.asdict(m) for m in report.missing],
         "missing_policy": report.missing_policy() if report.missing else None,
-        "beyond": [dataclasses.asdict(b) for b in report.beyond],
+        "beyond": [dict(vars(b)) for b in report.beyond],  # flat: asdict's deep copy costs seconds at 20,000
         "untrusted": [dataclasses.asdict(u) for u in report.untrusted],
         "notes": report.notes,
         "undecided": report.undecided,

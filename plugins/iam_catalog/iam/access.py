@@ -728,9 +728,11 @@ def _may_be_action(name: str) -> bool:
 
 
 def _universe(stmts: Sequence[Statement], expand: Callable[[str], list[str]]) -> list[str]:
+    """The actions to try: every one a statement names, and, where an Allow names every action
+    but some (`NotAction`), AWS's whole list and one it does not have yet. A Deny's `NotAction`
+    adds none: what only it names, no statement allows, so neither side does."""
     names: dict[str, str] = {}
-    if any(st.not_action for st in stmts):
-        # Every other action: AWS's whole list, and one that the list does not have yet.
+    if any(st.not_action and st.effect != "Deny" for st in stmts):
         names.update((name.lower(), name) for name in [*expand("*"), UNLISTED_ACTION])
     for st in stmts:
         for pattern in st.actions:
@@ -837,7 +839,7 @@ def _deny_resource_variable(stmts: Sequence[Statement]) -> str | None:
     return None
 
 
-def _deciding_variables(stmts: Sequence[Statement], universe: Sequence[str]) -> list[str]:
+def _deciding_variables(stmts: Sequence[Statement], universe: Callable[[], Sequence[str]]) -> list[str]:
     """The policy variables (as written) that a Deny or a negated condition compares a key with:
     where they can change an outcome, as they cannot in an Allow's plain condition. Only the
     statements that name an action compared count: elsewhere the variable changes nothing."""
@@ -854,7 +856,9 @@ def _deciding_variables(stmts: Sequence[Statement], universe: Sequence[str]) -> 
             ]
         )
     }
-    classes = _action_classes(list(reading), universe)
+    if not reading:
+        return []
+    classes = _action_classes(list(reading), universe())
     live = [st for i, st in enumerate(reading) if any(hits[i] for hits in classes)]
     return list(dict.fromkeys(name for st in live for name in reading[st]))
 
@@ -873,8 +877,8 @@ def compare(
         every = [*statements(base), *statements(head), *(statements(ceiling) if ceiling is not None else [])]
         if where := _deny_resource_variable(every):
             raise Undecidable(f"a policy variable in a Deny's resource is not modeled ({where})")
-        universe = _universe(statements(base) if base_actions_only else [*statements(base), *statements(head)], expand)
-        if variables := _deciding_variables(every, universe):
+        compared = statements(base) if base_actions_only else [*statements(base), *statements(head)]
+        if variables := _deciding_variables(every, lambda: _universe(compared, expand)):
             return _by_assignment(base, head, expand, ceiling, base_actions_only, every, variables)
     return _compare(base, head, expand, ceiling, base_actions_only)
 
@@ -890,8 +894,8 @@ def _unresolved(st: dict[str, Any], missing: Sequence[str]) -> dict[str, Any] | 
     (lower case): a value that uses one matches nothing (AWS's policy-variable reference: such a
     variable has no value, and what uses it cannot match), or None when the statement can then
     apply to nothing. A key that the request lacks is still judged as absent first, so a negated
-    operator on a present key that is compared only with such values fails, as iam-simulate
-    reads it too."""
+    operator on a present key that is compared only with such values fails (the independent
+    evaluator of tests/test_simulate.py reads it so too)."""
 
     def unresolved(text: str) -> bool:
         return any(m in text.lower() for m in missing)
