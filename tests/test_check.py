@@ -282,14 +282,16 @@ def test_an_action_iam_refuses_is_one_line_and_exit_2(tmp_path: Path, action: st
 
 
 def test_a_role_the_engine_cannot_compare_fails_every_gate(tmp_path: Path) -> None:
-    """A Deny on the caller's own user (a policy variable) is beyond what the engine models: the
-    report says so instead of passing, whatever --fail-on asks."""
+    """A Deny whose resources hold one policy variable in two patterns is beyond what the engine
+    models: the report says so instead of passing, whatever --fail-on asks. (In one pattern it is
+    judged: tests/test_simulate.py.)"""
     role = tmp_path / "role.json"
-    deny = {"Effect": "Deny", "Action": "iam:*", "Resource": "arn:aws:iam::123456789012:user/${aws:username}"}
+    users = ["arn:aws:iam::123456789012:user/${aws:username}", "arn:aws:iam::123456789012:user/x/${aws:username}"]
+    deny = {"Effect": "Deny", "Action": "iam:*", "Resource": users}
     role.write_text(json.dumps({"Statement": [{"Effect": "Allow", "Action": "rds:*", "Resource": "*"}, deny]}))
     for fail_on in ("missing", "beyond", "any"):
         code, out, _ = run("check", str(role), "--types", "rds", "--fail-on", fail_on)
-        assert code == 1 and "Cannot compare: a policy variable in a Deny" in out
+        assert code == 1 and "Cannot compare: ${aws:username} in more than one resource pattern of a Deny" in out
     report = json.loads(run("check", str(role), "--types", "rds", "--format", "json")[1])
     assert report["undecided"] and report["missing"] == report["beyond"] == []
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import jsonschema
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from iam_catalog import cli
 from iam_catalog.deployed import reader
@@ -498,6 +498,22 @@ def _as_source(document: dict[str, Any], source: str) -> tuple[str, list[str]]:
     documents(GRAMMAR, GRAMMAR),
     st.sampled_from(["policy", "get-role-policy", "authorization-details", "terraform-plan"]),
     st.sampled_from(["text", "json", "github"]),
+)
+@example(  # an epoch date past year 9999 once crashed the search's shown values
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "*", "Resource": "*"},
+            {
+                "Effect": "Allow",
+                "Action": "*",
+                "Resource": "*",
+                "Condition": {"DateEquals": {"aws:CurrentTime": 282476714874}},
+            },
+        ],
+    },
+    "policy",
+    "text",
 )
 def test_every_policy_iams_grammar_allows_is_judged_or_refused_in_one_line(
     document: dict[str, Any], source: str, fmt: str

@@ -597,3 +597,81 @@ def test_a_variable_whose_key_is_read_is_judged_as_iam_simulate_judges_it(oracle
                     shown,
                 )
     assert differed > 0
+
+
+# --- a policy variable in a Deny's resource -----------------------------------------------------
+
+HOME = "arn:aws:s3:::home/${aws:username}/*"
+LITERAL_RESOURCES = ["arn:aws:s3:::home/*", "arn:aws:s3:::home/alice/*", "arn:aws:s3:::home/a*", "arn:aws:s3:::*"]
+
+
+def _home_pair(rng: random.Random) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A guardrail that keeps each user in their own home (a Deny of `NotResource` home/${aws:username}/*,
+    or a Deny of it), beside Allows of literal prefixes or of the home itself."""
+
+    def statement() -> dict[str, Any]:
+        roll = rng.random()
+        resources = rng.sample(LITERAL_RESOURCES, rng.randint(1, 2))
+        if roll < 0.4:
+            element = rng.choice(["Resource", "NotResource"])
+            return {"Effect": "Deny", "Action": "s3:*", element: [HOME, *resources[: rng.randint(0, 1)]]}
+        if roll < 0.6:
+            return {"Effect": "Allow", "Action": "s3:GetObject", "Resource": [HOME, *resources[:1]]}
+        return {"Effect": "Allow", "Action": "s3:GetObject", "Resource": resources}
+
+    def policy() -> dict[str, Any]:
+        return {"Version": "2012-10-17", "Statement": [statement() for _ in range(rng.randint(1, 3))]}
+
+    base = policy()
+    head = policy() if rng.random() < 0.5 else {**base, "Statement": [*base["Statement"], statement()]}
+    return base, head
+
+
+@pytest.mark.slow
+def test_a_variable_in_a_deny_resource_is_judged_as_iam_simulate_judges_it(oracle: Oracle) -> None:
+    """`${aws:username}` in a Deny's Resource or NotResource: every request the oracle decides
+    apart (each user, each object) is a direction that compare reports, and each witness, as the
+    oracle's request with the user it names, differs as reported."""
+    seed = int(os.environ.get("ORACLE_SEED", random.randrange(2**32)))
+    rng = random.Random(seed)
+    objects = ["arn:aws:s3:::home/alice/x", "arn:aws:s3:::home/bob/x", "arn:aws:s3:::home/x", "arn:aws:s3:::home/ab/x"]
+    users = ["alice", "bob", "ab"]
+    requests = [(o, {"aws:username": u}) for o in objects for u in users]
+    pairs = [_home_pair(rng) for _ in range(examples(60))]
+    results = [compare(base, head, awsfacts.expand) for base, head in pairs]
+    cases = [(pair[s], "s3:GetObject", o, c) for pair in pairs for o, c in requests for s in (0, 1)]
+    answers = oracle.decide_requests(cases)
+    differed = checked = 0
+    for i, (result, pair) in enumerate(zip(results, pairs, strict=True)):
+        for j, (o, c) in enumerate(requests):
+            before, after = answers[(i * len(requests) + j) * 2], answers[(i * len(requests) + j) * 2 + 1]
+            differed += before != after
+            if after and not before:
+                assert result.broadening, (seed, pair, o, c)
+            if before and not after:
+                assert result.narrowing, (seed, pair, o, c)
+        for direction, side in (("broadening", result.broadening), ("narrowing", result.narrowing)):
+            for w in side:
+                if w.request.action != "s3:GetObject":
+                    continue
+                shown = w.request.conditions()
+                # Where no Deny reads it, the variable is one unknown value, the same on both
+                # sides: any user stands for it, in the resource as in the context.
+                user = str(shown.get("aws:username") or "carol")
+                resource = "".join(s for s in w.request.resource or () if isinstance(s, str))
+                resource = resource.replace("${aws:username}", user)
+                if not re.fullmatch(r"arn:aws:s3:::[^/]+/.+", resource):
+                    continue  # not an object: the oracle takes s3:GetObject on objects only
+                context = {"aws:username": user}
+                checked += 1
+                got = oracle.decide_requests(
+                    [(pair[0], w.request.action, resource, context), (pair[1], w.request.action, resource, context)]
+                )
+                assert tuple(got) == ((False, True) if direction == "broadening" else (True, False)), (
+                    seed,
+                    pair,
+                    direction,
+                    resource,
+                    shown,
+                )
+    assert differed > 0 and checked > 0

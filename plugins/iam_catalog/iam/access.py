@@ -830,13 +830,113 @@ class _Search:
         return found
 
 
-def _deny_resource_variable(stmts: Sequence[Statement]) -> str | None:
-    """Where a Deny's resource holds a policy variable, which the engine does not model."""
-    for st in stmts:
-        for p in st.resources or () if st.effect == "Deny" else ():
-            if any(isinstance(s, str) and IAM_VARIABLE.fullmatch(s) for s in p):
-                return f"{st.name}: {text_of(p)}"
-    return None
+def _resource_variables(stmts: Sequence[Statement]) -> dict[str, str]:
+    """The policy variables (as written, by lower case) in a Deny's Resource or NotResource."""
+    return {
+        s.lower(): s
+        for st in stmts
+        if st.effect == "Deny"
+        for p in st.resources or ()
+        for s in p
+        if isinstance(s, str) and IAM_VARIABLE.fullmatch(s)
+    }
+
+
+def _matched_key(variable: str) -> str:
+    """The made-up condition key that says whether a request's resource matches the one pattern
+    that holds `variable`: present, it does wherever the pattern with `*` for it does."""
+    return f"iam-catalog:matches/{variable[2:-1]}"
+
+
+def _split_on(st: dict[str, Any], name: str, pattern: str, variable: str) -> list[dict[str, Any]]:
+    """A statement whose resources hold `pattern` (with `variable`), as statements that hold it
+    with `*` for the variable, under the made-up key: together they match what it matches."""
+    element = "NotResource" if "NotResource" in st else "Resource"
+    listed = _as_list(st.get(element, []))
+    if pattern not in listed:
+        return [{**st, "Sid": name}]  # named as it was: the statements after it move
+    rest = [r for r in listed if r != pattern]
+    star = re.sub(re.escape(variable), "*", pattern, flags=re.IGNORECASE)
+    key = _matched_key(variable)
+
+    def under(null: str) -> dict[str, Any]:
+        conditions = {op: dict(pairs) for op, pairs in st.get("Condition", {}).items()}
+        conditions.setdefault("Null", {})[key] = null
+        return conditions
+
+    kept = {k: v for k, v in st.items() if k not in ("Resource", "NotResource", "Condition")}
+    named = {**kept, "Sid": name}
+    if element == "Resource":  # in rest, or in the pattern where the variable's value fits
+        return [
+            *([{**st, "Sid": name, "Resource": rest}] if rest else []),
+            {**named, "Resource": [star], "Condition": under("false")},
+        ]
+    # Outside them all: outside the pattern with `*` too, or outside the rest where it does not fit.
+    rest_part = {"NotResource": rest} if rest else {"Resource": "*"}
+    return [{**st, "Sid": name, "NotResource": [star, *rest]}, {**named, **rest_part, "Condition": under("true")}]
+
+
+def _resource_variable_free(documents: list[dict[str, Any]], variables: dict[str, str]) -> list[dict[str, Any]]:
+    """The documents with each variable of a Deny's resource taken apart from the request's
+    value: a request's resource fits the one pattern that holds it (the value being the part of
+    the resource that the pattern gives the variable) or does not (the value being any other).
+    Exact when the variable is in one pattern, once, and nowhere else; else Undecidable."""
+    out = documents
+    for low, variable in variables.items():
+        found: set[str] = set()
+        for document in out:
+            for st in _statement_list(document):
+                for element in ("Resource", "NotResource"):
+                    found.update(r for r in _as_list(st.get(element, [])) if low in r.lower())
+                if low in json.dumps(st.get("Condition", {})).lower() or any(
+                    low[2:-1] == key.lower() for pairs in st.get("Condition", {}).values() for key in pairs
+                ):
+                    raise Undecidable(f"{variable} in a Deny's resource and in a condition: not modeled")
+        if len(found) != 1 or next(iter(found)).lower().count(low) != 1:
+            raise Undecidable(f"{variable} in more than one resource pattern of a Deny: not modeled")
+        pattern = next(iter(found))
+        out = [
+            {
+                **document,
+                "Statement": [
+                    part
+                    for i, st in enumerate(_statement_list(document))
+                    for part in _split_on(st, st.get("Sid") or f"#{i + 1}", pattern, variable)
+                ],
+            }
+            for document in out
+        ]
+    return out
+
+
+def _statement_list(document: dict[str, Any]) -> list[dict[str, Any]]:
+    raw = document["Statement"]
+    return [raw] if isinstance(raw, dict) else list(raw)
+
+
+def _with_variable_values(result: Comparison, variables: dict[str, str], patterns: dict[str, str]) -> Comparison:
+    """Each witness with the made-up keys read back as the variables' values: the part of the
+    resource that the pattern gives the variable, where the request fits it, else another value."""
+    out = Comparison()
+    for direction, w in iter_witnesses(result):
+        r = w.request
+        context = list(r.context)
+        resource = text_of(r.resource) if r.resource is not None else ""
+        for low, variable in variables.items():
+            key = _matched_key(variable).lower()
+            held = [v for k, v in context if k.lower() == key]
+            context = [(k, v) for k, v in context if k.lower() != key]
+            before, _, after = patterns[low].lower().partition(low)
+            fits = re.fullmatch(f"{wildcard_regex(before)}(.*){wildcard_regex(after)}", resource.lower(), re.DOTALL)
+            if held and held[0] is not None and fits:
+                start = fits.start(1)
+                value = resource[start : start + len(fits[1])]
+            else:
+                value = next(f"other{n or ''}" for n in itertools.count() if f"other{n or ''}" not in resource)
+            context.append((variable[2:-1], tuple(value)))
+        side = out.broadening if direction == "broadening" else out.narrowing
+        side.append(Witness(Request(r.principal, r.action, r.resource, tuple(context)), w.statements))
+    return out
 
 
 def _deciding_variables(stmts: Sequence[Statement], universe: Callable[[], Sequence[str]]) -> list[str]:
@@ -875,8 +975,21 @@ def compare(
     `base_actions_only`: only the actions the base names (enough to find what the head lacks)."""
     if base != head or ceiling is not None:
         every = [*statements(base), *statements(head), *(statements(ceiling) if ceiling is not None else [])]
-        if where := _deny_resource_variable(every):
-            raise Undecidable(f"a policy variable in a Deny's resource is not modeled ({where})")
+        if free := _resource_variables(every):
+            documents = [base, head, *([ceiling] if ceiling is not None else [])]
+            split = _resource_variable_free(documents, free)
+            patterns = {
+                low: r
+                for low in free
+                for document in documents
+                for st in _statement_list(document)
+                for element in ("Resource", "NotResource")
+                for r in _as_list(st.get(element, []))
+                if low in r.lower()
+            }
+            ceiling_split = split[2] if ceiling is not None else None
+            inner = compare(split[0], split[1], expand, ceiling_split, base_actions_only)
+            return _with_variable_values(inner, free, patterns)
         compared = statements(base) if base_actions_only else [*statements(base), *statements(head)]
         if variables := _deciding_variables(every, lambda: _universe(compared, expand)):
             return _by_assignment(base, head, expand, ceiling, base_actions_only, every, variables)

@@ -170,10 +170,16 @@ def _number(text: str) -> float | None:
     return _finite(float(text)) if re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)", text.strip()) else None
 
 
+# The last second a date can be shown (and one step beside it written): a later epoch value is
+# no date IAM compares, as a number past a double's range is no number.
+_LAST_DATE = datetime(9999, 12, 30, tzinfo=UTC).timestamp()
+
+
 def _date(text: str) -> float | None:
     """Seconds since the epoch, from ISO 8601 (a date, or a time with a zone) or epoch seconds."""
     if re.fullmatch(r"\d+", text):
-        return _finite(float(text))
+        seconds = float(text)
+        return seconds if seconds <= _LAST_DATE else None
     try:
         when = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
