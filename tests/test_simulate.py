@@ -27,14 +27,14 @@ import json
 import os
 import random
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from iam_catalog.aws import facts as awsfacts
-from iam_catalog.iam.access import Undecidable, compare
+from iam_catalog.iam.access import Undecidable, Witness, compare
 from iam_catalog.iam.conditions import OPERATORS
 
 from .budget import examples
@@ -459,6 +459,42 @@ def test_engine_and_iam_simulate_agree_on_not_action_and_not_resource(oracle: Or
                 assert result.narrowing, (seed, base, head, action, resource, context)
 
 
+Asked = tuple[str, str, dict[str, Any]]  # an action, a resource and a context, as the oracle takes them
+
+
+def _held_to_the_oracle(
+    oracle: Oracle,
+    seed: int,
+    pairs: list[tuple[dict[str, Any], dict[str, Any]]],
+    requests: list[Asked],
+    as_asked: Callable[[Witness], Asked | None],
+) -> tuple[int, int]:
+    """Each request of `requests` that the oracle decides apart between a pair's two policies is
+    a direction that `compare` reports; each witness (as the oracle's request, `as_asked`; None:
+    one it cannot ask) is decided apart by the oracle as reported. Returns how many requests
+    differed and how many witnesses were asked."""
+    results = [compare(base, head, awsfacts.expand) for base, head in pairs]
+    answers = oracle.decide_requests([(pair[s], a, r, c) for pair in pairs for a, r, c in requests for s in (0, 1)])
+    differed = asked = 0
+    for i, (result, pair) in enumerate(zip(results, pairs, strict=True)):
+        for j, request in enumerate(requests):
+            before, after = answers[(i * len(requests) + j) * 2], answers[(i * len(requests) + j) * 2 + 1]
+            differed += before != after
+            if after and not before:
+                assert result.broadening, (seed, pair, request)
+            if before and not after:
+                assert result.narrowing, (seed, pair, request)
+        for direction, side in (("broadening", result.broadening), ("narrowing", result.narrowing)):
+            for w in side:
+                if (question := as_asked(w)) is None:
+                    continue
+                asked += 1
+                got = oracle.decide_requests([(pair[0], *question), (pair[1], *question)])
+                expected = (False, True) if direction == "broadening" else (True, False)
+                assert tuple(got) == expected, (seed, pair, direction, question, w.request.conditions())
+    return differed, asked
+
+
 # --- a policy variable in a Deny: the data perimeter ---------------------------------------------
 
 PRINCIPAL_ACCOUNT = "111111111111"  # the oracle's principal's account (tests/simulate.cjs)
@@ -493,33 +529,17 @@ def test_a_policy_variable_in_a_deny_is_judged_as_iam_simulate_judges_it(oracle:
     mine = {"aws:PrincipalAccount": PRINCIPAL_ACCOUNT}
     accounts = [PRINCIPAL_ACCOUNT, "222222222222", "3"]
     contexts: list[dict[str, Any]] = [mine, *({**mine, "aws:ResourceAccount": a} for a in accounts)]
+
+    def as_asked(w: Witness) -> Asked | None:
+        shown = w.request.conditions()
+        if shown.get("aws:PrincipalAccount", PRINCIPAL_ACCOUNT) != PRINCIPAL_ACCOUNT:
+            return None  # another principal's account: not this oracle's request
+        value = shown.get("aws:ResourceAccount")
+        value = PRINCIPAL_ACCOUNT if value == "${aws:PrincipalAccount}" else value
+        return ACTION, RESOURCE, {**mine, **({} if value is None else {"aws:ResourceAccount": value})}
+
     pairs = [_perimeter_pair(rng) for _ in range(60)]
-    results = [compare(base, head, awsfacts.expand) for base, head in pairs]
-    answers = oracle.decide([(pair[s], c) for pair in pairs for c in contexts for s in (0, 1)])
-    differed = 0
-    for i, (result, pair) in enumerate(zip(results, pairs, strict=True)):
-        for j, context in enumerate(contexts):
-            before, after = answers[(i * len(contexts) + j) * 2], answers[(i * len(contexts) + j) * 2 + 1]
-            differed += before != after
-            if after and not before:
-                assert result.broadening, (seed, pair, context)
-            if before and not after:
-                assert result.narrowing, (seed, pair, context)
-        for direction, side in (("broadening", result.broadening), ("narrowing", result.narrowing)):
-            for w in side:
-                shown = w.request.conditions()
-                if shown.get("aws:PrincipalAccount", PRINCIPAL_ACCOUNT) != PRINCIPAL_ACCOUNT:
-                    continue  # another principal's account: not this oracle's request
-                value = shown.get("aws:ResourceAccount")
-                value = PRINCIPAL_ACCOUNT if value == "${aws:PrincipalAccount}" else value
-                context = {**mine, **({} if value is None else {"aws:ResourceAccount": value})}
-                got = oracle.decide([(pair[0], context), (pair[1], context)])
-                assert tuple(got) == ((False, True) if direction == "broadening" else (True, False)), (
-                    seed,
-                    pair,
-                    direction,
-                    shown,
-                )
+    differed, _ = _held_to_the_oracle(oracle, seed, pairs, [(ACTION, RESOURCE, c) for c in contexts], as_asked)
     assert differed > 0
 
 
@@ -568,34 +588,17 @@ def test_a_variable_whose_key_is_read_is_judged_as_iam_simulate_judges_it(oracle
     rng = random.Random(seed)
     values = [None, "db", "ops", "x"]
 
-    def context(principal: str | None, resource: str | None) -> dict[str, Any]:
+    def context(principal: Any, resource: Any) -> dict[str, Any]:
         named = {"aws:PrincipalTag/team": principal, "aws:ResourceTag/team": resource}
         return {k: v for k, v in named.items() if v is not None}
 
-    contexts = [context(p, r) for p in values for r in values]
+    def as_asked(w: Witness) -> Asked:
+        shown = w.request.conditions()
+        return ACTION, RESOURCE, context(shown.get("aws:PrincipalTag/team"), shown.get("aws:ResourceTag/team"))
+
+    requests = [(ACTION, RESOURCE, context(p, r)) for p in values for r in values]
     pairs = [_own_key_pair(rng) for _ in range(examples(40))]
-    results = [compare(base, head, awsfacts.expand) for base, head in pairs]
-    answers = oracle.decide([(pair[s], c) for pair in pairs for c in contexts for s in (0, 1)])
-    differed = 0
-    for i, (result, pair) in enumerate(zip(results, pairs, strict=True)):
-        for j, c in enumerate(contexts):
-            before, after = answers[(i * len(contexts) + j) * 2], answers[(i * len(contexts) + j) * 2 + 1]
-            differed += before != after
-            if after and not before:
-                assert result.broadening, (seed, pair, c)
-            if before and not after:
-                assert result.narrowing, (seed, pair, c)
-        for direction, side in (("broadening", result.broadening), ("narrowing", result.narrowing)):
-            for w in side:
-                shown = w.request.conditions()
-                c = context(shown.get("aws:PrincipalTag/team"), shown.get("aws:ResourceTag/team"))  # type: ignore[arg-type]
-                got = oracle.decide([(pair[0], c), (pair[1], c)])
-                assert tuple(got) == ((False, True) if direction == "broadening" else (True, False)), (
-                    seed,
-                    pair,
-                    direction,
-                    shown,
-                )
+    differed, _ = _held_to_the_oracle(oracle, seed, pairs, requests, as_asked)
     assert differed > 0
 
 
@@ -635,43 +638,17 @@ def test_a_variable_in_a_deny_resource_is_judged_as_iam_simulate_judges_it(oracl
     seed = int(os.environ.get("ORACLE_SEED", random.randrange(2**32)))
     rng = random.Random(seed)
     objects = ["arn:aws:s3:::home/alice/x", "arn:aws:s3:::home/bob/x", "arn:aws:s3:::home/x", "arn:aws:s3:::home/ab/x"]
-    users = ["alice", "bob", "ab"]
-    requests = [(o, {"aws:username": u}) for o in objects for u in users]
+    requests = [("s3:GetObject", o, {"aws:username": u}) for o in objects for u in ["alice", "bob", "ab"]]
+
+    def as_asked(w: Witness) -> Asked | None:
+        # Where no Deny reads it, the variable is one unknown value, the same on both sides: any
+        # user stands for it, in the resource as in the context.
+        user = str(w.request.conditions().get("aws:username") or "carol")
+        resource = "".join(s for s in w.request.resource or () if isinstance(s, str)).replace("${aws:username}", user)
+        if w.request.action != "s3:GetObject" or not re.fullmatch(r"arn:aws:s3:::[^/]+/.+", resource):
+            return None  # the oracle takes s3:GetObject, on objects only
+        return w.request.action, resource, {"aws:username": user}
+
     pairs = [_home_pair(rng) for _ in range(examples(60))]
-    results = [compare(base, head, awsfacts.expand) for base, head in pairs]
-    cases = [(pair[s], "s3:GetObject", o, c) for pair in pairs for o, c in requests for s in (0, 1)]
-    answers = oracle.decide_requests(cases)
-    differed = checked = 0
-    for i, (result, pair) in enumerate(zip(results, pairs, strict=True)):
-        for j, (o, c) in enumerate(requests):
-            before, after = answers[(i * len(requests) + j) * 2], answers[(i * len(requests) + j) * 2 + 1]
-            differed += before != after
-            if after and not before:
-                assert result.broadening, (seed, pair, o, c)
-            if before and not after:
-                assert result.narrowing, (seed, pair, o, c)
-        for direction, side in (("broadening", result.broadening), ("narrowing", result.narrowing)):
-            for w in side:
-                if w.request.action != "s3:GetObject":
-                    continue
-                shown = w.request.conditions()
-                # Where no Deny reads it, the variable is one unknown value, the same on both
-                # sides: any user stands for it, in the resource as in the context.
-                user = str(shown.get("aws:username") or "carol")
-                resource = "".join(s for s in w.request.resource or () if isinstance(s, str))
-                resource = resource.replace("${aws:username}", user)
-                if not re.fullmatch(r"arn:aws:s3:::[^/]+/.+", resource):
-                    continue  # not an object: the oracle takes s3:GetObject on objects only
-                context = {"aws:username": user}
-                checked += 1
-                got = oracle.decide_requests(
-                    [(pair[0], w.request.action, resource, context), (pair[1], w.request.action, resource, context)]
-                )
-                assert tuple(got) == ((False, True) if direction == "broadening" else (True, False)), (
-                    seed,
-                    pair,
-                    direction,
-                    resource,
-                    shown,
-                )
-    assert differed > 0 and checked > 0
+    differed, asked = _held_to_the_oracle(oracle, seed, pairs, requests, as_asked)
+    assert differed > 0 and asked > 0
