@@ -241,6 +241,15 @@ def _walk(groups: Sequence[Sequence[Pattern]], alphabet: list[Symbol]) -> dict[t
             steps[key] = _step(patterns[m], states, symbol)
         return steps[key]
 
+    # A group's state recurs across the product's states: each of its moves is worked out once.
+    moves: dict[tuple[GroupState, Symbol], Any] = {}
+
+    def move(live: GroupState, symbol: Symbol) -> Any:
+        key = (live, symbol)
+        if key not in moves:
+            moves[key] = settle(tuple((m, t) for m, s in live if (t := step(m, s, symbol))))
+        return moves[key]
+
     def read(live: GroupState) -> frozenset[Symbol]:
         if live not in reads:
             out: set[Symbol] = set()
@@ -280,10 +289,7 @@ def _walk(groups: Sequence[Sequence[Pattern]], alphabet: list[Symbol]) -> dict[t
         text = seen[state]
         found.setdefault(tuple(accepting(g) for g in state), text)
         for symbol in symbols(state):
-            nxt = tuple(
-                g if g is _ANY or g is _NONE else settle(tuple((m, t) for m, s in g if (t := step(m, s, symbol))))
-                for g in state
-            )
+            nxt = tuple(g if g is _ANY or g is _NONE else move(g, symbol) for g in state)
             if nxt not in seen:
                 if len(seen) >= MAX_STATES:
                     raise Undecidable(f"the patterns need more than {MAX_STATES} automaton states")
