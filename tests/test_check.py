@@ -598,6 +598,8 @@ def test_explain_with_the_role_names_the_deny_the_boundary_or_the_allow(tmp_path
 def test_explain_policy_bad_input_is_exit_2(tmp_path: Path) -> None:
     code, _, err = run("explain", "--action", "rds:DescribeDBInstances", "--role-name", "teleport")
     assert code == 2 and err == "iam-catalog: error: --role-name needs --policy\n"
+    code, _, err = run("explain", "--policy", "-")
+    assert code == 2 and err == "iam-catalog: error: stdin can be read once: give the denial or the --policy as a file\n"
     code, _, err = run("explain", "--action", "rds:DescribeDBInstances", "--policy", str(tmp_path / "none.json"))
     assert code == 2 and err.count("\n") == 1 and "none.json" in err
     bad = tmp_path / "bad.json"

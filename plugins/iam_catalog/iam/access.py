@@ -1009,12 +1009,12 @@ _IAM_SPECIAL = re.compile(r"[$*?]")  # what a policy's text must escape as ${$},
 
 
 def _unresolved(st: dict[str, Any], missing: Sequence[str]) -> dict[str, Any] | None:
-    """A statement as IAM reads it in a request that lacks the keys of the variables `missing`
-    (lower case): a value that uses one matches nothing (AWS's policy-variable reference: such a
-    variable has no value, and what uses it cannot match), or None when the statement can then
-    apply to nothing. A key that the request lacks is still judged as absent first, so a negated
-    operator on a present key that is compared only with such values fails (the independent
-    evaluator of tests/test_simulate.py reads it so too)."""
+    """A statement as read in a request that lacks the keys of the variables `missing` (lower
+    case), or None when it can then apply to nothing. AWS's reference says only that a variable
+    it cannot resolve may make the statement invalid; here, as the independent evaluator of
+    tests/test_simulate.py reads it, each value that uses one matches nothing, after the
+    condition's own key is judged absent or present as usual: so a negated operator on a present
+    key that is compared only with such values fails."""
 
     def unresolved(text: str) -> bool:
         return any(m in text.lower() for m in missing)
@@ -1137,7 +1137,7 @@ def _by_assignment(
         tried = [*classes[variable], *(v for other in related for v in classes[other] or ["example"])]
         tried += [f"example-{n}"] if related else []
         # A key that a condition reads may be missing from a request: the variable then has no
-        # value, and IAM takes a statement that uses it as invalid (it applies to nothing).
+        # value (None), and what uses it matches nothing (_unresolved).
         options.append([*(dict.fromkeys(tried) or ["example"]), *([None] if variable in pinned else [])])
     if math.prod(len(o) for o in options) > MAX_ASSIGNMENTS:
         raise Undecidable(f"the policy variables need more than {MAX_ASSIGNMENTS} values to try")
