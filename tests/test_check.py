@@ -599,7 +599,7 @@ def test_explain_policy_bad_input_is_exit_2(tmp_path: Path) -> None:
     code, _, err = run("explain", "--action", "rds:DescribeDBInstances", "--role-name", "teleport")
     assert code == 2 and err == "iam-catalog: error: --role-name needs --policy\n"
     code, _, err = run("explain", "--policy", "-")
-    assert code == 2 and err == "iam-catalog: error: stdin can be read once: give the denial or the --policy as a file\n"
+    assert code == 2 and err.endswith("error: stdin can be read once: give the denial or the --policy as a file\n")
     code, _, err = run("explain", "--action", "rds:DescribeDBInstances", "--policy", str(tmp_path / "none.json"))
     assert code == 2 and err.count("\n") == 1 and "none.json" in err
     bad = tmp_path / "bad.json"
