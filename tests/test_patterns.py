@@ -11,10 +11,12 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from iam_catalog.iam.access import atoms
 from iam_catalog.iam.patterns import covers, symbols
 
-from .budget import sample
+from .budget import examples, sample
 from .node import Twin
 
 PATTERNS = ["".join(p) for k in range(5) for p in itertools.product("ab*?", repeat=k)]
@@ -44,3 +46,17 @@ def test_covers_never_claims_more_than_the_automata_and_misses_only_beside_a_sta
 
 def test_the_javascript_twin_covers_every_pair_as_python_does(twin: Twin) -> None:
     assert twin.call("covers", PAIRS) == [covers(w, n) for w, n in PAIRS]
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(
+    st.lists(st.sampled_from(["a", "*", "?", "$", "{", "}", ":", "/", "${X}", "${aws:username}"]), max_size=8).map(
+        "".join
+    )
+)
+def test_escaped_text_reads_back_as_its_own_characters(text: str) -> None:
+    """patterns.escaped writes a request's value into a policy (an assigned policy variable): what
+    policy_symbols reads back is those characters, no wildcard and no placeholder."""
+    from iam_catalog.iam.patterns import escaped, policy_symbols
+
+    assert policy_symbols(escaped(text)) == tuple(text)

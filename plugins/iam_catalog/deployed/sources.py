@@ -16,6 +16,7 @@ from typing import Any
 
 from iam_catalog.deployed.reader import InputError, Number, loads, string
 from iam_catalog.iam.access import Refused, Undecidable, statements
+from iam_catalog.iam.documents import statement_list
 
 __all__ = ["IDENTITY", "TRUST", "Deployed", "InputError", "combine", "policy_document", "read"]
 
@@ -32,8 +33,7 @@ class Deployed:
         """Every statement of every policy, named by its policy so a witness says where it is."""
         out = []
         for label, doc in self.policies:
-            raw = doc["Statement"]
-            for i, st in enumerate([raw] if isinstance(raw, dict) else raw):
+            for i, st in enumerate(statement_list(doc)):
                 out.append({**st, "Sid": f"{label}: {st.get('Sid') or f'#{i + 1}'}"})
         return {"Version": "2012-10-17", "Statement": out}
 

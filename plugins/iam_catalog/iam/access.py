@@ -40,8 +40,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from iam_catalog.iam import conditions as ops
-from iam_catalog.iam.documents import PLACEHOLDER
-from iam_catalog.iam.patterns import IAM_VARIABLE, ONE, STAR, policy_symbols, wildcard_regex
+from iam_catalog.iam.documents import PLACEHOLDER, as_list, statement_list
+from iam_catalog.iam.patterns import IAM_VARIABLE, ONE, STAR, escaped, policy_symbols, wildcard_regex
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -312,10 +312,6 @@ def _filled(pattern: Pattern, filler: str) -> tuple[Symbol, ...]:
 # --- policies ------------------------------------------------------------------------------
 
 
-def _as_list(value: Any) -> list[str]:
-    return [value] if isinstance(value, str) else list(value)
-
-
 @dataclass(frozen=True)
 class Condition:
     operator: str  # as the policy writes it
@@ -355,8 +351,7 @@ def _one_of(st: dict[str, Any], name: str, required: bool) -> tuple[Any, bool]:
 
 def statements(document: dict[str, Any]) -> list[Statement]:
     out = []
-    raw = document["Statement"]
-    for i, st in enumerate([raw] if isinstance(raw, dict) else raw):
+    for i, st in enumerate(statement_list(document)):
         if "NotPrincipal" in st:
             raise Refused(
                 "NotPrincipal: IAM takes it only in resource-based policies, not in an identity policy, a"
@@ -369,9 +364,9 @@ def statements(document: dict[str, Any]) -> list[Statement]:
         elif principal == "*":
             principals = (("*", "*"),)
         else:
-            principals = tuple((kind, v) for kind, values in principal.items() for v in _as_list(values))
+            principals = tuple((kind, v) for kind, values in principal.items() for v in as_list(values))
         conditions = tuple(
-            Condition(op, key.lower(), tuple(_as_list(values)), key)
+            Condition(op, key.lower(), tuple(as_list(values)), key)
             for op, pairs in st.get("Condition", {}).items()
             for key, values in pairs.items()
         )
@@ -382,12 +377,12 @@ def statements(document: dict[str, Any]) -> list[Statement]:
                 raise Undecidable(str(exc)) from None
         actions, not_action = _one_of(st, "Action", True)
         named, not_resource = _one_of(st, "Resource", False)
-        resources = tuple(policy_symbols(r) for r in _as_list(named)) if named is not None else None
+        resources = tuple(policy_symbols(r) for r in as_list(named)) if named is not None else None
         out.append(
             Statement(
                 st.get("Sid") or f"#{i + 1}",
                 st["Effect"],
-                tuple(a.lower() for a in _as_list(actions)),
+                tuple(a.lower() for a in as_list(actions)),
                 resources,
                 principals,
                 conditions,
@@ -514,6 +509,15 @@ def _action_pattern(pattern: str) -> re.Pattern[str]:
     return re.compile(wildcard_regex(pattern), re.DOTALL)
 
 
+def _scope(pattern: str) -> str | None:
+    """Which actions an action pattern (lower case) can name: None, a name and no pattern; else
+    its service's, or every service's ("") where its service part has a wildcard."""
+    if "*" not in pattern and "?" not in pattern:
+        return None
+    service, colon, _ = pattern.partition(":")
+    return "" if not colon or "*" in service or "?" in service else service
+
+
 @lru_cache(maxsize=4096)
 def _action_matcher(actions: tuple[str, ...]) -> Callable[[str], bool]:
     """Whether a statement's actions (lower case) name an action: names looked up, patterns
@@ -522,12 +526,11 @@ def _action_matcher(actions: tuple[str, ...]) -> Callable[[str], bool]:
     exact: set[str] = set()
     by_service: dict[str, list[str]] = {}
     for pattern in actions:
-        service, colon, _ = pattern.partition(":")
-        if "*" not in pattern and "?" not in pattern:
+        scope = _scope(pattern)
+        if scope is None:
             exact.add(pattern)
         else:
-            wild_service = not colon or "*" in service or "?" in service
-            by_service.setdefault("" if wild_service else service, []).append(_action_pattern(pattern).pattern)
+            by_service.setdefault(scope, []).append(_action_pattern(pattern).pattern)
     joined = {k: re.compile("|".join(f"(?:{p})" for p in v), re.DOTALL) for k, v in by_service.items()}
     anywhere = joined.pop("", None)
 
@@ -561,13 +564,12 @@ def _action_classes(stmts: Sequence[Statement], universe: Sequence[str]) -> dict
     for i, st in enumerate(stmts):
         named: set[str] = set()
         for pattern in st.actions:
-            service, colon, _ = pattern.partition(":")
-            if "*" not in pattern and "?" not in pattern:
+            scope = _scope(pattern)
+            if scope is None:
                 named.update((pattern,) if pattern in present else ())
                 continue
             rx = _action_pattern(pattern)
-            pool = lower if not colon or "*" in service or "?" in service else by_service.get(service, [])
-            named.update(low for low in pool if rx.fullmatch(low))
+            named.update(low for low in (by_service.get(scope, []) if scope else lower) if rx.fullmatch(low))
         for low in present - named if st.not_action else named:
             masks[low] |= 1 << i
     classes: dict[int, list[str]] = {}
@@ -657,10 +659,12 @@ def _text_values(conditions: Sequence[Condition]) -> list[tuple[Symbol, ...]]:
 def _key_choices(key: str, conditions: Sequence[Condition], held: tuple[ops.Context] | None = None) -> KeyChoices:
     """`held`: the one value (None: no value) that the key has in every request compared."""
     unique = tuple(dict.fromkeys(conditions))
+
+    def outcome(context: ops.Context) -> tuple[bool, ...]:
+        return tuple(ops.holds(c.parsed, c.values, context, matches) for c in unique)
+
     if held is not None:
-        (only,) = held
-        given = tuple(ops.holds(c.parsed, c.values, only, matches) for c in unique)
-        return KeyChoices(unique[0].spelled or key, unique, ((only, given),))
+        return KeyChoices(unique[0].spelled or key, unique, ((held[0], outcome(held[0])),))
     for c in unique:
         domain = c.parsed.operator.domain
         if domain in ("number", "date", "ip") and any(ops.has_variable(v) for v in c.values):
@@ -670,9 +674,6 @@ def _key_choices(key: str, conditions: Sequence[Condition], held: tuple[ops.Cont
     if not values:
         values.append(tuple("example"))
     values = list(dict.fromkeys(values))
-
-    def outcome(context: ops.Context) -> tuple[bool, ...]:
-        return tuple(ops.holds(c.parsed, c.values, context, matches) for c in unique)
 
     candidates: list[ops.Context] = [None]
     if any(c.parsed.qualifier for c in unique):
@@ -858,7 +859,7 @@ def _split_on(st: dict[str, Any], name: str, pattern: str, variable: str) -> lis
     """A statement whose resources hold `pattern` (with `variable`), as statements that hold it
     with `*` for the variable, under the made-up key: together they match what it matches."""
     element = "NotResource" if "NotResource" in st else "Resource"
-    listed = _as_list(st.get(element, []))
+    listed = as_list(st.get(element, []))
     if pattern not in listed:
         return [{**st, "Sid": name}]  # named as it was: the statements after it move
     rest = [r for r in listed if r != pattern]
@@ -882,42 +883,41 @@ def _split_on(st: dict[str, Any], name: str, pattern: str, variable: str) -> lis
     return [{**st, "Sid": name, "NotResource": [star, *rest]}, {**named, **rest_part, "Condition": under("true")}]
 
 
-def _resource_variable_free(documents: list[dict[str, Any]], variables: dict[str, str]) -> list[dict[str, Any]]:
+def _resource_variable_free(
+    documents: list[dict[str, Any]], variables: dict[str, str]
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """The documents with each variable of a Deny's resource taken apart from the request's
     value: a request's resource fits the one pattern that holds it (the value being the part of
     the resource that the pattern gives the variable) or does not (the value being any other).
-    Exact when the variable is in one pattern, once, and nowhere else; else Undecidable."""
+    Exact when the variable is in one pattern, once, and nowhere else; else Undecidable. Also
+    that pattern, by the variable (lower case)."""
     out = documents
+    patterns: dict[str, str] = {}
     for low, variable in variables.items():
         found: set[str] = set()
         for document in out:
-            for st in _statement_list(document):
+            for st in statement_list(document):
                 for element in ("Resource", "NotResource"):
-                    found.update(r for r in _as_list(st.get(element, [])) if low in r.lower())
+                    found.update(r for r in as_list(st.get(element, [])) if low in r.lower())
                 if low in json.dumps(st.get("Condition", {})).lower() or any(
                     low[2:-1] == key.lower() for pairs in st.get("Condition", {}).values() for key in pairs
                 ):
                     raise Undecidable(f"{variable} in a Deny's resource and in a condition: not modeled")
         if len(found) != 1 or next(iter(found)).lower().count(low) != 1:
             raise Undecidable(f"{variable} in more than one resource pattern of a Deny: not modeled")
-        pattern = next(iter(found))
+        pattern = patterns[low] = next(iter(found))
         out = [
             {
                 **document,
                 "Statement": [
                     part
-                    for i, st in enumerate(_statement_list(document))
+                    for i, st in enumerate(statement_list(document))
                     for part in _split_on(st, st.get("Sid") or f"#{i + 1}", pattern, variable)
                 ],
             }
             for document in out
         ]
-    return out
-
-
-def _statement_list(document: dict[str, Any]) -> list[dict[str, Any]]:
-    raw = document["Statement"]
-    return [raw] if isinstance(raw, dict) else list(raw)
+    return out, patterns
 
 
 def _with_variable_values(result: Comparison, variables: dict[str, str], patterns: dict[str, str]) -> Comparison:
@@ -983,16 +983,7 @@ def compare(
         every = [*statements(base), *statements(head), *(statements(ceiling) if ceiling is not None else [])]
         if free := _resource_variables(every):
             documents = [base, head, *([ceiling] if ceiling is not None else [])]
-            split = _resource_variable_free(documents, free)
-            patterns = {
-                low: r
-                for low in free
-                for document in documents
-                for st in _statement_list(document)
-                for element in ("Resource", "NotResource")
-                for r in _as_list(st.get(element, []))
-                if low in r.lower()
-            }
+            split, patterns = _resource_variable_free(documents, free)
             ceiling_split = split[2] if ceiling is not None else None
             inner = compare(split[0], split[1], expand, ceiling_split, base_actions_only)
             return _with_variable_values(inner, free, patterns)
@@ -1003,9 +994,6 @@ def compare(
 
 
 MAX_ASSIGNMENTS = 64  # values tried for the policy variables of one comparison, all together
-
-
-_IAM_SPECIAL = re.compile(r"[$*?]")  # what a policy's text must escape as ${$}, ${*}, ${?}
 
 
 def _unresolved(st: dict[str, Any], missing: Sequence[str]) -> dict[str, Any] | None:
@@ -1020,13 +1008,13 @@ def _unresolved(st: dict[str, Any], missing: Sequence[str]) -> dict[str, Any] | 
         return any(m in text.lower() for m in missing)
 
     out = dict(st)
-    if any(unresolved(r) for r in _as_list(st.get("Resource", []))):
-        kept = [r for r in _as_list(st["Resource"]) if not unresolved(r)]
+    if any(unresolved(r) for r in as_list(st.get("Resource", []))):
+        kept = [r for r in as_list(st["Resource"]) if not unresolved(r)]
         if not kept:
             return None
         out["Resource"] = kept
-    if any(unresolved(r) for r in _as_list(st.get("NotResource", []))):
-        kept = [r for r in _as_list(st["NotResource"]) if not unresolved(r)]
+    if any(unresolved(r) for r in as_list(st.get("NotResource", []))):
+        kept = [r for r in as_list(st["NotResource"]) if not unresolved(r)]
         del out["NotResource"]
         out.update({"NotResource": kept} if kept else {"Resource": "*"})
     condition: dict[str, dict[str, Any]] = {}
@@ -1034,7 +1022,7 @@ def _unresolved(st: dict[str, Any], missing: Sequence[str]) -> dict[str, Any] | 
     for op, pairs in st.get("Condition", {}).items():
         parsed = ops.parse(op)
         for key, values in pairs.items():
-            listed = _as_list(values)
+            listed = as_list(values)
             if not any(unresolved(v) for v in listed):
                 condition.setdefault(op, {})[key] = values
             elif parsed.qualifier or parsed.operator.domain == "null":
@@ -1058,9 +1046,8 @@ def _assigned(document: Any, values: dict[str, str | None]) -> Any:
     """A policy document with each policy variable of `values` (as written) replaced by its value,
     or read as IAM reads it where it has none (None)."""
     missing = [variable.lower() for variable, text in values.items() if text is None]
-    raw = document["Statement"]
-    every = [raw] if isinstance(raw, dict) else raw
-    kept = [read for st in every if (read := _unresolved(st, missing) if missing else st) is not None]
+    read = [_unresolved(st, missing) if missing else st for st in statement_list(document)]
+    kept = [st for st in read if st is not None]
     given = {variable: text for variable, text in values.items() if text is not None}
     if not given:
         return {**document, "Statement": kept}
@@ -1070,7 +1057,7 @@ def _assigned(document: Any, values: dict[str, str | None]) -> Any:
     def value_of(match: re.Match[str]) -> str:
         # A request's value is text, not a pattern: its `*`, `?` and `$` are written as IAM's
         # escapes. A function as the replacement: the value's own backslashes stay as they are.
-        return _IAM_SPECIAL.sub(lambda c: "${" + c[0] + "}", lower[match[0].lower()])
+        return escaped(lower[match[0].lower()])
 
     def walk(value: Any) -> Any:
         if isinstance(value, str):

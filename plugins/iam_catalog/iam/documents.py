@@ -126,6 +126,12 @@ def document(statements: Iterable[dict[str, Any]]) -> dict[str, Any]:
     return {"Version": IAM_VERSION, "Statement": list(statements)}
 
 
+def statement_list(doc: Mapping[str, Any]) -> list[Any]:
+    """A document's statements as a list: IAM takes one statement without the list, too."""
+    raw = doc["Statement"]
+    return [raw] if isinstance(raw, dict) else list(raw)
+
+
 _ENCODE = json.JSONEncoder(ensure_ascii=False).encode  # C speed for strings and scalars
 _STRING = json.encoder.encode_basestring  # the C one that ensure_ascii=False uses
 

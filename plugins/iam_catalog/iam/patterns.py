@@ -33,6 +33,13 @@ def symbols(text: str, *, literal: bool = False) -> Pattern:
 ANY_VARIABLE = re.compile(r"\$\{[^}]*\}")  # a placeholder, a policy variable, or IAM's ${*}
 IAM_VARIABLE = re.compile(r"\$\{[A-Za-z0-9-]+:[^}]+\}")
 _ESCAPED = {"${*}": "*", "${?}": "?", "${$}": "$"}
+_SPECIAL = re.compile("[" + re.escape("".join(_ESCAPED.values())) + "]")
+
+
+def escaped(text: str) -> str:
+    """Text as a policy writes it to mean those very characters: `*`, `?` and `$` as IAM's
+    escapes, which policy_symbols reads back as the characters."""
+    return _SPECIAL.sub(lambda c: "${" + c[0] + "}", text)
 
 
 def policy_symbols(text: str, *, literal: bool = False) -> Pattern:
