@@ -126,9 +126,21 @@ def test_github_format_is_one_command_per_finding() -> None:
     ]
 
 
-def _details(**role: Any) -> str:
+def _details(policies: list[dict[str, Any]] | None = None, **role: Any) -> str:
+    """get-account-authorization-details of one role; `policies`: its customer managed ones."""
     base = {"RoleName": "r", "RolePolicyList": [], "AttachedManagedPolicies": []}
-    return json.dumps({"RoleDetailList": [{**base, **role}], "Policies": []})
+    return json.dumps({"RoleDetailList": [{**base, **role}], "Policies": policies or []})
+
+
+def _bounded(policy: dict[str, Any], boundary: dict[str, Any], name: str) -> str:
+    """get-account-authorization-details of role `teleport`: `policy` inline, under the
+    customer managed policy `name` (`boundary`) as its permissions boundary."""
+    arn = f"arn:aws:iam::{GUARD_ACCOUNT}:policy/{name}"
+    inline = [{"PolicyName": "inline", "PolicyDocument": json.dumps(policy)}]
+    version = {"VersionId": "v1", "Document": json.dumps(boundary)}
+    managed = {"PolicyName": name, "Arn": arn, "DefaultVersionId": "v1", "PolicyVersionList": [version]}
+    role = {"RoleName": "teleport", "RolePolicyList": inline, "PermissionsBoundary": {"PermissionsBoundaryArn": arn}}
+    return _details([managed], **role)
 
 
 @pytest.mark.parametrize(
@@ -378,28 +390,9 @@ def test_a_not_resource_deny_leaves_only_what_it_names(tmp_path: Path) -> None:
 
 def test_a_boundary_that_allows_all_but_sts_caps_only_sts(tmp_path: Path) -> None:
     request, policy = _everything(tmp_path)
-    boundary_arn = f"arn:aws:iam::{GUARD_ACCOUNT}:policy/no-sts"
     boundary = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "NotAction": "sts:*", "Resource": "*"}]}
-    details = {
-        "RoleDetailList": [
-            {
-                "RoleName": "teleport",
-                "RolePolicyList": [{"PolicyName": "inline", "PolicyDocument": json.dumps(policy)}],
-                "AttachedManagedPolicies": [],
-                "PermissionsBoundary": {"PermissionsBoundaryArn": boundary_arn},
-            }
-        ],
-        "Policies": [
-            {
-                "PolicyName": "no-sts",
-                "Arn": boundary_arn,
-                "DefaultVersionId": "v1",
-                "PolicyVersionList": [{"VersionId": "v1", "Document": json.dumps(boundary)}],
-            }
-        ],
-    }
     file = tmp_path / "details.json"
-    file.write_text(json.dumps(details))
+    file.write_text(_bounded(policy, boundary, "no-sts"))
     code, report, _ = run("check", str(file), "--role-name", "teleport", *request)
     assert code == 1
     missing = _missing(file, ["--role-name", "teleport", *request])
@@ -559,32 +552,10 @@ def test_explain_with_the_role_names_the_deny_the_boundary_or_the_allow(tmp_path
     assert f"Your role: denied by {policy}: NoProd, an explicit Deny\n" in text
     assert "no Allow lifts an explicit Deny" in text and "Your role: no statement of its policies allows it" in text
     # A boundary, from get-account-authorization-details: what it leaves out is said, by its name.
-    boundary_arn = f"arn:aws:iam::{GUARD_ACCOUNT}:policy/rds-only"
     allow_all = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
     rds_only = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "rds:*", "Resource": "*"}]}
     details = tmp_path / "details.json"
-    details.write_text(
-        json.dumps(
-            {
-                "RoleDetailList": [
-                    {
-                        "RoleName": "teleport",
-                        "RolePolicyList": [{"PolicyName": "all", "PolicyDocument": json.dumps(allow_all)}],
-                        "AttachedManagedPolicies": [],
-                        "PermissionsBoundary": {"PermissionsBoundaryArn": boundary_arn},
-                    }
-                ],
-                "Policies": [
-                    {
-                        "PolicyName": "rds-only",
-                        "Arn": boundary_arn,
-                        "DefaultVersionId": "v1",
-                        "PolicyVersionList": [{"VersionId": "v1", "Document": json.dumps(rds_only)}],
-                    }
-                ],
-            }
-        )
-    )
+    details.write_text(_bounded(allow_all, rds_only, "rds-only"))
     log.write_text(
         _denial("redshift:DescribeClusters", f"arn:aws:redshift:us-east-1:{GUARD_ACCOUNT}:cluster:c1")
         + _denial("rds:DescribeDBInstances", f"arn:aws:rds:us-east-1:{GUARD_ACCOUNT}:db:orders")
@@ -592,7 +563,7 @@ def test_explain_with_the_role_names_the_deny_the_boundary_or_the_allow(tmp_path
     text = run("explain", str(log), "--policy", str(details), "--role-name", "teleport")[1]
     redshift, rds = text.split("\n\n")[:2]
     assert "outside its permissions boundary" in redshift and "allowed by" not in redshift
-    assert "Your role: allowed by all: #1" in rds and "from outside the role's policies" in rds
+    assert "Your role: allowed by inline: #1" in rds and "from outside the role's policies" in rds
 
 
 def test_explain_policy_bad_input_is_exit_2(tmp_path: Path) -> None:
