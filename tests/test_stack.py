@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import io
 import json
+import random
+import re
+import string
 import subprocess
 import sys
 from pathlib import Path
@@ -116,7 +119,12 @@ def test_same_input_same_bytes() -> None:
         ("--types rds --role-name bad!name", '--role-name "bad!name" is not valid'),
         ("--types rds --trust principal --trusted-principal nope", '--trusted-principal "nope" is not valid'),
         ("--types dynamodb --assumes-roles a --external-id x", '--external-id "x" is not valid'),
-        ("--types dynamodb --assumes-roles a,a", "--assumes-roles names a role twice"),
+        ("--types dynamodb --assumes-roles a,a", '--assumes-roles names a role twice, "a"'),
+        ("--types dynamodb --assumes-roles a,A", '--assumes-roles names a role twice, "a" (as "A": IAM takes'),
+        ("--types dynamodb --role-name Teleport --assumes-roles teleport", "names the service's own role"),
+        ("--types rds --role-name teleport/", '--role-name "teleport/": an empty role name: IAM\'s are 1 to 64'),
+        ("--types rds --role-name " + "r" * 65, "a role name of 65 characters: IAM's are 1 to 64"),
+        ('--types rds --assumes-roles x"y', '--assumes-roles "x\\"y": IAM\'s role names are ASCII letters'),
     ],
 )
 def test_a_bad_request_is_one_line(argv: str, said: str) -> None:
@@ -229,3 +237,75 @@ def test_the_read_policy_checks_every_role_it_names() -> None:
     code, out, err = run("check", "--aws", "--print-read-policy")
     assert code == 0 and "role/teleport-db-service-role" in out  # the catalog's default role
     assert err == "iam-catalog: note: the policy holds a placeholder: set it with --account\n"
+
+
+# --- IAM's own limits on the names a stack writes -------------------------------------------
+
+
+def _drawn_names(rng: random.Random, count: int) -> list[str]:
+    """Role names with paths, drawn around each of IAM's limits: names of 0, 1, 63, 64 and 65
+    characters, paths to 512 characters with the name, and now and then a character IAM refuses in a name (ASCII only:
+    cfn-lint reads `\\w` as Python does, which takes letters IAM does not)."""
+    allowed = string.ascii_letters + string.digits + "+=,.@_-"
+    refused = " \"'!#$%&()*:;<>?[]^`{|}~\\"
+    out = []
+    for _ in range(count):
+        size = rng.choice([0, 1, 2, 63, 64, 65, 80])
+        name = "".join(rng.choice(allowed) for _ in range(size))
+        if name and rng.random() < 0.25:
+            at = rng.randrange(len(name))
+            name = name[:at] + rng.choice(refused) + name[at + 1 :]
+        path = ""
+        if rng.random() < 0.4:
+            # The catalog's role patterns hold a path and name to 512 characters in all, within
+            # IAM's 512 for the path alone: a path drawn long reaches that total, not past it.
+            length = max(1, rng.choice([1, 10, 510 - len(name), 511 - len(name)]))
+            path = "".join(rng.choice(allowed) for _ in range(length)) + "/"
+        out.append(path + name)
+    return out
+
+
+def test_stack_refuses_the_names_iam_refuses_as_cfn_lint_does(tmp_path: Path) -> None:
+    """Every drawn --role-name and --assumes-roles name: the stack refuses it (one line naming the
+    option and the limit) exactly when cfn-lint finds its RoleName or Path wrong."""
+    from iam_catalog.iam import names
+
+    rng = random.Random(20261207)
+    drawn = _drawn_names(rng, examples(120))
+    verdicts, files = {}, {}
+    for i, name in enumerate(drawn):
+        # An empty --assumes-roles is no role at all: an empty name is drawn for --role-name.
+        option = "--assumes-roles" if i % 2 and name else "--role-name"
+        if option == "--assumes-roles":
+            name = drawn[i] = name.replace(",", ".")  # the option's list separator
+        argv = ["--types", "dynamodb", "--account", "123456789012", "--assumes-roles"]
+        argv += [name] if option == "--assumes-roles" else ["teleport-user", "--role-name", name]
+        code, _, err = run("stack", *argv)
+        verdicts[i] = code == 0
+        if code != 0:
+            assert err.count("\n") == 1 and err.startswith(f"iam-catalog: error: {option} "), (name, err)
+            assert any(w in err for w in ("1 to 64", "at most 512", "is not valid", "ASCII", "without spaces")), err
+        # Lint the role as the stack writes it, refused or not: cfn-lint is the second opinion.
+        path, role = names.split_path(name)
+        template = {
+            "Resources": {
+                "Role": {
+                    "Type": "AWS::IAM::Role",
+                    "Properties": {
+                        "RoleName": role,
+                        "Path": path,
+                        "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": []},
+                    },
+                }
+            }
+        }
+        files[i] = tmp_path / f"role-{i}.json"
+        files[i].write_text(json.dumps(template))
+    cfn_lint = str(Path(sys.executable).parent / "cfn-lint")
+    lint = subprocess.run(
+        [cfn_lint, "--format", "parseable", *map(str, files.values())], capture_output=True, text=True, check=False
+    )
+    flagged = {line.split(":", 1)[0] for line in lint.stdout.splitlines() if re.search(r":E30(31|33|34):", line)}
+    for i, accepted in verdicts.items():
+        assert accepted == (str(files[i]) not in flagged), (drawn[i], accepted, lint.stdout[:2000])
+    assert 0 < sum(verdicts.values()) < len(verdicts)  # the draws reach both sides of the limits

@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import json
 
+from iam_catalog.iam import names as iam_names
 from iam_catalog.iam.documents import (
     INLINE_ROLE_LIMIT,
     TRUST_POLICY_LIMIT,
@@ -112,12 +113,37 @@ class Stack:
         self.users = users  # database-user roles
         self.deployed = deployed  # placeholder name: the deployment's fact that fills it
         self.answer = answer
+        # The name of each policy, as both writers name it.
+        count = len(policies)
+        self.policy_names = [f"{service.name}-policy" + (f"-{i}" if count > 1 else "") for i in range(1, count + 1)]
 
 
-def _role(arn_or_name: str, trust: dict[str, Any]) -> Role:
+def _role(path_and_name: str, trust: dict[str, Any]) -> Role:
     """An IAM role's name may carry a path (`teleport/db`): IAM keeps the two apart."""
-    path, _, name = arn_or_name.rpartition("/")
-    return Role(name, f"/{path}/" if path else "/", trust)
+    path, name = iam_names.split_path(path_and_name)
+    return Role(name, path, trust)
+
+
+def _iam_names(made: Stack, role_name: str, users: list[str]) -> None:
+    """Every name the stack writes, held to IAM's rules before anything is written: the roles
+    (whether or not a chosen type declares database-user roles), the policies and the instance
+    profile, and no two roles that IAM takes for one."""
+    for option, value in (("role-name", role_name), *(("assumes-roles", u) for u in users)):
+        problem = iam_names.role_problem(value)
+        if problem:
+            raise RequestError(f"--{option} {shown(value)}: {problem}", option)
+    twice = iam_names.same_name([made.service.name, *(u.name for u in made.users)])
+    if twice:
+        first, second = twice
+        alike = "" if first == second else f" (as {shown(second)}: IAM takes names without regard to case)"
+        what = "the service's own role" if first == made.service.name else "a role twice"
+        raise RequestError(f"--assumes-roles names {what}, {shown(first)}{alike}", "assumes-roles")
+    named = [(iam_names.POLICY, n) for n in made.policy_names]
+    named += [(iam_names.INSTANCE_PROFILE, made.service.name)] if made.instance_profile else []
+    for rule, name in named:
+        problem = rule.problem(name)
+        if problem:
+            raise RequestError(f"--role-name: the stack's {rule.what} {shown(name)}: {problem}", "role-name")
 
 
 def _options_text(stack: StackRequest, result: Answer, types: list[str], role: str, trust: str) -> str:
@@ -214,7 +240,9 @@ def stack(compiled: dict[str, Any], request: StackRequest) -> Stack:
     if trust_id not in choices:
         raise RequestError(f"--trust {shown(trust_id)}: expected one of {', '.join(choices)}", "trust")
     services = resolve_services(compiled, request.request.services)
-    role_name = request.role_name or compiled["variables"][services[0]["identity"]]["default"]
+    role_name = (
+        compiled["variables"][services[0]["identity"]]["default"] if request.role_name is None else request.role_name
+    )
     for service in services:
         check_value(compiled["variables"][service["identity"]], role_name, "role-name", "--role-name")
     print_request = copy.copy(request.request)
@@ -277,9 +305,6 @@ def stack(compiled: dict[str, Any], request: StackRequest) -> Stack:
         size = compact_size(_worst_case(made.trust, deployed))
         if size > TRUST_POLICY_LIMIT:
             raise RequestError(f"the trust policy of {made.name} is {size} characters, over IAM's {TRUST_POLICY_LIMIT}")
-    names = [r.name for r in users]
-    if len(set(names)) != len(names) or role_name.rpartition("/")[2] in names:
-        raise RequestError("--assumes-roles names a role twice, or the service's own role", "assumes-roles")
 
     types = [t["id"] for t in resolve_types(compiled, print_request.types)]
     titles = " and ".join(s["title"] for s in result.services)
@@ -289,7 +314,7 @@ def stack(compiled: dict[str, Any], request: StackRequest) -> Stack:
     )
     if len(description) > DESCRIPTION_LIMIT:
         description = description[: DESCRIPTION_LIMIT - 3] + "..."
-    return Stack(
+    written = Stack(
         description,
         _role(role_name, service_trust),
         _split(result.document, deployed, request.policy),
@@ -299,6 +324,8 @@ def stack(compiled: dict[str, Any], request: StackRequest) -> Stack:
         deployed,
         result,
     )
+    _iam_names(written, role_name, result.assumes_roles)
+    return written
 
 
 # --- CloudFormation ----------------------------------------------------------------------
@@ -352,9 +379,8 @@ def cloudformation(result: Stack) -> str:
         }
     }
     managed = result.policy == "managed"
-    for i, doc in enumerate(result.policies, start=1):
+    for i, (doc, name) in enumerate(zip(result.policies, result.policy_names, strict=True), start=1):
         suffix = "" if len(result.policies) == 1 else str(i)
-        name = f"{service.name}-policy{'' if not suffix else '-' + suffix}"
         properties: dict[str, Any] = {
             ("ManagedPolicyName" if managed else "PolicyName"): name,
             "PolicyDocument": _cloudformation_value(doc, pseudo),
@@ -443,9 +469,8 @@ def terraform(result: Stack) -> str:
             ],
         )
     )
-    for i, name in enumerate(names, start=1):
-        suffix = "" if len(names) == 1 else f"-{i}"
-        policy_name = hcl_string(f"{service.name}-policy{suffix}")
+    for name, written in zip(names, result.policy_names, strict=True):
+        policy_name = hcl_string(written)
         document = f"data.aws_iam_policy_document.{name}.json"
         if result.policy == "managed":
             blocks.append(
