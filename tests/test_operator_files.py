@@ -537,3 +537,92 @@ def test_every_policy_iams_grammar_allows_is_judged_or_refused_in_one_line(
         assert err.count("\n") == 1 and err.startswith("iam-catalog: error: "), err
     assert "Traceback" not in err
     assert not RAW.search(out.replace("\n", "")) and not RAW.search(err.rstrip("\n")), (out, err)
+
+
+# --- duplicates are never resolved silently ----------------------------------------------------
+
+
+def _encoded(*statements: dict[str, Any]) -> str:
+    return urllib.parse.quote(policy(*statements))
+
+
+_GRANTS = [
+    {**ALLOW, "Sid": "Describe"},
+    {"Sid": "Connect", "Effect": "Allow", "Action": "rds-db:connect", "Resource": "*"},
+    {"Sid": "Everything", "Effect": "Allow", "Action": "rds:*", "Resource": "*"},
+]
+
+
+@st.composite
+def authorization_details(draw: st.DrawFn) -> dict[str, Any]:
+    """Roles drawn from few names, accounts and paths (so one name may be two roles), each
+    attaching policies drawn from few ARNs, which the file may list twice, alike or not."""
+    roles, policies = [], []
+    for i in range(draw(st.integers(1, 4))):
+        name = draw(st.sampled_from(["teleport-db", "other"]))
+        account = draw(st.sampled_from(["111111111111", "222222222222"]))
+        path = draw(st.sampled_from(["/", "/teleport/"]))
+        attached = draw(st.lists(st.sampled_from(["a", "b"]), max_size=2))
+        roles.append(
+            {
+                "RoleName": name,
+                "Arn": f"arn:aws:iam::{account}:role{path}{name}",
+                "RolePolicyList": [{"PolicyName": f"inline-{i}", "PolicyDocument": _encoded(_GRANTS[i % 3])}],
+                "AttachedManagedPolicies": [
+                    {"PolicyArn": f"arn:aws:iam::111111111111:policy/{p}", "PolicyName": p} for p in attached
+                ],
+            }
+        )
+    for p in ("a", "b"):
+        for _ in range(draw(st.integers(1, 2))):
+            grant = draw(st.sampled_from(_GRANTS))
+            policies.append(
+                {
+                    "PolicyName": p,
+                    "Arn": f"arn:aws:iam::111111111111:policy/{p}",
+                    "DefaultVersionId": "v1",
+                    "PolicyVersionList": [{"VersionId": "v1", "IsDefaultVersion": True, "Document": _encoded(grant)}],
+                }
+            )
+    return {"RoleDetailList": roles, "Policies": policies}
+
+
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(details=authorization_details(), order=st.randoms(use_true_random=False))
+def test_duplicates_in_authorization_details_are_refused_not_picked(
+    details: dict[str, Any], order: Any, tmp_path: Path
+) -> None:
+    """Whatever order the file lists its roles and policies in, check says the same; two roles
+    named alike are refused with both ARNs (`--role-arn` picks one), and a role or an attached
+    policy listed twice, differing, is refused."""
+    shuffled = {key: order.sample(value, len(value)) for key, value in details.items()}
+    answers = []
+    for doc in (details, shuffled):
+        path = tmp_path / "details.json"
+        path.write_text(json.dumps(doc))
+        code, out, err = run("check", "--types", "rds", str(path), "--role-name", "teleport-db", "--format", "json")
+        answers.append((code, out, re.sub(r"\[\d+\]", "[]", err)))  # a JSON path's index follows the order
+    assert answers[0] == answers[1]
+
+    def entries(key: str, where: str, value: str) -> list[str]:
+        return [json.dumps(e) for e in details[key] if e[where] == value]
+
+    named = sorted({r["Arn"] for r in details["RoleDetailList"] if r["RoleName"] == "teleport-db"})
+    differing = [arn for arn in named if len(set(entries("RoleDetailList", "Arn", arn))) > 1]
+    if not named:
+        one_error_line(answers[0], 'no role named "teleport-db"')
+    elif differing:
+        one_error_line(answers[0], f"the role {differing[0]} twice, and the two differ")
+    elif len(named) > 1:
+        one_error_line(answers[0], f"{len(named)} roles named", "give --role-arn", ", ".join(named))
+        for arn in named:  # --role-arn picks each of them
+            chosen = run("check", "--types", "rds", str(path), "--role-arn", arn, "--format", "json")
+            assert chosen[0] != 2 or "twice, and the two differ" in chosen[2], chosen
+    else:
+        role = next(r for r in details["RoleDetailList"] if r["Arn"] == named[0])
+        attached = [a["PolicyArn"] for a in role["AttachedManagedPolicies"]]
+        conflict = [arn for arn in dict.fromkeys(attached) if len(set(entries("Policies", "Arn", arn))) > 1]
+        if conflict:
+            one_error_line(answers[0], f"$.Policies: the policy {conflict[0]} twice, and the two differ")
+        else:
+            assert answers[0][0] in (0, 1), answers[0]

@@ -124,14 +124,29 @@ def read_input(name: str) -> str:
         raise Usage(str(exc)) from None
 
 
-def read_deployed(names: Sequence[str], role_name: str | None) -> Any:
-    """An identity's policies from operators' files (`-`: stdin), as `check` and `explain` read
-    them; a file that cannot be read, or that IAM would refuse, is a bad argument."""
-    from iam_catalog.deployed.sources import InputError, combine, read
+ROLE_ARN_HELP = (
+    "the role to read from `get-account-authorization-details` by its ARN, in place of `--role-name`: where the"
+    " file holds two roles of one name (two accounts, or two paths), which is refused rather than guessed"
+)
 
+
+def read_deployed(names: Sequence[str], args: argparse.Namespace) -> Any:
+    """An identity's policies from operators' files (`-`: stdin), as `check` and `explain` read
+    them, for `--role-name` or `--role-arn`; a file that cannot be read, or that IAM would
+    refuse, is a bad argument."""
+    from iam_catalog.deployed.sources import InputError, combine, read
+    from iam_catalog.iam.documents import identity_parts
+    from iam_catalog.printiam.request import shown
+
+    if args.role_arn is not None:
+        if args.role_name is not None:
+            raise Usage("give --role-name or --role-arn, not both")
+        parts = identity_parts(args.role_arn)
+        if parts is None or parts[2] != "role":
+            raise Usage(f"--role-arn {shown(args.role_arn)}: not an IAM role's ARN (arn:aws:iam::ACCOUNT:role/NAME)")
     try:
         inputs = [(("stdin" if name == "-" else name), read_input(name)) for name in names]
-        return combine([read(name, text, role_name) for name, text in inputs])
+        return combine([read(name, text, args.role_arn or args.role_name) for name, text in inputs])
     except InputError as exc:
         raise Usage(str(exc)) from None
 

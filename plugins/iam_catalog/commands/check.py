@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from iam_catalog.commands._shared import (
     PROG,
+    ROLE_ARN_HELP,
     Usage,
     catalog,
     choices_help,
@@ -51,6 +52,7 @@ def configure(sub: argparse.ArgumentParser) -> None:
         help="the role to read from `get-account-authorization-details` (and the only one whose"
         " `aws_iam_role_policy` a plan contributes), or from AWS with `--aws`",
     )
+    sub.add_argument("--role-arn", metavar="ARN", help=ROLE_ARN_HELP)
     request_options(sub, types_required=False)
     live = sub.add_argument_group(LIVE, "read the role through the IAM API, with boto3's credentials")
     live.add_argument("--aws", action="store_true", help="read `--role-name` from AWS instead of `FILE`")
@@ -105,6 +107,8 @@ def _live(args: argparse.Namespace) -> Any:
 
     if not args.role_name:
         raise Usage("--aws needs --role-name: the role to read")
+    if args.role_arn:
+        raise Usage("--role-arn picks a role in a file: --aws reads --role-name in the credentials' account")
     try:
         return read_role(
             args.role_name,
@@ -134,7 +138,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         live = _live(args)
         deployed = live.deployed
     else:
-        deployed = read_deployed(args.files, args.role_name)
+        deployed = read_deployed(args.files, args)
     checked = catalog(args, err)
     if checked is None:
         return 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from iam_catalog.commands._shared import Usage, catalog, catalog_option, choices_help, read_deployed
+from iam_catalog.commands._shared import ROLE_ARN_HELP, Usage, catalog, catalog_option, choices_help, read_deployed
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -34,6 +34,7 @@ def configure(sub: argparse.ArgumentParser) -> None:
         " statements, an explicit Deny or its boundary, denies each request; repeatable",
     )
     sub.add_argument("--role-name", metavar="NAME", help="with `--policy`: the role to read from those files")
+    sub.add_argument("--role-arn", metavar="ARN", help="with `--policy`: " + ROLE_ARN_HELP)
     sub.add_argument(
         "--format", choices=list(FORMATS), default="text", help=choices_help(dict.fromkeys(FORMATS, ""), "text")
     )
@@ -48,11 +49,11 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise Usage("--resource needs --action")
     if args.action and args.files:
         raise Usage("give FILE or --action, not both")
-    if args.role_name and not args.policy:
-        raise Usage("--role-name needs --policy")
+    if (args.role_name or args.role_arn) and not args.policy:
+        raise Usage(f"--role-{'name' if args.role_name else 'arn'} needs --policy")
     if "-" in (args.policy or ()) and (not args.files or "-" in args.files) and not args.action:
         raise Usage("stdin can be read once: give the denial or the --policy as a file")
-    deployed = read_deployed(args.policy, args.role_name) if args.policy else None
+    deployed = read_deployed(args.policy, args) if args.policy else None
     if args.action:
         asked = [Asked(args.action, args.resource)]
     else:

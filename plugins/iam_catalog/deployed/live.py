@@ -363,14 +363,6 @@ def _managed(reader: _Reader, arn: str) -> tuple[str, dict[str, Any]]:
     return name, reader.document(version, "Document", f"{arn} ({default})")
 
 
-def _once(reader: _Reader, items: list[str], what: str) -> list[str]:
-    """IAM lists each policy once: an answer that lists one twice is not its, and we do not guess."""
-    twice = next((i for n, i in enumerate(items) if i in items[:n]), None)
-    if twice is not None:
-        raise LiveError(f"{reader.action}: the answer lists the {what} {twice} twice: not IAM's")
-    return items
-
-
 def read_role(
     role: str,
     user_roles: list[str],
@@ -391,11 +383,12 @@ def read_role(
     arn = reader.field(found, "Arn", str)
     boundary = reader.field(found, "PermissionsBoundary", dict, required=False)
     deployed = Deployed()
-    for name in _once(reader, reader.pages("ListRolePolicies", "PolicyNames", str, RoleName=role), "inline policy"):
+    # A name listed twice is one policy, whose one document is read once (no guess between two).
+    for name in dict.fromkeys(reader.pages("ListRolePolicies", "PolicyNames", str, RoleName=role)):
         answer = reader.call("GetRolePolicy", RoleName=role, PolicyName=name)
         deployed.policies.append((name, reader.document(answer, "PolicyDocument", f"{role}'s inline policy {name}")))
     attached = reader.pages("ListAttachedRolePolicies", "AttachedPolicies", dict, RoleName=role)
-    arns = _once(reader, [reader.field(item, "PolicyArn", str) for item in attached], "managed policy")
+    arns = list(dict.fromkeys(reader.field(item, "PolicyArn", str) for item in attached))
     deployed.policies += [_managed(reader, policy) for policy in arns]
     if boundary is not None:
         deployed.boundary = _managed(reader, reader.field(boundary, "PermissionsBoundaryArn", str))

@@ -16,7 +16,7 @@ from typing import Any
 
 from iam_catalog.deployed.reader import InputError, Number, loads, string
 from iam_catalog.iam.access import Refused, Undecidable, statements
-from iam_catalog.iam.documents import statement_list
+from iam_catalog.iam.documents import identity_name, statement_list
 
 __all__ = ["IDENTITY", "TRUST", "Deployed", "InputError", "combine", "policy_document", "read"]
 
@@ -175,33 +175,65 @@ def policy_document(
     return read
 
 
-def _authorization_details(data: dict[str, Any], source: str, role: str | None) -> Deployed:
-    roles = data.get("RoleDetailList") or []
+def _grouped(entries: list[tuple[str, Any]]) -> dict[str, list[tuple[int, Any]]]:
+    """Entries by key, each with its place in the file, in the order first met."""
+    out: dict[str, list[tuple[int, Any]]] = {}
+    for i, (key, entry) in enumerate(entries):
+        out.setdefault(key, []).append((i, entry))
+    return out
+
+
+def _the_one(group: list[tuple[int, Any]], what: str, source: str) -> tuple[int, Any]:
+    """The one entry IAM keeps for a key: an exact repeat is read once, and two that differ are
+    refused, since which one IAM holds cannot be told (the rule the reader keeps for a JSON key
+    given twice)."""
+    if any(entry != group[0][1] for _, entry in group[1:]):
+        raise InputError(f"{source}: {what} twice, and the two differ: keep the one IAM holds")
+    return group[0]
+
+
+def _chosen_role(roles: list[Any], source: str, role: str | None) -> tuple[int, dict[str, Any]]:
+    """The role `role` names (its name, or its ARN), or an InputError that says how to name one."""
     names = [r.get("RoleName") for r in roles]
     if role is None:
         raise InputError(
             f"{source}: holds {len(roles)} roles: name one with --role-name ({', '.join(map(str, names[:5]))})"
         )
-    if role not in names:
-        raise InputError(f"{source}: $.RoleDetailList: no role named {json.dumps(role)}")
-    index = names.index(role)
-    detail = roles[index]
+    by_arn = role.startswith("arn:")
+    found = [(r.get("Arn") if by_arn else r.get("RoleName"), r) for r in roles]
+    arns = _grouped([(str(r.get("Arn")), (i, r)) for i, (key, r) in enumerate(found) if key == role])
+    if not arns:
+        raise InputError(f"{source}: $.RoleDetailList: no role {'of ARN' if by_arn else 'named'} {json.dumps(role)}")
+    for arn in sorted(arns):
+        _the_one([(i, r) for _, (i, r) in arns[arn]], f"$.RoleDetailList: the role {arn}", source)
+    if len(arns) > 1:
+        listed = ", ".join(sorted(arns))
+        raise InputError(
+            f"{source}: $.RoleDetailList: {len(arns)} roles named {json.dumps(role)} ({listed}): give --role-arn"
+        )
+    index, detail = next(iter(arns.values()))[0][1]
+    return index, detail
+
+
+def _authorization_details(data: dict[str, Any], source: str, role: str | None) -> Deployed:
+    index, detail = _chosen_role(data.get("RoleDetailList") or [], source, role)
     base = f"$.RoleDetailList[{index}]"
     out = Deployed()
-    for i, inline in enumerate(detail.get("RolePolicyList") or []):
+    inline = _grouped(
+        [(str(p.get("PolicyName", f"inline-{i}")), p) for i, p in enumerate(detail.get("RolePolicyList") or [])]
+    )
+    for name, group in inline.items():
+        i, policy = _the_one(group, f"{base}.RolePolicyList: the inline policy {name}", source)
         here = f"{base}.RolePolicyList[{i}]"
         out.policies.append(
-            (
-                inline.get("PolicyName", f"inline-{i}"),
-                policy_document(inline.get("PolicyDocument"), source, f"{here}.PolicyDocument", url_encoded=True),
-            )
+            (name, policy_document(policy.get("PolicyDocument"), source, f"{here}.PolicyDocument", url_encoded=True))
         )
-    managed = {p.get("Arn"): (i, p) for i, p in enumerate(data.get("Policies") or [])}
+    managed = _grouped([(p.get("Arn"), p) for p in data.get("Policies") or []])
 
     def version(arn: str, here: str) -> tuple[str, dict[str, Any]]:
         if arn not in managed:
             raise InputError(f"{source}: {here}: {arn} is attached but its versions are not in the file")
-        i, policy = managed[arn]
+        i, policy = _the_one(managed[arn], f"$.Policies: the policy {arn}", source)
         versions = policy.get("PolicyVersionList") or []
         default = policy.get("DefaultVersionId")
         for j, v in enumerate(versions):
@@ -211,13 +243,16 @@ def _authorization_details(data: dict[str, Any], source: str, role: str | None) 
                 )
         raise InputError(f"{source}: $.Policies[{i}]: no default version ({default}) in PolicyVersionList")
 
-    for i, attached in enumerate(detail.get("AttachedManagedPolicies") or []):
-        out.policies.append(version(attached.get("PolicyArn", ""), f"{base}.AttachedManagedPolicies[{i}]"))
+    attached = _grouped([(a.get("PolicyArn", ""), a) for a in detail.get("AttachedManagedPolicies") or []])
+    for arn, group in attached.items():
+        i, _ = _the_one(group, f"{base}.AttachedManagedPolicies: the attachment of {arn}", source)
+        out.policies.append(version(arn, f"{base}.AttachedManagedPolicies[{i}]"))
     boundary = detail.get("PermissionsBoundary")
     if boundary:
         out.boundary = version(boundary.get("PermissionsBoundaryArn", ""), f"{base}.PermissionsBoundary")
     out.notes.append(
-        f"role {role}: {len(out.policies)} policies" + (", a permissions boundary" if out.boundary else "")
+        f"role {detail.get('RoleName')}: {len(out.policies)} policies"
+        + (", a permissions boundary" if out.boundary else "")
     )
     return out
 
@@ -261,10 +296,12 @@ def _terraform(data: dict[str, Any], source: str, role: str | None) -> Deployed:
 
 
 def read(name: str, text: str, role: str | None) -> Deployed:
-    """One input, whatever its shape."""
+    """One input, whatever its shape; `role` is the role's name, or its ARN."""
     data = loads(text, name)
     if not isinstance(data, dict):
         raise InputError(f"{name}: $: expected a JSON object")
+    if "RoleDetailList" not in data and role is not None and role.startswith("arn:"):
+        role = identity_name(role).rpartition("/")[2]  # a plan and get-role-policy name the role alone
     try:
         if "RoleDetailList" in data:
             return _authorization_details(data, name, role)
