@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import random
 import re
 import subprocess
 import sys
@@ -219,6 +220,44 @@ def test_a_bad_option_is_one_configuration_error(
     result = _build(installed, host)
     assert result.returncode == 1 and message in result.stderr, result.stderr
     assert "Traceback" not in result.stderr and not (host / "site").exists()
+
+
+def _hostile(rng: random.Random) -> str:
+    """Text built to break out of where an option's value is written: HTML, attributes, scripts,
+    templates, URLs."""
+    pieces = ['<img src=x onerror="alert(1)">', "</span></a>", "'", '"', "&amp;", "&", "{{ config }}", "${x}"]
+    pieces += ["<script>alert(2)</script>", "%3Cb%3E", "\u202e", "ü", "`", "#", "?q=1"]
+    return "".join(rng.sample(pieces, 4))
+
+
+def test_hostile_options_are_refused_by_name_or_written_as_text(installed: Path, tmp_path: Path) -> None:
+    """Every option, given hostile text: mkdocs stops with an error that names the option, or
+    the site shows the text escaped, never as markup."""
+    rng = random.Random(20261207)
+    for i, (option, value) in enumerate(
+        [
+            ("catalog", _hostile(rng)),
+            ("prefix", "a" + chr(rng.randrange(0, 32)) + "b"),
+            ("prefix", "x/" + chr(0x7F) + _hostile(rng)),
+            ("nav", _hostile(rng)),
+            ("site_wide", _hostile(rng)),
+            ("nav_section", 3),
+        ]
+    ):
+        host = _host(tmp_path / f"refused-{i}", {"plugins": [{"iam-catalog": {option: value}}]})
+        result = _build(installed, host)
+        assert result.returncode == 1 and f"option '{option}'" in result.stderr, (option, value, result.stderr)
+        assert "Traceback" not in result.stderr and not (host / "site").exists()
+    section, prefix = _hostile(rng), "teams/" + _hostile(rng).replace("/", "-").replace(":", "-").replace("\\", "-")
+    config = {"theme": {"name": "material"}, "plugins": [{"iam-catalog": {"nav_section": section, "prefix": prefix}}]}
+    host = _host(tmp_path / "written", config)
+    result = _build(installed, host)
+    assert result.returncode == 0, result.stderr
+    for page in (host / "site" / "index.html", *(host / "site").glob("teams/*/reference/index.html")):
+        text = page.read_text()
+        assert section in _nav_titles(text), page
+        for raw in ("<img", "<script>alert", "</span></a>"):
+            assert text.count(raw) == 0 or raw not in section + prefix, (page, raw)
 
 
 @pytest.fixture(scope="module")

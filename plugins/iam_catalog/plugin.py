@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import markupsafe
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.base import ValidationError
@@ -154,6 +155,9 @@ class _ReferencePage(Page):
             config["markdown_extensions"], config["mdx_configs"] = host
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 class _Prefix(c.Type):  # type: ignore[type-arg]
     """A folder inside the site, as a relative path: `a/b`, or "" for the site's root."""
 
@@ -163,6 +167,8 @@ class _Prefix(c.Type):  # type: ignore[type-arg]
     def run_validation(self, value: object) -> str:
         text = str(super().run_validation(value)).strip("/")
         parts = text.split("/") if text else []
+        if _CONTROL.search(text):
+            raise ValidationError(f"a folder name holds no control character, got {value!r}")
         if any(part in ("", ".", "..") or "\\" in part or ":" in part for part in parts):
             raise ValidationError(
                 f"expected a folder inside the site such as 'aws-iam' (or '' for its root), got {value!r}"
@@ -295,7 +301,10 @@ class IamCatalogPlugin(BasePlugin[IamCatalogConfig]):  # type: ignore[no-untyped
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
         if self.config.nav:
             ours = [file.page for file in self.pages if isinstance(file.page, Page)]
-            section = Section(self.config.nav_section, list(ours))
+            # The theme prints a section's title as it is (mkdocs' own templates do not escape
+            # it): the option is text, so it goes in escaped, as Markup that a theme which does
+            # escape leaves as it is.
+            section = Section(markupsafe.escape(self.config.nav_section), list(ours))
             for page in ours:
                 page.parent = section
             nav.items = [*_without(nav.items, set(map(id, ours))), section]
