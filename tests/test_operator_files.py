@@ -22,7 +22,7 @@ from iam_catalog.deployed.explain import parse
 from iam_catalog.deployed.reader import InputError
 from iam_catalog.deployed.sources import policy_document, read
 
-from .budget import examples
+from .budget import examples, sample
 from .schemadocs import documents
 
 ALLOW = {"Effect": "Allow", "Action": "rds:DescribeDBInstances", "Resource": "*"}
@@ -252,6 +252,70 @@ def test_explain_finds_one_denial_in_a_megabyte_line_in_linear_time() -> None:
         found = parse(line)
         assert time.process_time() - start < 2.0, filler[:20]
         assert [a.action for a in found] == ["rds:DescribeDBInstances"], filler[:20]
+
+
+# A denial, in the parts the reader matches one after the other.
+DENIAL_PARTS = [
+    "User:",
+    " arn:aws:sts::123456789012:assumed-role/teleport/i-1",
+    " is not authorized to perform:",
+    " rds-db:connect",
+    " on resource:",
+    " arn:aws:rds-db:us-east-1:123456789012:dbuser:db-ABC/alice",
+    " because no identity-based policy allows the rds-db:connect action",
+    " (Service: Rds, Status Code: 403)",
+]
+DENIAL = "".join(DENIAL_PARTS)
+_PART_STARTS = [sum(map(len, DENIAL_PARTS[:i])) for i in range(len(DENIAL_PARTS))]
+
+
+def _explained_in_bounded_time(unit: str, whole: bool, tmp_path: Path) -> None:
+    """`unit` repeated to half a megabyte on each side, with a whole denial between or not:
+    explain answers within CPU seconds in proportion to the size, and finds the denial."""
+    import time
+
+    half = 256 * 1024
+    filler = (unit * (half // len(unit) + 1))[:half]
+    line = filler + (" " + DENIAL + " " if whole else "") + filler
+    path = tmp_path / "line.log"
+    path.write_text(line)
+    begun = time.process_time()
+    code, out, err = run("explain", str(path), "--format", "json")
+    assert time.process_time() - begun < 3.0 * len(line) / 2**20 + 1.0, (unit, whole)
+    assert code in (0, 1, 2) and (code != 2 or err.startswith("iam-catalog: error: ")), err
+    if whole:
+        assert code != 2 and "RDSConnect" in out, (unit, err)
+
+
+# Each part's prefixes, alone and run into the part after it, with and without a space between.
+_ADVERSARIAL = sample(
+    [
+        prefix + glue + after
+        for i, part in enumerate(DENIAL_PARTS)
+        for prefix in dict.fromkeys(part.strip()[:k] for k in (1, 2, len(part.strip()) // 2, len(part.strip())))
+        for glue in ("", " ")
+        for after in ("", DENIAL_PARTS[(i + 1) % len(DENIAL_PARTS)].strip())
+    ]
+)
+
+
+def test_explain_answers_a_repeated_prefix_of_each_pattern_in_seconds_per_megabyte(tmp_path: Path) -> None:
+    for i, unit in enumerate(_ADVERSARIAL):
+        _explained_in_bounded_time(unit, i % 2 == 0, tmp_path)
+
+
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    start=st.sampled_from(_PART_STARTS) | st.integers(0, len(DENIAL) - 1),
+    size=st.integers(1, len(DENIAL)),
+    glue=st.sampled_from(["", " ", "\n", "\t", ":", "/", '"', "\u00a0"]),
+    whole=st.booleans(),
+)
+def test_explain_answers_any_piece_of_a_denial_repeated_in_seconds_per_megabyte(
+    start: int, size: int, glue: str, whole: bool, tmp_path: Path
+) -> None:
+    """Any piece of the denial, from anywhere in it, repeated: the same bound."""
+    _explained_in_bounded_time(DENIAL[start : start + size] + glue, whole, tmp_path)
 
 
 def test_a_denial_followed_by_the_sdks_own_text_is_found() -> None:

@@ -26,15 +26,50 @@ from iam_catalog.iam.access import naming, statements
 from iam_catalog.iam.documents import PLACEHOLDER
 from iam_catalog.iam.patterns import covers, wildcard_regex
 
-_DENIED = re.compile(
-    r"(?:User|Principal):\s*(?P<principal>\S+)\s+is not authorized to perform:\s*"
-    r"(?P<action>[A-Za-z0-9-]+:[A-Za-z0-9*?]+)"
+# AWS's denial text: `User: PRINCIPAL is not authorized to perform: ACTION [on resource:
+# RESOURCE] [because ... | with an explicit deny in ...]`. A log line may be anything, so the
+# reader finds each denial by its fixed words (_ANCHOR), reads the principal back from them in a
+# bounded window, and what follows with a pattern whose every part is either a run of one
+# character class or bounded (_AFTER): no part can try a line again from each of its characters,
+# so any line costs a pass or two, whatever it repeats (tests/test_operator_files.py).
+_ANCHOR = re.compile(r"is not authorized to perform:")
+_AFTER = re.compile(
+    r"\s*(?P<action>[A-Za-z0-9-]+:[A-Za-z0-9*?]+)"
     r"(?:\s+on resource:\s*(?P<resource>[^\s\"',]+))?"
     # The reason runs to the end of its sentence: a line break, a quote, or the SDK's "(Service:"
-    # that may follow; greedy and without a lookahead, so that text after a denial never hides
-    # it and a long line costs one pass.
-    r"(?:\s+(?P<why>(?:because no|with an explicit deny in an?) [^\n\"(]*[^\n\"(\s]))?"
+    # that may follow, within a sentence's length.
+    r"(?:\s+(?P<why>(?:because no|with an explicit deny in an?) [^\n\"(]{0,400}[^\n\"(\s]))?"
 )
+_PRINCIPAL_WINDOW = 4096  # an ARN is at most 2,048 characters
+_SPACES, _WORD = re.compile(r"\s+"), re.compile(r"\S+")
+_LABELS = ("User:", "Principal:")
+
+
+def _principal(text: str, anchor: int) -> str | None:
+    """The principal before `anchor`: `User: ARN ` (or `Principal:`, with or without the space),
+    read backwards from the anchor in a bounded window; None when the words before are not that."""
+    reversed_head = text[max(0, anchor - _PRINCIPAL_WINDOW) : anchor][::-1]
+    space = _SPACES.match(reversed_head)
+    word = _WORD.match(reversed_head, space.end()) if space else None
+    if word is None:
+        return None
+    name, before = word[0][::-1], _SPACES.match(reversed_head, word.end())
+    if before and any(reversed_head.startswith(label[::-1], before.end()) for label in _LABELS):
+        return name
+    label = next((label for label in _LABELS if name.startswith(label) and len(name) > len(label)), None)
+    return name[len(label) :] if label else None
+
+
+def _denials(text: str) -> Iterator[Asked]:
+    for found in _ANCHOR.finditer(text):
+        principal = _principal(text, found.start())
+        after = _AFTER.match(text, found.end())
+        if principal is None or after is None:
+            continue
+        resource = after["resource"].rstrip(".;") if after["resource"] else None
+        yield Asked(after["action"], resource, principal, after["why"])
+
+
 _DENIAL_CODES = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "Client.UnauthorizedOperation"}
 
 
@@ -173,9 +208,7 @@ def parse(text: str) -> list[Asked]:
         except NotJSON:
             found = []  # a log line that starts with a bracket: read as text below
     if not found:
-        for m in _DENIED.finditer(text):
-            resource = m["resource"].rstrip(".;") if m["resource"] else None
-            found.append(Asked(m["action"], resource, m["principal"], m["why"]))
+        found = list(_denials(text))
     return list(dict.fromkeys(found))
 
 
