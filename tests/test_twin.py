@@ -55,7 +55,14 @@ VALID_ACCOUNT = st.from_regex(r"[0-9]{12}", fullmatch=True)
 ACCOUNTS = st.one_of(VALID_ACCOUNT, st.sampled_from(["12345", "1234567890123"]), TEXT)
 REGIONS = st.one_of(st.sampled_from(["eu-west-1", "us-gov-west-1", "cn-north-1", "EU-WEST-1"]), TEXT)
 VALID_NAME = st.from_regex(r"[A-Za-z0-9+=,.@_/-]{1,20}", fullmatch=True)
-ROLE_NAMES = st.one_of(VALID_NAME, st.just("bad name!"), TEXT)
+# Names at IAM's limits (tested by the stack's own name checks): 63 to 66 characters, nothing after
+# a path, a name that another one is in another case, the default role's among them.
+EDGE_NAMES = st.one_of(
+    st.from_regex(r"[A-Za-z0-9]{63,66}", fullmatch=True),
+    st.builds(lambda n: n.strip("/") + "/", VALID_NAME),
+    st.sampled_from(["Teleport-DB", "teleport-db", "TELEPORT-DB-SERVICE-ROLE", "a b", 'x"y']),
+)
+ROLE_NAMES = st.one_of(VALID_NAME, st.just("bad name!"), TEXT, EDGE_NAMES)
 
 
 def mostly(valid: st.SearchStrategy[Any], other: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
@@ -351,7 +358,7 @@ _PLAIN = st.builds(
 )
 _TRUST = st.one_of(st.none(), mostly(padded(st.sampled_from(TRUSTS)), TEXT))
 _OPTION_LISTS = st.lists(st.sampled_from(sorted(TRUST_OPTIONS)), max_size=3, unique=True)
-_ROLE_NAME = st.one_of(st.none(), mostly(VALID_NAME, ROLE_NAMES))
+_ROLE_NAME = st.one_of(st.none(), mostly(VALID_NAME, st.one_of(st.just("bad name!"), TEXT, EDGE_NAMES)))
 _VALID_EXTERNAL_ID = st.from_regex(r"[A-Za-z0-9=,.@:/-]{2,20}", fullmatch=True)
 _EXTERNAL_ID = st.one_of(st.none(), mostly(_VALID_EXTERNAL_ID, TEXT))
 _POLICY = mostly(st.sampled_from(["managed", "inline"]), TEXT)

@@ -10,6 +10,7 @@ names the file and the JSON path of what is wrong.
 from __future__ import annotations
 
 import json
+import re
 import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,6 +68,15 @@ _STATEMENT_KEYS = ("Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotA
 _PRINCIPAL_KINDS = ("AWS", "Service", "Federated", "CanonicalUser")
 
 
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_:-]+")
+
+
+def member(key: str) -> str:
+    """A key as a step of a JSON path: `.Key`, or `["what it is"]` with JSON's escapes when it is
+    not a plain word, so that a key holding a line break or a quote stays one honest line."""
+    return f".{key}" if _PLAIN_KEY.fullmatch(key) else f"[{json.dumps(key)}]"
+
+
 def _text(value: Any) -> bool:
     return string(value) is not None
 
@@ -79,7 +89,7 @@ def _shape_problem(st: dict[str, Any]) -> str | None:
     """What in a statement's shape IAM's grammar refuses, as `.Element: why`, or None."""
     for key in st:
         if key not in (*_STATEMENT_KEYS, "Condition"):
-            return f".{key}: not an element of an IAM statement"
+            return f"{member(key)}: not an element of an IAM statement"
     if "Sid" in st and not _text(st["Sid"]):
         return ".Sid: must be a string"
     for key in ("Action", "NotAction", "Resource", "NotResource"):
@@ -114,11 +124,11 @@ def _shape_problem(st: dict[str, Any]) -> str | None:
     scalar = (str, bool)  # a Number is a str
     for op, pairs in condition.items():
         if type(pairs) is not dict or not pairs:
-            return f".Condition.{op}: must be an object of condition keys"
+            return f".Condition{member(op)}: must be an object of condition keys"
         for key, value in pairs.items():
             values = value if type(value) is list else [value]
             if not values or not all(isinstance(v, scalar) for v in values):
-                return f".Condition.{op}.{key}: must be a string, number or boolean, or a list of them"
+                return f".Condition{member(op)}{member(key)}: must be a string, number or boolean, or a list of them"
     return None
 
 
@@ -135,7 +145,7 @@ def policy_document(
         raise InputError(f"{source}: {path}: not an IAM policy document (no Statement)")
     for key in doc:
         if key not in _POLICY_KEYS:
-            raise InputError(f"{source}: {path}.{key}: not an element of an IAM policy (Version, Id, Statement)")
+            raise InputError(f"{source}: {path}{member(key)}: not an element of an IAM policy (Version, Id, Statement)")
     for key in ("Version", "Id"):
         if key in doc and not _text(doc[key]):
             raise InputError(f"{source}: {path}.{key}: must be a string")

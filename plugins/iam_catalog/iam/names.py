@@ -4,7 +4,8 @@ From IAM's API reference (its `RoleName`, `PolicyName`, `InstanceProfileName` an
 parameters) and quotas: a name is 1 to 64 characters for a role and 1 to 128 for a policy or an
 instance profile, of ASCII letters, digits and `+=,.@_-`; a path is `/`, or `/` + printable
 ASCII + `/`, within 512 characters; and IAM tells names apart without regard to case. The stack
-writer holds every name it writes to these before it writes anything.
+writer holds every name it writes to these before it writes anything, and so does its twin in
+the browser (`site/assets/iam-catalog-core.js`, held equal by tests/test_twin.py).
 """
 
 from __future__ import annotations
@@ -30,10 +31,10 @@ class NameRule:
         """Why IAM refuses `name` as this kind of name, or None."""
         if not name:
             return f"an empty {self.what}: IAM's are 1 to {self.limit} characters"
+        if not _NAME.fullmatch(name):  # before the length, which is then a count of ASCII characters
+            return f"IAM's {self.what}s are ASCII letters, digits and +=,.@_- only"
         if len(name) > self.limit:
             return f"a {self.what} of {len(name)} characters: IAM's are 1 to {self.limit}"
-        if not _NAME.fullmatch(name):
-            return f"IAM's {self.what}s are ASCII letters, digits and +=,.@_- only"
         return None
 
 
@@ -44,10 +45,10 @@ INSTANCE_PROFILE = NameRule("instance profile name", 128)
 
 def path_problem(path: str) -> str | None:
     """Why IAM refuses `path` (`/`, or `/teleport/`), or None."""
-    if len(path) > PATH_LIMIT:
-        return f"a path of {len(path)} characters: IAM's are at most {PATH_LIMIT}"
     if not _PATH.fullmatch(path):
         return "IAM's paths are / or printable ASCII between slashes, without spaces"
+    if len(path) > PATH_LIMIT:
+        return f"a path of {len(path)} characters: IAM's are at most {PATH_LIMIT}"
     return None
 
 

@@ -780,10 +780,74 @@
   var POLICY_KINDS = ["managed", "inline"];
   var DESCRIPTION_LIMIT = 1000;
 
-  function stackRole(arnOrName, trust) {
-    var slash = arnOrName.lastIndexOf("/");
-    var path = slash >= 0 ? arnOrName.slice(0, slash) : "";
-    return { name: arnOrName.slice(slash + 1), path: path ? "/" + path + "/" : "/", trust: trust };
+  // IAM's rules for the names it keeps: the twin of iam/names.py.
+  var IAM_NAME = /^[A-Za-z0-9+=,.@_-]*$/;
+  var IAM_PATH = /^\/(?:[\x21-\x7e]+\/)?$/;
+  var IAM_PATH_LIMIT = 512;
+
+  function nameProblem(what, limit, name) {
+    if (!name) return "an empty " + what + ": IAM's are 1 to " + limit + " characters";
+    if (!IAM_NAME.test(name)) return "IAM's " + what + "s are ASCII letters, digits and +=,.@_- only";
+    if (name.length > limit) return "a " + what + " of " + name.length + " characters: IAM's are 1 to " + limit;
+    return null;
+  }
+
+  function pathProblem(path) {
+    if (!IAM_PATH.test(path)) return "IAM's paths are / or printable ASCII between slashes, without spaces";
+    if (path.length > IAM_PATH_LIMIT) return "a path of " + path.length + " characters: IAM's are at most " + IAM_PATH_LIMIT;
+    return null;
+  }
+
+  function splitPath(pathAndName) {
+    var slash = pathAndName.lastIndexOf("/");
+    var path = slash >= 0 ? pathAndName.slice(0, slash) : "";
+    return [path ? "/" + path + "/" : "/", pathAndName.slice(slash + 1)];
+  }
+
+  function roleProblem(pathAndName) {
+    var parts = splitPath(pathAndName);
+    return nameProblem("role name", 64, parts[1]) || pathProblem(parts[0]);
+  }
+
+  function sameName(names) {
+    var seen = {};
+    for (var i = 0; i < names.length; i++) {
+      var key = names[i].toLowerCase();  // the names are ASCII by then: as Python's casefold
+      if (has(seen, key)) return [seen[key], names[i]];
+      seen[key] = names[i];
+    }
+    return null;
+  }
+
+  function stackRole(pathAndName, trust) {
+    var parts = splitPath(pathAndName);
+    return { name: parts[1], path: parts[0], trust: trust };
+  }
+
+  function stackPolicyNames(serviceName, count) {
+    var out = [];
+    for (var i = 1; i <= count; i++) out.push(serviceName + "-policy" + (count > 1 ? "-" + i : ""));
+    return out;
+  }
+
+  /* Every name the stack writes, held to IAM's rules before anything is written (stack.py's _iam_names). */
+  function iamNames(made, roleName, users) {
+    [["role-name", roleName]].concat(users.map(function (u) { return ["assumes-roles", u]; })).forEach(function (pair) {
+      var problem = roleProblem(pair[1]);
+      if (problem) throw new RequestError("--" + pair[0] + " " + shown(pair[1]) + ": " + problem, pair[0]);
+    });
+    var twice = sameName([made.service.name].concat(made.users.map(function (u) { return u.name; })));
+    if (twice) {
+      var alike = twice[0] === twice[1] ? "" : " (as " + shown(twice[1]) + ": IAM takes names without regard to case)";
+      var what = twice[0] === made.service.name ? "the service's own role" : "a role twice";
+      throw new RequestError("--assumes-roles names " + what + ", " + shown(twice[0]) + alike, "assumes-roles");
+    }
+    var named = made.policyNames.map(function (n) { return ["policy name", 128, n]; });
+    if (made.instanceProfile) named.push(["instance profile name", 128, made.service.name]);
+    named.forEach(function (rule) {
+      var problem = nameProblem(rule[0], rule[1], rule[2]);
+      if (problem) throw new RequestError("--role-name: the stack's " + rule[0] + " " + shown(rule[2]) + ": " + problem, "role-name");
+    });
   }
 
   function optionsText(request, result, types, roleName, trust) {
@@ -877,7 +941,8 @@
     }
     var r = stackRequest.request;
     var services = resolveServices(compiled, r.services || []);
-    var roleName = stackRequest.role_name || compiled.variables[services[0].identity].default;
+    var roleName = stackRequest.role_name === null || stackRequest.role_name === undefined ?
+      compiled.variables[services[0].identity].default : stackRequest.role_name;
     services.forEach(function (service) { check(compiled.variables[service.identity], roleName, "role-name", "--role-name"); });
     var printRequest = Object.assign({}, r, { role: roleName, user: null });
     var given = { account: r.account, partition: r.partition, region: r.region };
@@ -946,10 +1011,6 @@
         throw new RequestError("the trust policy of " + made.name + " is " + size + " characters, over IAM's " + TRUST_POLICY_LIMIT);
       }
     });
-    var names = users.map(function (u) { return u.name; });
-    if (unique(names).length !== names.length || names.indexOf(roleName.slice(roleName.lastIndexOf("/") + 1)) >= 0) {
-      throw new RequestError("--assumes-roles names a role twice, or the service's own role", "assumes-roles");
-    }
 
     var types = resolveTypes(compiled, printRequest.types).map(function (t) { return t.id; });
     var titles = result.services.map(function (s) { return s.title; }).join(" and ");
@@ -958,16 +1019,21 @@
     if (Array.from(description).length > DESCRIPTION_LIMIT) {
       description = Array.from(description).slice(0, DESCRIPTION_LIMIT - 3).join("") + "...";
     }
-    return {
+    var service = stackRole(roleName, serviceTrust);
+    var policies = splitStack(result.document, deployed, policy);
+    var written = {
       description: description,
-      service: stackRole(roleName, serviceTrust),
-      policies: splitStack(result.document, deployed, policy),
+      service: service,
+      policies: policies,
+      policyNames: stackPolicyNames(service.name, policies.length),
       policy: policy,
       instanceProfile: Boolean(choice.instance_profile),
       users: users,
       deployed: deployed,
       answer: result,
     };
+    iamNames(written, roleName, result.assumesRoles);
+    return written;
   }
 
   function sub(text, pseudo) {
@@ -1026,7 +1092,7 @@
       var suffix = result.policies.length === 1 ? "" : String(i + 1);
       var properties = {};
       if (managed) properties.Description = "IAM permissions of the Teleport " + titles;
-      properties[managed ? "ManagedPolicyName" : "PolicyName"] = service.name + "-policy" + (suffix ? "-" + suffix : "");
+      properties[managed ? "ManagedPolicyName" : "PolicyName"] = result.policyNames[i];
       properties.PolicyDocument = cloudformationValue(doc, pseudo);
       properties.Roles = [{ Ref: "ServiceRole" }];
       resources["ServicePolicy" + suffix] = { Type: managed ? "AWS::IAM::ManagedPolicy" : "AWS::IAM::Policy", Properties: properties };
@@ -1092,7 +1158,7 @@
       ["assume_role_policy", "data.aws_iam_policy_document.service_trust.json"],
     ]));
     names.forEach(function (name, i) {
-      var policyName = hclString(service.name + "-policy" + (names.length === 1 ? "" : "-" + (i + 1)));
+      var policyName = hclString(result.policyNames[i]);
       var doc = "data.aws_iam_policy_document." + name + ".json";
       if (result.policy === "managed") {
         blocks.push(attributeBlock("resource " + hclString("aws_iam_policy") + " " + hclString(name), [
