@@ -152,3 +152,40 @@ def test_a_copied_type_file_is_told_of_every_collision_in_itself_and_in_the_orig
     for problem in in_original:
         assert re.search(r"at copy\.yaml:\d+", problem.message), problem
     assert any(p.message.startswith("id ") for p in in_copy)  # the type's id too, not only Sids
+
+
+def test_a_check_that_crashes_is_a_problem_at_the_file_it_was_reading(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An exception inside a check (here AWS's facts failing on one action, and the quotas
+    check's compiler failing outright) is an error at the file and line the check was reading,
+    with the check's code, and every other check still runs: the run never ends in a traceback."""
+    import json
+
+    from iam_catalog.aws import facts
+    from iam_catalog.checks import quotas
+
+    expand = facts.expand
+
+    def failing(action: str) -> list[str]:
+        if action == "rds-db:connect":
+            raise RuntimeError("the AWS data broke")
+        return expand(action)
+
+    monkeypatch.setattr(facts, "expand", failing)
+    loaded = load_directory(Path(bundled_dir()))
+    crashed = [p for p in loaded.errors if "stopped on an internal error (RuntimeError)" in p.message]
+    assert crashed and {p.check for p in crashed} == {"actions"}, loaded.errors
+    assert all(p.path.endswith(".yaml") and p.line > 1 for p in crashed), crashed
+    assert loaded.catalog is None  # an unchecked catalog is no catalog
+
+    monkeypatch.setattr(facts, "expand", expand)
+    monkeypatch.setattr(quotas, "compile_catalog", lambda *_: 1 / 0)
+    import io
+
+    from iam_catalog import cli
+
+    out, err = io.StringIO(), io.StringIO()
+    assert cli.run(["validate", "--format", "json"], out, err) == 1
+    report = json.loads(out.getvalue())
+    found = [p for p in report["problems"] if "ZeroDivisionError" in p["message"]]
+    assert [(p["check"], Path(p["path"]).name) for p in found] == [("quotas", "_shared.yaml")], report
+    assert "Traceback" not in err.getvalue()

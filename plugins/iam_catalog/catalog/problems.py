@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Literal, ParamSpec, TypeVar
+from typing import Literal, ParamSpec, TypeVar, cast
 
 Severity = Literal["error", "warning"]
 # Control characters, line and paragraph separators, and the bidirectional overrides.
@@ -101,24 +102,62 @@ def register(code: str, description: str) -> str:
     return code
 
 
-def check(code: str, description: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+def check(code: str, description: str, *, fallback: object = None) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Marks a function as one check: every problem it reports, through the `Problems` it is
-    given, carries `code` (`validate --format json|github` show it); a check it calls has its own."""
+    given, carries `code` (`validate --format json|github` show it); a check it calls has its own.
+
+    A check cannot crash the run, as a cfn-lint rule cannot: an exception inside it becomes an
+    error at the file it was reading (its `path` argument, or the model or catalog it was given),
+    with its code, and the check answers `fallback`; every other check still runs."""
     register(code, description)
 
     def mark(function: Callable[P, R]) -> Callable[P, R]:
+        signature = inspect.signature(function)
+
         @functools.wraps(function)
         def run(*args: P.args, **kwargs: P.kwargs) -> R:
             problems = next(a for a in (*args, *kwargs.values()) if isinstance(a, Problems))
             outer, problems.check = problems.check, code
             try:
                 return function(*args, **kwargs)
+            except Exception as exc:
+                path, line = _reading(signature.bind_partial(*args, **kwargs).arguments)
+                problems.error(
+                    path,
+                    line,
+                    f"the {code} check stopped on an internal error ({type(exc).__name__}): what it had left"
+                    " to check here is unchecked; please report it",
+                )
+                return cast("R", fallback)
             finally:
                 problems.check = outer
 
         return run
 
     return mark
+
+
+def _reading(arguments: dict[str, object]) -> tuple[str, int]:
+    """The file (and line) a check was reading, from its arguments: a `path`, else a type's or
+    the shared file's model (`.path`), else a catalog's shared file."""
+    path, line = arguments.get("path"), arguments.get("line")
+    if not isinstance(path, str):
+        models = [*arguments.values(), *(getattr(v, "shared", None) for v in arguments.values())]
+        path = next((m.path for m in models if isinstance(getattr(m, "path", None), str)), "catalog")  # type: ignore[union-attr]
+    return str(path), line if isinstance(line, int) and line > 0 else 1
+
+
+# The checks the loader runs on a whole catalog, each once: a check declares that it applies to a
+# catalog with `catalog_check`, and to a clean one only (no error found before) with `clean=True`.
+CATALOG_CHECKS: list[tuple[bool, Callable[..., None]]] = []
+
+
+def catalog_check(*, clean: bool = False) -> Callable[[Callable[P, None]], Callable[P, None]]:
+    def add(function: Callable[P, None]) -> Callable[P, None]:
+        CATALOG_CHECKS.append((clean, function))
+        return function
+
+    return add
 
 
 class CatalogError(Exception):

@@ -6,7 +6,7 @@ from typing import Any
 
 from iam_catalog.aws import facts as awsfacts
 from iam_catalog.catalog.model import TRUST, Catalog, Policy, Statement
-from iam_catalog.catalog.problems import Problems, check
+from iam_catalog.catalog.problems import Problems, catalog_check, check
 from iam_catalog.catalog.schema import Lines, plain_statements
 
 _MAX_HINTS = 3
@@ -26,7 +26,7 @@ def _unnarrowable(policy: Policy, st: Statement, scoped: list[str]) -> str | Non
     return None
 
 
-@check("actions", "every action is one AWS lists (with a suggestion for a misspelt one)")
+@check("actions", "every action is one AWS lists (with a suggestion for a misspelt one)", fallback=[])
 def known_actions(path: str, line: int, action: str, problems: Problems) -> list[str]:
     """AWS's names for `action` (a wildcard may name several); none, after saying why."""
     service, _ = awsfacts.split(action)
@@ -108,6 +108,7 @@ def _check_policy(path: str, policy: Policy, problems: Problems) -> None:
                 )
 
 
+@catalog_check()
 def check_catalog(catalog: Catalog, problems: Problems) -> None:
     for policy in catalog.shared.policies():
         _check_policy(catalog.shared.path, policy, problems)

@@ -19,10 +19,12 @@ from iam_catalog.catalog.location import (
     source_names,
 )
 from iam_catalog.catalog.model import Catalog, DbType, Shared, db_type_from_data, shared_from_data
-from iam_catalog.catalog.problems import CatalogError, Problem, Problems, register
+from iam_catalog.catalog.problems import CATALOG_CHECKS, CatalogError, Problem, Problems, register
 from iam_catalog.catalog.schema import Checker, load_schema
 from iam_catalog.catalog.yamlsource import parse
-from iam_catalog.checks import actions, conditions, quotas, rules, tailoring
+
+# Each module registers its checks as it is imported: the loader runs what they declare.
+from iam_catalog.checks import actions, conditions, quotas, rules, tailoring  # noqa: F401
 
 FILES = register(
     "files", "every catalog entry is a regular file of the folder, of a sane size, with a UTF-8 name ending in .yaml"
@@ -129,11 +131,12 @@ def load_sources(sources: Mapping[str, bytes], where: str, memo: FileMemo | None
     if shared is None:
         return Loaded(None, problems.sorted())
     catalog = Catalog(shared, tuple(sorted(types, key=lambda t: (t.title.casefold(), t.id))))
-    rules.check_catalog(catalog, problems)
-    tailoring.check_tailoring(catalog, problems)
-    if not problems.errors:  # sizes of a broken catalog would mean nothing
-        quotas.check_catalog(catalog, problems)
-    actions.check_catalog(catalog, problems)
+    for clean, run in CATALOG_CHECKS:
+        if not clean:
+            run(catalog, problems)
+    for clean, run in CATALOG_CHECKS:
+        if clean and not problems.errors:  # the sizes of a broken catalog would mean nothing
+            run(catalog, problems)
     result = problems.sorted()
     has_errors = any(p.severity == "error" for p in result)
     return Loaded(None if has_errors else catalog, result)

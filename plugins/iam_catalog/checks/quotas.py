@@ -8,7 +8,7 @@ from typing import Any
 from iam_catalog.catalog.compiled import compile_catalog
 from iam_catalog.catalog.model import TRUST, Catalog
 from iam_catalog.catalog.policy import policy_document
-from iam_catalog.catalog.problems import Problems, check
+from iam_catalog.catalog.problems import Problems, catalog_check, check
 from iam_catalog.iam.documents import INLINE_ROLE_LIMIT, MANAGED_POLICY_LIMIT, TRUST_POLICY_LIMIT, compact_size
 from iam_catalog.iam.merge import merged_document
 
@@ -42,6 +42,7 @@ def _report(problems: Problems, path: str, line: int, what: str, verdict: tuple[
         (problems.error if severity == "error" else problems.warning)(path, line, f"{what}: {message}")
 
 
+@catalog_check(clean=True)
 @check("quotas", "every policy a reader attaches fits AWS's size quota")
 def check_catalog(catalog: Catalog, problems: Problems) -> None:
     for db_type in catalog.types:

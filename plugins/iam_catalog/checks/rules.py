@@ -20,7 +20,7 @@ from iam_catalog.catalog.model import (
     Statement,
     Variable,
 )
-from iam_catalog.catalog.problems import Problems, check
+from iam_catalog.catalog.problems import Problems, catalog_check, check
 from iam_catalog.iam.documents import full_match, placeholders
 from iam_catalog.iam.patterns import CoverIndex, covers
 
@@ -394,6 +394,7 @@ def _name(path: str) -> str:
     return PurePosixPath(path).name
 
 
+@catalog_check()
 @check("rules", "the shared file's own rules: each service's identity is a shared variable")
 def check_catalog(catalog: Catalog, problems: Problems) -> None:
     shared = catalog.shared

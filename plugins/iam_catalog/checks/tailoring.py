@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import PurePosixPath
 
 from iam_catalog.catalog.model import TRUST, Catalog, Choice, Policy, ScopeVariable, Statement
-from iam_catalog.catalog.problems import Problems, check
+from iam_catalog.catalog.problems import Problems, catalog_check, check
 from iam_catalog.iam.documents import full_match, placeholders
 
 
@@ -95,6 +95,7 @@ def _check_statement(
             problems.error(path, st.at("scope"), message)
 
 
+@catalog_check()
 @check("tailoring-use", "every declared choice and scope variable is used by some statement")
 def check_tailoring(catalog: Catalog, problems: Problems) -> None:
     _check_declarations(catalog, problems)
