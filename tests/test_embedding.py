@@ -260,6 +260,28 @@ def test_hostile_options_are_refused_by_name_or_written_as_text(installed: Path,
             assert text.count(raw) == 0 or raw not in section + prefix, (page, raw)
 
 
+HOOK = """
+def on_post_page(output, page, config):
+    return output.replace("</body>", "<script>window.hostHook = 1</script></body>")
+"""
+
+
+def test_the_policy_hashes_scripts_a_later_plugin_adds(installed: Path, tmp_path: Path, catalog: Catalog) -> None:
+    """The Content-Security-Policy is written last (event_priority -100): an inline script that
+    the host's own hook adds to every page after the plugin has run is in its hashes."""
+    import base64
+    import hashlib
+
+    host = _host(tmp_path / "host", {"theme": {"name": "material"}, "plugins": ["iam-catalog"], "hooks": ["hook.py"]})
+    (host / "hook.py").write_text(HOOK)
+    result = _build(installed, host)
+    assert result.returncode == 0, result.stderr
+    reference = (host / "site" / "aws-iam" / _html(page_path(catalog.types[0]))).read_text()
+    digest = base64.b64encode(hashlib.sha256(b"window.hostHook = 1").digest()).decode()
+    assert "<script>window.hostHook = 1</script>" in reference
+    assert f"'sha256-{digest}'" in reference
+
+
 @pytest.fixture(scope="module")
 def instant_host(installed: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A Material host with instant navigation, served where its site_url says."""

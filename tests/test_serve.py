@@ -68,12 +68,12 @@ def test_catalog_edit_rebuilds_once(tmp_path: Path) -> None:
 def test_a_rebuild_reuses_what_an_unchanged_catalog_gave_and_rereads_only_an_edited_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from iam_catalog import plugin
     from iam_catalog.checks import loader
+    from iam_catalog.rebuilds import SiteBuilds
 
     monkeypatch.setenv("IAM_CATALOG_CACHE", str(tmp_path / "cache"))
     catalog = write_catalog(tmp_path / "catalog", 0)
-    rebuilds = plugin._Rebuilds()
+    rebuilds = SiteBuilds()
     read: list[str] = []
     real = loader._read_file
     monkeypatch.setattr(loader, "_read_file", lambda name, *args: read.append(name) or real(name, *args))
@@ -82,7 +82,7 @@ def test_a_rebuild_reuses_what_an_unchanged_catalog_gave_and_rereads_only_an_edi
     assert rebuilds.build(catalog, True) is first and len(read) == len(list(catalog.glob("*.yaml")))
     # Another process (the next `mkdocs build`) takes the same pages from the cache, reading no file.
     read.clear()
-    again = plugin._Rebuilds().build(catalog, True)
+    again = SiteBuilds().build(catalog, True)
     assert read == [] and again[1:] == first[1:]
     rebuilds.build(catalog, True)
     rds = catalog / "rds.yaml"
@@ -91,10 +91,10 @@ def test_a_rebuild_reuses_what_an_unchanged_catalog_gave_and_rereads_only_an_edi
     assert read == ["rds.yaml"] and not errors
     assert b"Connect to a database with AWS IAM" in files["reference/rds.md"]
     read.clear()
-    fresh = plugin._Rebuilds().build(catalog, True)  # the edit made the cache entry stale
+    fresh = SiteBuilds().build(catalog, True)  # the edit made the cache entry stale
     assert len(read) == len(list(catalog.glob("*.yaml"))) and fresh[2] == files
     rds.write_text(rds.read_text().replace("purpose:", "purpos:", 1))
     broken, _, files, _ = rebuilds.build(catalog, True)
     assert broken and files == {}  # the plugin refuses the build; the last site stays
-    assert plugin._Rebuilds().build(catalog, True)[0]  # and no cache entry stands for the broken catalog
+    assert SiteBuilds().build(catalog, True)[0]  # and no cache entry stands for the broken catalog
     assert rebuilds.build(catalog, False)[0]  # and is not taken for a good one later

@@ -16,104 +16,22 @@ from mkdocs.config import config_options as c
 from mkdocs.config.base import ValidationError
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 
-from iam_catalog.cache import cached
 from iam_catalog.catalog.location import bundled_dir
+from iam_catalog.rebuilds import SiteBuilds
 from iam_catalog.site.csp import with_policy
 from iam_catalog.site.paths import SCRIPTS, STYLESHEET
 from iam_catalog.site.sanitize import sanitize
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from iam_catalog.catalog.problems import Problem
-    from iam_catalog.checks.loader import FileMemo
+    pass
 
 log = get_plugin_logger(__name__)
-
-# A build's result: the catalog's errors (none, or no pages), its warnings as text, the
-# generated files by path, and the catalog file each page is written from.
-Built = tuple[list["Problem"], list[str], dict[str, bytes], dict[str, str]]
-
-
-def _site_shape(value: Any) -> bool:
-    return (
-        isinstance(value, dict)
-        and isinstance(value.get("files"), dict)
-        and all(isinstance(k, str) and isinstance(v, bytes) for k, v in value["files"].items())
-        and isinstance(value.get("sources"), dict)
-        and all(isinstance(k, str) and isinstance(v, str) for k, v in value["sources"].items())
-        and isinstance(value.get("warnings"), list)
-        and all(isinstance(w, str) for w in value["warnings"])
-    )
-
-
-class _Rebuilds:
-    """What a catalog gave, kept by its files' bytes. The first build of a process takes the
-    pages from the cache that print-iam's uses (`cache.cached`) while every input is as it was:
-    a build that changed nothing reads them instead of checking and rendering the catalog again.
-    `mkdocs serve` builds again in the same process after every edit: a rebuild that changed no
-    catalog file reuses the pages, and one that changed a file reads and checks that file alone
-    (FileMemo), then the whole-catalog checks and the pages, as a first build does."""
-
-    def __init__(self) -> None:
-        self.memo: FileMemo | None = None
-        self.key: tuple[str, bool, tuple[tuple[str, bytes], ...]] | None = None
-        self.built: Built | None = None
-
-    def build(self, directory: Path, directory_urls: bool) -> Built:
-        sources = _sources(directory)
-        if sources is None:  # the loader says why, as path:line problems
-            from iam_catalog.checks.loader import load_directory
-
-            return load_directory(directory).errors, [], {}, {}
-        key = (str(directory.resolve()), directory_urls, tuple(sorted(sources.items())))
-        if key == self.key and self.built is not None:
-            return self.built
-
-        def fresh() -> tuple[dict[str, Any] | None, list[Problem]]:
-            # The loader and the renderer only when the cache cannot give the pages.
-            from iam_catalog.checks.loader import FileMemo, load_sources
-            from iam_catalog.site.render import page_sources, site_files
-
-            memo = self.memo = self.memo or FileMemo()
-
-            memo.read = {k: v for k, v in memo.read.items() if k in sources.items()}  # no stale files
-            loaded = load_sources(sources, str(directory), memo)  # the bytes just read, not read again
-            if loaded.errors or loaded.catalog is None:
-                return None, loaded.errors
-            return {
-                "files": site_files(loaded.catalog, directory_urls=directory_urls),
-                "sources": page_sources(loaded.catalog),
-                "warnings": [str(p) for p in loaded.problems if p.severity == "warning"],
-            }, []
-
-        kind = "site" if directory_urls else "site-flat"
-        value, errors = cached(str(directory), kind, fresh, _site_shape) if self.key is None else fresh()
-        if value is None:
-            return errors, [], {}, {}
-        built: Built = ([], value["warnings"], value["files"], value["sources"])
-        self.key, self.built = key, built
-        return built
-
-
-_REBUILDS = _Rebuilds()
-
-
-def _sources(directory: Path) -> dict[str, bytes] | None:
-    """The catalog's files by name; None when the folder or an entry in it cannot be read."""
-    from iam_catalog.catalog.location import NotACatalogFile, read_source, source_names
-
-    try:
-        if not directory.is_dir():
-            return None
-        return {name: read_source(str(directory), name) for name in source_names(str(directory))}
-    except (OSError, NotACatalogFile):
-        return None
-
 
 # The Markdown the page templates write (site/templates), as mkdocs loads it: the plugin's pages
 # are rendered with these extensions whatever the host's markdown_extensions say, so that a host
@@ -195,6 +113,7 @@ _SITEMAP_URL = re.compile(r"\s*<url>\s*<loc>([^<]*)</loc>.*?</url>", re.DOTALL)
 
 class IamCatalogPlugin(BasePlugin[IamCatalogConfig]):  # type: ignore[no-untyped-call]
     def __init__(self) -> None:
+        self.builds = SiteBuilds()
         self.files: dict[str, bytes] = {}
         self.sources: dict[str, str] = {}
         self.directory = Path("catalog")
@@ -203,11 +122,16 @@ class IamCatalogPlugin(BasePlugin[IamCatalogConfig]):  # type: ignore[no-untyped
     def _path(self, path: str) -> str:
         return posixpath.join(self.config.prefix, path)
 
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        # Defining this event keeps one plugin for every build of `mkdocs serve`: its SiteBuilds
+        # memo is what makes a rebuild after an edit cheap.
+        self.builds = SiteBuilds()
+
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         # mkdocs cleans the site folder only after this event, so a rejected catalog leaves
         # an earlier site exactly as it was.
         self.directory = Path(self.config.catalog or bundled_dir())
-        errors, warnings, files, sources = _REBUILDS.build(self.directory, config.use_directory_urls)
+        errors, warnings, files, sources = self.builds.build(self.directory, config.use_directory_urls)
         if warnings:
             # Info, not warning: mkdocs' --strict is for broken pages; `validate --strict` is
             # the gate for these.
@@ -273,6 +197,9 @@ class IamCatalogPlugin(BasePlugin[IamCatalogConfig]):  # type: ignore[no-untyped
         # every script): on this page only, not on the host's.
         return content + "".join(f'<script src="{_attribute(self._url(s, page))}"></script>' for s in SCRIPTS)
 
+    # The policy hashes the page's inline scripts as they are finally written: after every other
+    # plugin's change to them (mkdocs' convention: -100 runs last).
+    @event_priority(-100)
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         if self.config.site_wide:
             return with_policy(output, page.content or "")
@@ -284,6 +211,7 @@ class IamCatalogPlugin(BasePlugin[IamCatalogConfig]):  # type: ignore[no-untyped
             output = output[: head.start()] + link + output[head.start() :]
         return with_policy(_without_instant(output), page.content or "")
 
+    @event_priority(-100)
     def on_post_template(self, output_content: str, *, template_name: str, config: MkDocsConfig) -> str:
         if self.config.site_wide:
             # Static templates such as 404.html: pages too, with no content of a page's own.
