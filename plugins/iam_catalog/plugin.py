@@ -22,6 +22,7 @@ from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 
 from iam_catalog.catalog.location import bundled_dir
+from iam_catalog.iam.wording import plural
 from iam_catalog.rebuilds import SiteBuilds
 from iam_catalog.site.csp import with_policy
 from iam_catalog.site.paths import SCRIPTS, STYLESHEET
@@ -140,9 +141,7 @@ class IamCatalogPlugin(BasePlugin[IamCatalogConfig]):  # type: ignore[no-untyped
             log.debug("%s", warning)
         if errors:
             count = len(errors)
-            raise PluginError(
-                f"the IAM catalog has {count} error{'s' if count > 1 else ''}:\n" + "\n".join(str(p) for p in errors)
-            )
+            raise PluginError(f"the IAM catalog has {plural(count, 'error')}:\n" + "\n".join(str(p) for p in errors))
         self.files = {self._path(path): content for path, content in files.items()}
         # "Edit this page" leads to the catalog file a page is written from, when the site has
         # its own catalog: edit_uri points into docs_dir, and the catalog sits beside it.

@@ -31,11 +31,10 @@ from iam_catalog.iam.access import (
     text_of,
 )
 from iam_catalog.iam.documents import document, dumps
-from iam_catalog.iam.patterns import counted, listed
+from iam_catalog.iam.wording import counted, grouped_by, listed, plural, power, request
 from iam_catalog.printiam.request import Answer
 
 # Access levels in the order a reviewer reads them: what changes things first.
-LEVELS = ("Permissions management", "Write", "Tagging", "Read", "List", "")
 
 
 @dataclass
@@ -150,9 +149,7 @@ def check(
         d = _denied(w)
         level = awsfacts.access_level(d.action)
         report.beyond.append(Beyond(d.action, level, d.resource, d.conditions, list(w.statements)))
-    report.beyond.sort(
-        key=lambda b: (LEVELS.index(b.access_level) if b.access_level in LEVELS else len(LEVELS), b.action.lower())
-    )
+    report.beyond.sort(key=lambda b: (power(b.access_level), b.action.lower()))
     return report
 
 
@@ -169,11 +166,11 @@ def check_trusts(expected: dict[str, dict[str, Any]], actual: dict[str, dict[str
             report.notes.append(f"{role}'s trust policy cannot be compared: {exc}")
             continue
         if lost:
-            denied = [_trust_request(w) for w in lost]
+            denied = [_trustrequest(w) for w in lost]
             report.untrusted.append(Untrusted(role, True, denied, trust))
 
 
-def _trust_request(witness: Witness) -> str:
+def _trustrequest(witness: Witness) -> str:
     r = witness.request
     by = f" by {r.principal.value}" if r.principal is not None else ""
     when = f" with {json.dumps(r.conditions())}" if r.conditions() else ""
@@ -181,12 +178,6 @@ def _trust_request(witness: Witness) -> str:
 
 
 # --- how it is shown -------------------------------------------------------------------------
-
-
-def _request(action: str, resource: str | None, conditions: dict[str, Shown]) -> str:
-    where = f" on {resource}" if resource is not None else ""
-    when = f" with {json.dumps(conditions)}" if conditions else ""
-    return f"{action}{where}{when}"
 
 
 def _denial(d: Denied) -> str:
@@ -197,21 +188,15 @@ def _denial(d: Denied) -> str:
         why = f" (outside the permissions boundary {d.boundary})"
     else:
         why = ""
-    return _request(d.action, d.resource, d.conditions) + why
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
+    return request(d.action, d.resource, d.conditions) + why
 
 
 def beyond_groups(beyond: list[Beyond]) -> list[list[Beyond]]:
     """The requests beyond that differ only in their action, together, in order: a `*` policy
     is a screen, one row per access level and statement, not a line per action AWS has."""
-    groups: dict[str, list[Beyond]] = {}
-    for b in beyond:
-        key = json.dumps([b.access_level, b.resource, b.conditions, b.statements], sort_keys=True)
-        groups.setdefault(key, []).append(b)
-    return list(groups.values())
+    return grouped_by(
+        beyond, lambda b: json.dumps([b.access_level, b.resource, b.conditions, b.statements], sort_keys=True)
+    )
 
 
 def as_text(report: Report, verbose: bool = False) -> str:
@@ -221,7 +206,7 @@ def as_text(report: Report, verbose: bool = False) -> str:
         return printable_lines(lines)
     if report.missing:
         lines.append(
-            f"Missing: {_count(len(report.missing), 'catalog statement')} that the identity does not fully allow"
+            f"Missing: {plural(len(report.missing), 'catalog statement')} that the identity does not fully allow"
         )
         for m in report.missing:
             lines.append(f"- {m.sid} ({m.type}, {m.service}): {m.purpose}")
@@ -233,7 +218,7 @@ def as_text(report: Report, verbose: bool = False) -> str:
         lines.append("Missing: nothing; the identity allows every statement the catalog asks for")
     lines.append("")
     if report.beyond:
-        kinds = _count(len(report.beyond), "kind") + " of request"
+        kinds = plural(len(report.beyond), "kind") + " of request"
         lines.append(f"Beyond: {kinds} that the identity allows and the catalog's policy does not")
         level = None
         for group in beyond_groups(report.beyond):
@@ -243,13 +228,13 @@ def as_text(report: Report, verbose: bool = False) -> str:
                 lines.append(f"  {level or 'access level unknown'}:")
             by = f" (allowed by {', '.join(b.statements)})" if b.statements else ""
             actions = [x.action for x in group]
-            lines.append(f"  - {_request(counted(actions), b.resource, b.conditions)}{by}")
+            lines.append(f"  - {request(counted(actions), b.resource, b.conditions)}{by}")
             if len(actions) > 1:
                 lines.append(f"      {listed(actions, verbose)}")
     else:
         lines.append("Beyond: nothing; the identity allows no more than the catalog's policy")
     if report.untrusted:
-        lines += ["", f"Database-user roles: {_count(len(report.untrusted), 'role')} the service's role cannot assume"]
+        lines += ["", f"Database-user roles: {plural(len(report.untrusted), 'role')} the service's role cannot assume"]
         for u in report.untrusted:
             if not u.exists:
                 lines.append(f"- {u.role}: no such role")
@@ -290,7 +275,7 @@ def as_github(report: Report) -> str:
             "warning",
             title,
             f"beyond the catalog ({g[0].access_level or 'unknown'}): "
-            + _request(counted([b.action for b in g]), g[0].resource, g[0].conditions),
+            + request(counted([b.action for b in g]), g[0].resource, g[0].conditions),
         )
         for g in beyond_groups(report.beyond)
     ]

@@ -25,6 +25,7 @@ from iam_catalog.deployed.sources import Deployed
 from iam_catalog.iam.access import naming, statements
 from iam_catalog.iam.documents import PLACEHOLDER
 from iam_catalog.iam.patterns import covers, wildcard_regex
+from iam_catalog.iam.wording import request
 
 # AWS's denial text: `User: PRINCIPAL is not authorized to perform: ACTION [on resource:
 # RESOURCE] [because ... | with an explicit deny in ...]`. A log line may be anything, so the
@@ -304,7 +305,7 @@ def role_answer(deployed: Deployed, asked: Asked) -> RoleAnswer:
 def as_text(found: list[Explanation]) -> str:
     lines: list[str] = []
     for e in found:
-        asked = e.asked.action + (f" on {e.asked.resource}" if e.asked.resource else "")
+        asked = request(e.asked.action, e.asked.resource or None)
         level = f" ({e.access_level})" if e.access_level else ""
         lines.append(f"{asked}{level}")
         if e.asked.why and "explicit deny" in e.asked.why:

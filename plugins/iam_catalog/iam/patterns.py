@@ -170,20 +170,3 @@ def common_pattern(names: Sequence[str]) -> str:
         while not name.startswith(prefix):
             prefix = prefix[:-1]
     return f"{prefix}*" if ":" in prefix else "*"
-
-
-# How a report names a group of requests that differ only in their action: `diff`'s text,
-# Markdown and gate log, `check`'s text and GitHub reports.
-SHOWN_ACTIONS = 3  # listed under a group's row, unless every one is asked for (--verbose)
-
-
-def counted(actions: Sequence[str]) -> str:
-    """The one action, or how many and a pattern they all match: `45 actions (rds:Describe*)`."""
-    return actions[0] if len(actions) == 1 else f"{len(actions)} actions ({common_pattern(actions)})"
-
-
-def listed(actions: Sequence[str], every: bool) -> str:
-    """The actions, the first SHOWN_ACTIONS of them unless `every`, and how many are left out."""
-    shown = actions if every else actions[:SHOWN_ACTIONS]
-    more = len(actions) - len(shown)
-    return ", ".join(shown) + (f" and {more} more (--verbose lists them)" if more else "")

@@ -11,7 +11,8 @@ from collections.abc import Callable
 
 from iam_catalog.catalog.problems import printable
 from iam_catalog.iam.access import Shown
-from iam_catalog.iam.patterns import common_pattern, counted, listed
+from iam_catalog.iam.patterns import common_pattern
+from iam_catalog.iam.wording import counted, grouped_by, listed, plural, request
 from iam_catalog.review.diff import (
     AccessChange,
     Report,
@@ -45,12 +46,12 @@ def _counts(report: Report) -> str:
     parts = []
     for key, noun in (("types_added", "added"), ("types_removed", "removed"), ("types_changed", "changed")):
         if s[key]:
-            parts.append(f"{s[key]} type{'s' if s[key] != 1 else ''} {noun}")
+            parts.append(f"{plural(s[key], 'type')} {noun}")
     for noun in ("statements", "actions", "resources"):
         if s[f"{noun}_added"] or s[f"{noun}_removed"]:
             parts.append(f"{noun} +{s[f'{noun}_added']} -{s[f'{noun}_removed']}")
     if s["text_changed"]:
-        parts.append(f"{s['text_changed']} text change{'s' if s['text_changed'] != 1 else ''}")
+        parts.append(plural(s["text_changed"], "text change"))
     return " · ".join(parts)
 
 
@@ -131,10 +132,6 @@ def _detail(where: str, change: TextChange) -> list[str]:
     ]
 
 
-def _plural(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
-
-
 def _conditions(conditions: dict[str, Shown]) -> str:
     return _code(json.dumps(conditions)) if conditions else ""
 
@@ -158,12 +155,11 @@ class Group:
 
 def grouped(changes: list[AccessChange], levels: dict[str, str]) -> list[Group]:
     """The witnesses by statement, access level and every other part of the request, in order."""
-    groups: dict[str, Group] = {}
-    for c in changes:
-        rest = {**dataclasses.asdict(c), "action": None, "level": levels.get(c.action, "")}
-        key = json.dumps(rest, sort_keys=True)
-        groups.setdefault(key, Group(c, [])).actions.append(c.action)
-    return list(groups.values())
+
+    def rest(c: AccessChange) -> str:
+        return json.dumps({**dataclasses.asdict(c), "action": None, "level": levels.get(c.action, "")}, sort_keys=True)
+
+    return [Group(same[0], [c.action for c in same]) for same in grouped_by(changes, rest)]
 
 
 def _action_cell(group: Group) -> str:
@@ -228,15 +224,15 @@ def to_markdown(report: Report) -> str:
     unexplained = len(undeclared(report.broadening))
     if unexplained:
         doubt = f" ({unproven} of them cannot be proven safe)" if unproven else ""
-        kinds = _plural(len(report.broadening), "kind")
+        kinds = plural(len(report.broadening), "kind")
         headline = f"**Broadening: {kinds} of request newly allowed{doubt}, {unexplained} not declared.**"
         lines.append(f"> [!WARNING]\n> {headline} {_counts(report)}")
     elif report.broadening:
-        headline = f"**Declared broadening: {_plural(len(report.broadening), 'kind')} of request newly allowed.**"
+        headline = f"**Declared broadening: {plural(len(report.broadening), 'kind')} of request newly allowed.**"
         lines.append(f"> [!NOTE]\n> {headline} Each is declared by a marking of this change. {_counts(report)}")
     elif report.narrowing:
         lines.append(
-            f"No new access; {_plural(len(report.narrowing), 'kind')} of request no longer allowed. {_counts(report)}"
+            f"No new access; {plural(len(report.narrowing), 'kind')} of request no longer allowed. {_counts(report)}"
         )
     else:
         lines.append(f"No change in access. {_counts(report)}")
@@ -287,13 +283,13 @@ def to_text(report: Report, style: Style = Style()) -> str:
         return "\n".join([*lines, "No changes to the catalog.", ""])
     unexplained = undeclared(report.broadening)
     declared = [c for c in report.broadening if c not in unexplained]
-    headline = f"{_plural(len(report.broadening), 'kind')} of request newly allowed"
+    headline = f"{plural(len(report.broadening), 'kind')} of request newly allowed"
     if unexplained:
         headline = paint(f"Broadening: {headline}, {len(unexplained)} not declared.", "broadening")
     elif declared:
         headline = paint(f"Declared broadening: {headline}, each declared by a marking of this change.", "declared")
     elif report.narrowing:
-        headline = f"No new access; {_plural(len(report.narrowing), 'kind')} of request no longer allowed."
+        headline = f"No new access; {plural(len(report.narrowing), 'kind')} of request no longer allowed."
     else:
         headline = "No change in access."
     lines += [f"{headline} {printable(_counts(report))}".rstrip(), ""]
@@ -327,12 +323,9 @@ def _text_groups(groups: list[Group], levels: dict[str, str], style: Style) -> l
     for group in groups:
         c = group.first
         by = ", ".join(c.statements) or f"policy {c.policy}"
-        what = counted(group.actions)
-        where = f" on {c.resource}" if c.resource is not None else ""
-        who = f" by {c.principal}" if c.principal is not None else ""
-        when = f" with {json.dumps(c.conditions)}" if c.conditions else ""
         level = levels.get(c.action, "") or "access level unknown"
-        lines.append(printable(f"  - {c.type}, {c.identity}, {by}: {level}, {what}{where}{who}{when}"))
+        what = request(counted(group.actions), c.resource, c.conditions, c.principal)
+        lines.append(printable(f"  - {c.type}, {c.identity}, {by}: {level}, {what}"))
         if len(group.actions) > 1:
             lines.append(printable(f"      {listed(group.actions, style.verbose)}"))
         notes = []
