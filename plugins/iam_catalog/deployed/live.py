@@ -36,9 +36,10 @@ from typing import Any
 
 from iam_catalog.deployed.sources import IDENTITY, TRUST, Deployed, InputError, policy_document
 
-# The whole check ends within a minute: reads stop DEADLINE seconds after it starts, and no read
-# waits longer than READ_TIMEOUT (botocore's standard retries, four attempts, fit inside).
-DEADLINE = 50.0
+# The whole check ends within a minute: no request is sent and no read begins DEADLINE seconds
+# after it starts, and the last one waits at most CONNECT_TIMEOUT to connect and READ_TIMEOUT for
+# a byte (botocore's standard retries, four attempts, fit inside).
+DEADLINE = 45.0
 RETRIES = {"mode": "standard", "max_attempts": 4}
 CONNECT_TIMEOUT = 5
 READ_TIMEOUT = 10
@@ -57,6 +58,7 @@ _THROTTLED = ("Throttling", "ThrottlingException", "RequestLimitExceeded")
 _COMMON = (*_EXPIRED, *_NOT_ACCEPTED, *_DENIED, *_THROTTLED, "InternalFailure", "ServiceUnavailable", "ValidationError")
 _ENTITIES = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _JSON_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})")
+_SIGNED = re.compile(r"(?:Credential=([^/,\s]+)|Signature=([0-9a-fA-F]+))")
 
 
 def _unescaped(escape: re.Match[str]) -> str:
@@ -232,17 +234,17 @@ class _Reader:
             value = headers.get(name)
             text = value.decode("latin-1") if isinstance(value, bytes) else value
             self.secrets.add(text)
-            if text and "Signature=" in text:
-                self.secrets.add(text.rpartition("Signature=")[2])
+            # The signature, and the access key the request was signed with (refreshed ones too).
+            for found in _SIGNED.finditer(text or ""):
+                self.secrets.add(found[1] or found[2])
         request.stream_output = True  # botocore's session would read the whole body itself
         response = self.iam._endpoint.http_session.send(request)
         body = bytearray()
         try:
-            while chunk := response.raw.read1(CHUNK):
+            while self._left() and (chunk := response.raw.read1(CHUNK)):
                 body += chunk
                 if len(body) > MAX_ANSWER:
                     raise LiveError(f"{self.action}: an answer past {MAX_ANSWER // 1024} KiB: not IAM's")
-                self._left()
         except BaseException as exc:
             response.raw.close()  # a connection left half read is never used again
             if isinstance(exc, LiveError | KeyboardInterrupt):
