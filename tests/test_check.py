@@ -1,4 +1,4 @@
-"""iam-catalog check and explain: a deployed identity against the catalog, and denials explained.
+"""iam-catalog check: a deployed identity against the catalog (explain has tests/test_explain.py).
 
 The inputs are shaped as AWS and Terraform write them (tests/cases/check, tests/cases/explain).
 Every witness `check` gives is asked of moto's evaluator, independently: a missing request is
@@ -20,11 +20,11 @@ from iam_catalog.catalog.compiled import compile_catalog
 from iam_catalog.catalog.location import bundled_dir
 from iam_catalog.checks.loader import load_directory
 from iam_catalog.deployed.check import check, purposes_of
-from iam_catalog.deployed.explain import parse
 from iam_catalog.deployed.sources import Deployed, InputError, read
 from iam_catalog.printiam.request import Request, answer
 
-from .test_oracle import moto_allows
+from .oracles import moto_allows
+from .roles import GUARD_ACCOUNT, bounded, details
 
 CASES = Path(__file__).parent / "cases"
 CATALOG = load_directory(Path(bundled_dir())).require()
@@ -126,23 +126,6 @@ def test_github_format_is_one_command_per_finding() -> None:
     ]
 
 
-def _details(policies: list[dict[str, Any]] | None = None, **role: Any) -> str:
-    """get-account-authorization-details of one role; `policies`: its customer managed ones."""
-    base = {"RoleName": "r", "RolePolicyList": [], "AttachedManagedPolicies": []}
-    return json.dumps({"RoleDetailList": [{**base, **role}], "Policies": policies or []})
-
-
-def _bounded(policy: dict[str, Any], boundary: dict[str, Any], name: str) -> str:
-    """get-account-authorization-details of role `teleport`: `policy` inline, under the
-    customer managed policy `name` (`boundary`) as its permissions boundary."""
-    arn = f"arn:aws:iam::{GUARD_ACCOUNT}:policy/{name}"
-    inline = [{"PolicyName": "inline", "PolicyDocument": json.dumps(policy)}]
-    version = {"VersionId": "v1", "Document": json.dumps(boundary)}
-    managed = {"PolicyName": name, "Arn": arn, "DefaultVersionId": "v1", "PolicyVersionList": [version]}
-    role = {"RoleName": "teleport", "RolePolicyList": inline, "PermissionsBoundary": {"PermissionsBoundaryArn": arn}}
-    return _details([managed], **role)
-
-
 @pytest.mark.parametrize(
     ("text", "role", "message"),
     [
@@ -177,15 +160,15 @@ def _bounded(policy: dict[str, Any], boundary: dict[str, Any], name: str) -> str
             None,
             "$.Statement[0].Principal: IAM refuses a Principal in an identity policy or boundary",
         ),
-        (_details(), "other", 'f.json: $.RoleDetailList: no role named "other"'),
-        (_details(), None, "f.json: holds 1 roles: name one with --role-name"),
+        (details(), "other", 'f.json: $.RoleDetailList: no role named "other"'),
+        (details(), None, "f.json: holds 1 roles: name one with --role-name"),
         (
-            _details(AttachedManagedPolicies=[{"PolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}]),
+            details(AttachedManagedPolicies=[{"PolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}]),
             "r",
             "$.RoleDetailList[0].AttachedManagedPolicies[0]: arn:aws:iam::aws:policy/ReadOnlyAccess is attached",
         ),
         (
-            _details(RolePolicyList=[{"PolicyName": "p", "PolicyDocument": "%7B"}]),
+            details(RolePolicyList=[{"PolicyName": "p", "PolicyDocument": "%7B"}]),
             "r",
             "PolicyDocument: line 1: not JSON",
         ),
@@ -205,51 +188,6 @@ def test_bad_input_on_the_command_line_is_exit_2(tmp_path: Path) -> None:
     assert err == f"iam-catalog: error: {bad}: $.Statement[0]: a statement needs Resource or NotResource\n"
     code, _, err = run("check", str(tmp_path / "none.json"), "--types", "rds")
     assert code == 2 and err.count("\n") == 1 and "No such file" in err
-
-
-def test_explain_reads_every_form_aws_writes_a_denial_in() -> None:
-    log = (CASES / "explain" / "denied.log").read_text()
-    asked = parse(log)
-    assert [(a.action, a.resource) for a in asked] == [
-        ("rds:DescribeDBInstances", "arn:aws:rds:us-east-1:123456789012:db:orders"),
-        ("rds:ModifyDBInstance", "arn:aws:rds:us-east-1:123456789012:db:orders"),
-        ("s3:GetObject", "arn:aws:s3:::backups/orders.sql"),
-    ]  # the repeated denial once
-    assert asked[1].why == "with an explicit deny in a service control policy"
-    decoded = parse((CASES / "explain" / "decode-authorization-message.json").read_text())
-    assert [(a.action, a.principal) for a in decoded] == [
-        ("redshift:GetClusterCredentials", "arn:aws:sts::123456789012:assumed-role/teleport-db/i-0abc123")
-    ]
-    trail = parse((CASES / "explain" / "cloudtrail.json").read_text())
-    assert [a.action for a in trail] == ["elasticache:DescribeReplicationGroups"]  # the allowed call is no denial
-
-
-def test_explain_names_the_statements_and_the_choice_that_left_them_out() -> None:
-    code, out, _ = run("explain", str(CASES / "explain" / "denied.log"), "--format", "json")
-    assert code == 1  # s3:GetObject: no catalog statement grants it
-    found = {r["asked"]["action"]: r for r in json.loads(out)["requests"]}
-    rds = found["rds:DescribeDBInstances"]
-    assert rds["access_level"] == "List"
-    sids = {g["sid"]: g for g in rds["grants"]}
-    for grant in sids.values():
-        db_type = CATALOG.find(grant["type"])
-        assert db_type is not None
-        statement = next(st for p in db_type.own_policies() for st in p.statements if st.sid == grant["sid"])
-        assert statement.purpose == grant["purpose"]
-        assert any(a.lower() == "rds:describedbinstances" or a.endswith("*") for a in statement.actions)
-        dropping = {c for c, actions in statement.omit_actions if "rds:DescribeDBInstances" in actions}
-        assert {c["id"] for c in grant["choices"]} == set(statement.omit_when) | dropping
-        assert grant["command"].startswith(f"iam-catalog print-iam --types {grant['type']}")
-    assert found["s3:GetObject"]["grants"] == []
-    code, out, _ = run("explain", "--action", "rds:DescribeDBInstance")
-    assert code == 1 and "did you mean rds:DescribeDBInstances?" in out
-
-
-def test_explain_bad_input_is_exit_2(tmp_path: Path) -> None:
-    empty = tmp_path / "log.txt"
-    empty.write_text("nothing denied here\n")
-    assert run("explain", str(empty))[0] == 2
-    assert run("explain", "--resource", "arn:aws:s3:::b")[2] == "iam-catalog: error: --resource needs --action\n"
 
 
 def test_a_role_that_allows_everything_is_beyond_by_every_action_aws_lists(tmp_path: Path) -> None:
@@ -316,8 +254,6 @@ def test_an_error_line_stays_one_line_whatever_a_file_holds(tmp_path: Path) -> N
 
 
 # --- guardrails: NotAction and NotResource in the operator's own policies ----------------------
-
-GUARD_ACCOUNT = "123456789012"
 
 
 def _everything(tmp_path: Path) -> tuple[list[str], dict[str, Any]]:
@@ -392,7 +328,7 @@ def test_a_boundary_that_allows_all_but_sts_caps_only_sts(tmp_path: Path) -> Non
     request, policy = _everything(tmp_path)
     boundary = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "NotAction": "sts:*", "Resource": "*"}]}
     file = tmp_path / "details.json"
-    file.write_text(_bounded(policy, boundary, "no-sts"))
+    file.write_text(bounded(policy, boundary, "no-sts"))
     code, report, _ = run("check", str(file), "--role-name", "teleport", *request)
     assert code == 1
     missing = _missing(file, ["--role-name", "teleport", *request])
@@ -466,114 +402,3 @@ def test_every_use_of_the_actions_index_knows_its_statement_by_place() -> None:
 
     uses = [use for entry in action_index(CATALOG) for use in entry.uses]
     assert uses and all(use.policy.statements[use.position] is use.statement for use in uses)
-
-
-@pytest.mark.parametrize(
-    ("resource", "granted"),
-    [
-        ("arn:aws:iam::123456789012:role/documentdb-user-role", True),
-        ("arn:aws-us-gov:iam::123456789012:role/team/documentdb-user-role", True),
-        ("arn:aws:iam::1234:role/documentdb-user-role", False),  # no account ID has 4 digits
-        ("arn:aws-moon:iam::123456789012:role/documentdb-user-role", False),  # no such partition
-        ("arn:aws:iam::123456789012:user/documentdb-user-role", False),
-        ("arn:aws:iam::123456789012:role/*", True),  # a pattern asked for: a role's may cover it
-    ],
-)
-def test_explain_grants_a_resource_only_for_values_print_iam_would_take(resource: str, granted: bool) -> None:
-    """A placeholder stands for a value that its variable's pattern or choices allow, as
-    print-iam checks it: `${Account}` is twelve digits, `${Partition}` one of AWS's."""
-    code, out, _ = run("explain", "--action", "sts:AssumeRole", "--resource", resource, "--format", "json")
-    (request,) = json.loads(out)["requests"]
-    types = {g["type"] for g in request["grants"]}
-    assert ("documentdb" in types) is granted, types
-    assert code == (0 if request["grants"] else 1)
-
-
-def _denial(action: str, resource: str) -> str:
-    return f"User: arn:aws:sts::{GUARD_ACCOUNT}:assumed-role/teleport/i-1 is not authorized to perform: {action} on resource: {resource}\n"  # noqa: E501
-
-
-def test_explain_with_the_role_names_the_deny_the_boundary_or_the_allow(tmp_path: Path) -> None:
-    """`explain --policy`: for each denial, the operator's own explicit Denies that name it (with
-    the conditions they hold under), else its boundary leaving it out, else whether any Allow
-    names it; read from a policy file and from get-account-authorization-details with a boundary.
-    Each named statement is one the engine says names the request."""
-    from iam_catalog.iam.access import naming, statements
-
-    guard = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Sid": "Teleport", "Effect": "Allow", "Action": ["rds:Describe*", "rds-db:connect"], "Resource": "*"},
-            {
-                "Sid": "RegionGuard",
-                "Effect": "Deny",
-                "NotAction": ["iam:*", "sts:*"],
-                "Resource": "*",
-                "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["eu-central-1"]}},
-            },
-            {
-                "Sid": "NoProd",
-                "Effect": "Deny",
-                "Action": "rds-db:connect",
-                "Resource": "arn:aws:rds-db:*:*:dbuser:*/prod-*",
-            },
-        ],
-    }
-    policy = tmp_path / "guard.json"
-    policy.write_text(json.dumps(guard))
-    log = tmp_path / "denied.log"
-    cases = {
-        ("rds-db:connect", f"arn:aws:rds-db:us-east-1:{GUARD_ACCOUNT}:dbuser:db-ABC/prod-alice"): (
-            ["RegionGuard", "NoProd"],
-            ["Teleport"],
-        ),
-        ("rds-db:connect", f"arn:aws:rds-db:us-east-1:{GUARD_ACCOUNT}:dbuser:db-ABC/alice"): (
-            ["RegionGuard"],
-            ["Teleport"],
-        ),
-        ("sts:AssumeRole", f"arn:aws:iam::{GUARD_ACCOUNT}:role/teleport-db-user"): ([], []),
-    }
-    log.write_text("".join(_denial(a, r) for a, r in cases))
-    out = run("explain", str(log), "--policy", str(policy), "--format", "json")[1]
-    found = {(r["asked"]["action"], r["asked"]["resource"]): r["role"] for r in json.loads(out)["requests"]}
-    mine = statements({"Statement": [{**st, "Sid": f"{policy}: {st['Sid']}"} for st in guard["Statement"]]})
-    for (action, resource), (denies, allows) in cases.items():
-        role = found[(action, resource)]
-        assert [m["statement"] for m in role["denied_by"]] == [f"{policy}: {s}" for s in denies]
-        assert [m["statement"] for m in role["allowed_by"]] == [f"{policy}: {s}" for s in allows]
-        named = {st.name for st in naming(mine, action, resource)}
-        assert {m["statement"] for m in role["denied_by"] + role["allowed_by"]} == named
-        conditions = {m["statement"]: m["conditions"] for m in role["denied_by"]}
-        assert (
-            conditions.get(f"{policy}: RegionGuard", guard["Statement"][1]["Condition"])
-            == guard["Statement"][1]["Condition"]
-        )
-    text = run("explain", str(log), "--policy", str(policy))[1]
-    assert f"Your role: denied by {policy}: NoProd, an explicit Deny\n" in text
-    assert "no Allow lifts an explicit Deny" in text and "Your role: no statement of its policies allows it" in text
-    # A boundary, from get-account-authorization-details: what it leaves out is said, by its name.
-    allow_all = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
-    rds_only = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "rds:*", "Resource": "*"}]}
-    details = tmp_path / "details.json"
-    details.write_text(_bounded(allow_all, rds_only, "rds-only"))
-    log.write_text(
-        _denial("redshift:DescribeClusters", f"arn:aws:redshift:us-east-1:{GUARD_ACCOUNT}:cluster:c1")
-        + _denial("rds:DescribeDBInstances", f"arn:aws:rds:us-east-1:{GUARD_ACCOUNT}:db:orders")
-    )
-    text = run("explain", str(log), "--policy", str(details), "--role-name", "teleport")[1]
-    redshift, rds = text.split("\n\n")[:2]
-    assert "outside its permissions boundary" in redshift and "allowed by" not in redshift
-    assert "Your role: allowed by inline: #1" in rds and "from outside the role's policies" in rds
-
-
-def test_explain_policy_bad_input_is_exit_2(tmp_path: Path) -> None:
-    code, _, err = run("explain", "--action", "rds:DescribeDBInstances", "--role-name", "teleport")
-    assert code == 2 and err == "iam-catalog: error: --role-name needs --policy\n"
-    code, _, err = run("explain", "--policy", "-")
-    assert code == 2 and err.endswith("error: stdin can be read once: give the denial or the --policy as a file\n")
-    code, _, err = run("explain", "--action", "rds:DescribeDBInstances", "--policy", str(tmp_path / "none.json"))
-    assert code == 2 and err.count("\n") == 1 and "none.json" in err
-    bad = tmp_path / "bad.json"
-    bad.write_text('{"Statement": [{"Effect": "Allow", "Action": "rds*:Describe*", "Resource": "*"}]}')
-    code, _, err = run("explain", "--action", "rds:DescribeDBInstances", "--policy", str(bad))
-    assert code == 2 and "IAM refuses a wildcard in the service prefix" in err

@@ -18,11 +18,11 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from iam_catalog import cli
 from iam_catalog.deployed import reader
-from iam_catalog.deployed.explain import parse
 from iam_catalog.deployed.reader import InputError
 from iam_catalog.deployed.sources import policy_document, read
 
-from .budget import examples, sample
+from .budget import examples
+from .jsonvalues import JSON
 from .schemadocs import documents
 
 ALLOW = {"Effect": "Allow", "Action": "rds:DescribeDBInstances", "Resource": "*"}
@@ -181,43 +181,7 @@ def test_no_output_writes_a_control_character_from_a_file(tmp_path: Path, fmt: s
         assert all(line.startswith("::") for line in out.splitlines()), out  # no command starts mid-line
 
 
-# --- explain ------------------------------------------------------------------------------------
-
-
-def test_cloudtrail_records_of_odd_shapes_are_skipped() -> None:
-    denied = {"errorCode": "AccessDenied", "eventSource": "rds.amazonaws.com", "eventName": "DescribeDBInstances"}
-    odd = [
-        {**denied, "userIdentity": "someone"},
-        {**denied, "resources": 7},
-        {**denied, "eventName": {"name": "x"}},
-        {**denied, "errorMessage": ["x"]},
-        {**denied, "eventSource": None},
-    ]
-    found = parse(json.dumps({"Records": odd}))
-    assert [a.action for a in found] == ["rds:DescribeDBInstances"]  # the good ones, read once
-    assert parse(json.dumps({"context": {"action": {"x": 1}}})) == []
-
-
 # --- any input at all ---------------------------------------------------------------------------
-
-KEYS = ["Version", "Statement", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition", "Sid"]
-KEYS += ["Principal", "RoleDetailList", "PolicyDocument", "format_version", "planned_values", "Bool", "aws:x"]
-SCALARS = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(),
-    st.floats(allow_nan=False, allow_infinity=False),
-    st.sampled_from(["Allow", "Deny", "*", "rds:*", "2012-10-17", "arn:aws:rds:*"]),
-    st.text(max_size=8),
-)
-JSON = st.recursive(
-    SCALARS,
-    lambda inner: st.one_of(
-        st.lists(inner, max_size=4),
-        st.dictionaries(st.one_of(st.sampled_from(KEYS), st.text(max_size=4)), inner, max_size=5),
-    ),
-    max_leaves=25,
-)
 
 
 @settings(max_examples=examples(500), deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -231,158 +195,7 @@ def test_any_input_is_read_or_refused_in_one_line(text: str) -> None:
     assert deployed.policies  # what is read is a policy
 
 
-@settings(max_examples=examples(300), deadline=None)
-@given(st.one_of(JSON.map(json.dumps), st.text(max_size=200)))
-def test_explain_reads_any_text_or_refuses_it_in_one_line(text: str) -> None:
-    try:
-        parse(text)
-    except InputError as exc:
-        assert "\n" not in str(exc)
-
-
-def test_explain_finds_one_denial_in_a_megabyte_line_in_linear_time() -> None:
-    import time
-
-    denial = "User: arn:aws:sts::123456789012:assumed-role/r/i is not authorized to perform: rds:DescribeDBInstances"
-    hostile = ["User: " * 40_000, "is not authorized to perform: " * 20_000, "User: a" + " " * 200_000]
-    for filler in hostile:
-        line = filler + denial + " " + filler
-        assert len(line) > 200_000
-        start = time.process_time()
-        found = parse(line)
-        assert time.process_time() - start < 2.0, filler[:20]
-        assert [a.action for a in found] == ["rds:DescribeDBInstances"], filler[:20]
-
-
-# A denial, in the parts the reader matches one after the other.
-DENIAL_PARTS = [
-    "User:",
-    " arn:aws:sts::123456789012:assumed-role/teleport/i-1",
-    " is not authorized to perform:",
-    " rds-db:connect",
-    " on resource:",
-    " arn:aws:rds-db:us-east-1:123456789012:dbuser:db-ABC/alice",
-    " because no identity-based policy allows the rds-db:connect action",
-    " (Service: Rds, Status Code: 403)",
-]
-DENIAL = "".join(DENIAL_PARTS)
-_PART_STARTS = [sum(map(len, DENIAL_PARTS[:i])) for i in range(len(DENIAL_PARTS))]
-
-
-def _explained_in_bounded_time(unit: str, whole: bool, tmp_path: Path) -> None:
-    """`unit` repeated to half a megabyte on each side, with a whole denial between or not:
-    explain answers within CPU seconds in proportion to the size, and finds the denial."""
-    import time
-
-    half = 256 * 1024
-    filler = (unit * (half // len(unit) + 1))[:half]
-    line = filler + (" " + DENIAL + " " if whole else "") + filler
-    path = tmp_path / "line.log"
-    path.write_text(line)
-    begun = time.process_time()
-    code, out, err = run("explain", str(path), "--format", "json")
-    assert time.process_time() - begun < 3.0 * len(line) / 2**20 + 1.0, (unit, whole)
-    assert code in (0, 1, 2) and (code != 2 or err.startswith("iam-catalog: error: ")), err
-    if whole:
-        assert code != 2 and "RDSConnect" in out, (unit, err)
-
-
-# Each part's prefixes, alone and run into the part after it, with and without a space between.
-_ADVERSARIAL = sample(
-    [
-        prefix + glue + after
-        for i, part in enumerate(DENIAL_PARTS)
-        for prefix in dict.fromkeys(part.strip()[:k] for k in (1, 2, len(part.strip()) // 2, len(part.strip())))
-        for glue in ("", " ")
-        for after in ("", DENIAL_PARTS[(i + 1) % len(DENIAL_PARTS)].strip())
-    ]
-)
-
-
-def test_explain_answers_a_repeated_prefix_of_each_pattern_in_seconds_per_megabyte(tmp_path: Path) -> None:
-    for i, unit in enumerate(_ADVERSARIAL):
-        _explained_in_bounded_time(unit, i % 2 == 0, tmp_path)
-
-
-@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(
-    start=st.sampled_from(_PART_STARTS) | st.integers(0, len(DENIAL) - 1),
-    size=st.integers(1, len(DENIAL)),
-    glue=st.sampled_from(["", " ", "\n", "\t", ":", "/", '"', "\u00a0"]),
-    whole=st.booleans(),
-)
-def test_explain_answers_any_piece_of_a_denial_repeated_in_seconds_per_megabyte(
-    start: int, size: int, glue: str, whole: bool, tmp_path: Path
-) -> None:
-    """Any piece of the denial, from anywhere in it, repeated: the same bound."""
-    _explained_in_bounded_time(DENIAL[start : start + size] + glue, whole, tmp_path)
-
-
-def test_a_denial_followed_by_the_sdks_own_text_is_found() -> None:
-    denial = "User: arn:aws:iam::123456789012:role/r is not authorized to perform: rds:DescribeDBInstances"
-    sdk = " (Service: AmazonRDS; Status Code: 403; Error Code: AccessDenied; Request ID: 1)"
-    because = " because no identity-based policy allows the rds:DescribeDBInstances action"
-    assert [(a.action, a.why) for a in parse(denial + sdk)] == [("rds:DescribeDBInstances", None)]
-    found = parse(denial + because + sdk)
-    assert [(a.action, a.why) for a in found] == [("rds:DescribeDBInstances", because.strip())]
-
-
-# --- CloudTrail at any size -------------------------------------------------------------------
-
-
-def _trail_record(i: int, denied: bool) -> dict[str, Any]:
-    """A CloudTrail record as AWS writes one, a kilobyte with its user agent."""
-    arn = f"arn:aws:sts::123456789012:assumed-role/teleport-db/i-{i:08x}"
-    return {
-        "eventVersion": "1.08",
-        "userIdentity": {"type": "AssumedRole", "arn": arn, "accountId": "123456789012"},
-        "eventTime": "2026-12-01T00:00:00Z",
-        "eventSource": "rds.amazonaws.com",
-        "eventName": "DescribeDBInstances" if denied else "DescribeDBClusters",
-        "awsRegion": "us-east-1",
-        "sourceIPAddress": "10.0.0.1",
-        "userAgent": "aws-sdk-go-v2/1.30.3 os/linux lang/go#1.22.5 md/GOOS#linux md/GOARCH#amd64 " + "x" * 600,
-        **({"errorCode": "AccessDenied", "errorMessage": f"User: {arn} is not authorized to perform: "
-            "rds:DescribeDBInstances on resource: arn:aws:rds:us-east-1:123456789012:db:orders"} if denied else {}),
-        "requestParameters": {"maxRecords": 100},
-        "responseElements": None,
-        "requestID": f"{i:032x}",
-        "eventID": f"{i:032x}",
-        "readOnly": True,
-        "eventType": "AwsApiCall",
-        "recipientAccountId": "123456789012",
-    }  # fmt: skip
-
-
-def test_a_hundred_thousand_cloudtrail_records_are_read_one_at_a_time(tmp_path: Path) -> None:
-    """A day of CloudTrail is past the reader's bound for a whole file: its records are read one
-    at a time, so explain finds the one denial in them with memory for a chunk and a record
-    (the process's peak is measured against the same command on a one-record file)."""
-    import subprocess
-    import sys
-
-    big, small = tmp_path / "trail.json", tmp_path / "one.json"
-    with big.open("w") as f:
-        f.write('{"Records": [')
-        for i in range(100_000):
-            f.write((",\n" if i else "") + json.dumps(_trail_record(i, i == 77_777)))
-        f.write("]}\n")
-    small.write_text(json.dumps({"Records": [_trail_record(77_777, True)]}))
-    assert big.stat().st_size > reader.MAX_BYTES
-    peaks = []
-    for path in (small, big):
-        script = (
-            "import resource, sys; from iam_catalog import cli; "
-            "code = cli.run(['explain', sys.argv[1], '--format', 'json'], sys.stdout, sys.stderr); "
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); sys.exit(code)"
-        )
-        done = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=False)
-        assert done.returncode == 0, done.stderr
-        (found,) = json.loads(done.stdout)["requests"]
-        assert found["asked"]["action"] == "rds:DescribeDBInstances"
-        assert found["asked"]["resource"] == "arn:aws:rds:us-east-1:123456789012:db:orders"
-        peaks.append(int(done.stderr.split()[-1]) * 1024)
-    assert peaks[1] - peaks[0] < 32 * 2**20, peaks  # the file is 100 MiB; read whole, it is gigabytes
+# --- a list of records, read a chunk at a time -----------------------------------------------
 
 
 @settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -425,25 +238,6 @@ def test_records_read_a_chunk_at_a_time_are_the_documents(
 def _whole(text: str) -> list[Any]:
     data = reader.loads(text, "x")
     return data["Records"] if isinstance(data, dict) else data
-
-
-@pytest.mark.parametrize(
-    ("content", "words"),
-    [
-        ('{"Records": [{"a": 1} {"b": 2}]}', ["expected , or ] after a record"]),
-        ('{"Records": [{"a": 1}]} trailing', ["more after the list of records"]),
-        ('[{"a": 1}, {"a": 2, "a": 3}]', ['the key "a" appears twice']),
-        ('[{"a": ', ["not JSON"]),
-        ("[" + "[" * 100 + "]" * 100 + "]", ["nested more than 64 deep"]),
-        (b'[{"a": "\xff"}]', ["not UTF-8 text"]),
-    ],
-)
-def test_a_broken_list_of_records_is_one_line(tmp_path: Path, content: str | bytes, words: list[str]) -> None:
-    path = tmp_path / "trail.json"
-    path.write_bytes(content if isinstance(content, bytes) else content.encode())
-    code, out, err = run("explain", str(path))
-    assert code == 2 and out == "" and err.count("\n") == 1, err
-    assert all(word in err for word in words), err
 
 
 # --- IAM's grammar, every source, every format ------------------------------------------------

@@ -32,9 +32,9 @@ from iam_catalog.checks.loader import load_directory
 from iam_catalog.iam.access import Witness, compare, text_of
 from iam_catalog.iam.documents import document, fill_statement
 from iam_catalog.iam.merge import merged_document, type_variables
-from moto.iam.access_control import IAMPolicyStatement, PermissionResult
 
 from .budget import examples
+from .oracles import moto_allows
 
 SERVICES = ("rds", "sts", "elasticache")
 ACTIONS = {s: awsfacts.expand(f"{s}:*")[::7] for s in SERVICES}  # a spread of each service's actions
@@ -53,16 +53,6 @@ KEYS = {"aws:RequestedRegion": ["us-east-1", "eu-west-1"], "aws:PrincipalTag/tea
 UNLISTED = "zz-unlisted"
 POOLS = {"Partition": ["aws"], "Region": ["us-east-1", "eu-west-1"], "Account": ["111111111111", "222222222222"]}
 OTHER = ["a1", "b2"]
-
-
-def moto_allows(doc: dict[str, Any], action: str, resource: str, context: dict[str, str]) -> bool:
-    allowed = False
-    for statement in doc["Statement"]:
-        result = IAMPolicyStatement(statement).is_action_permitted(action, resource, None, context)
-        if statement["Effect"] == "Deny" and result == PermissionResult.DENIED:
-            return False
-        allowed |= statement["Effect"] == "Allow" and result == PermissionResult.PERMITTED
-    return allowed
 
 
 def fill(draw: st.DrawFn, fmt: str, *, wildcards: bool) -> str:

@@ -31,7 +31,7 @@ from iam_catalog.printiam.request import Request, RequestError, answer
 from parliament import analyze_policy_string
 
 from .budget import examples
-from .test_oracle import moto_allows
+from .oracles import moto_allows
 
 CATALOG = load_directory(Path(bundled_dir())).require()
 COMPILED = compile_catalog(CATALOG)
