@@ -26,6 +26,7 @@ CATALOG_TESTS = [
     "tests/test_seed.py",
     "tests/test_validation.py",
     "tests/test_cli.py",
+    "tests/test_print_iam.py",
     "tests/test_render.py",
     "tests/test_site.py",
     "tests/test_emitted_data.py",
