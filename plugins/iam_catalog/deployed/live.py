@@ -34,6 +34,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from iam_catalog.deployed.reader import TOO_DEEP
 from iam_catalog.deployed.sources import IDENTITY, TRUST, Deployed, InputError, policy_document
 
 # The whole check ends within a minute: no request is sent and no read begins DEADLINE seconds
@@ -292,7 +293,7 @@ class _Reader:
         return result
 
     def pages(self, operation: str, key: str, item: type, **kwargs: Any) -> list[Any]:
-        """Every item of a listing, page after page, each of type `item` and listed once."""
+        """Every item of a listing, page after page, each of type `item`."""
         items: list[Any] = []
         markers: set[str] = set()
         marker: str | None = None
@@ -344,25 +345,28 @@ class _Reader:
             return LiveError(f"{action}: AWS throttled the request {attempts} times ({code}): try again later", code)
         return LiveError(f"{action}: AWS refused it ({code}, HTTP {status})", code)
 
-    def document(self, answer: dict[str, Any], key: str, where: str, kind: str = IDENTITY) -> dict[str, Any]:
-        """A policy document of an answer, read as a file's is (URL-encoded, as IAM sends it)."""
+    def document(self, answer: dict[str, Any], key: str, what: str, kind: str = IDENTITY) -> dict[str, Any]:
+        """A policy document of an answer, read as a file's is (URL-encoded, as IAM sends it).
+        `what` names it in the operator's own words: a refusal quotes nothing of the answer (the
+        file reader's message would), so it says what to run to see where."""
         text = self.field(answer, key, str)
         try:
-            doc = policy_document(text, where, "$", kind, url_encoded=True)
+            doc = policy_document(text, what, "$", kind, url_encoded=True)
         except InputError as exc:
-            raise LiveError(f"{self.action}: {exc}") from None
+            why = TOO_DEEP if TOO_DEEP in str(exc) else "export it and run iam-catalog check on the file to see where"
+            raise LiveError(f"{self.action}: {what} is not a policy IAM accepts ({why})") from None
         if self.secrets.in_value(doc):
             raise _echoed(self.action)
         return doc
 
 
-def _managed(reader: _Reader, arn: str) -> tuple[str, dict[str, Any]]:
+def _managed(reader: _Reader, arn: str, what: str) -> tuple[str, dict[str, Any]]:
     """A managed policy at its default version."""
     policy = reader.field(reader.call("GetPolicy", PolicyArn=arn), "Policy", dict)
     default = reader.field(policy, "DefaultVersionId", str)
     name = reader.field(policy, "PolicyName", str, required=False) or arn
     version = reader.field(reader.call("GetPolicyVersion", PolicyArn=arn, VersionId=default), "PolicyVersion", dict)
-    return name, reader.document(version, "Document", f"{arn} ({default})")
+    return name, reader.document(version, "Document", what)
 
 
 def read_role(
@@ -386,14 +390,16 @@ def read_role(
     boundary = reader.field(found, "PermissionsBoundary", dict, required=False)
     deployed = Deployed()
     # A name listed twice is one policy, whose one document is read once (no guess between two).
-    for name in dict.fromkeys(reader.pages("ListRolePolicies", "PolicyNames", str, RoleName=role)):
+    names = dict.fromkeys(reader.pages("ListRolePolicies", "PolicyNames", str, RoleName=role))
+    for i, name in enumerate(names, start=1):
         answer = reader.call("GetRolePolicy", RoleName=role, PolicyName=name)
-        deployed.policies.append((name, reader.document(answer, "PolicyDocument", f"{role}'s inline policy {name}")))
+        deployed.policies.append((name, reader.document(answer, "PolicyDocument", f"inline policy {i} of {role}")))
     attached = reader.pages("ListAttachedRolePolicies", "AttachedPolicies", dict, RoleName=role)
     arns = list(dict.fromkeys(reader.field(item, "PolicyArn", str) for item in attached))
-    deployed.policies += [_managed(reader, policy) for policy in arns]
+    deployed.policies += [_managed(reader, a, f"managed policy {i} of {role}") for i, a in enumerate(arns, start=1)]
     if boundary is not None:
-        deployed.boundary = _managed(reader, reader.field(boundary, "PermissionsBoundaryArn", str))
+        capping = reader.field(boundary, "PermissionsBoundaryArn", str)
+        deployed.boundary = _managed(reader, capping, f"the permissions boundary of {role}")
     deployed.notes.append(
         f"role {arn}: {len(deployed.policies) - len(arns)} inline and {len(arns)} managed"
         " policies" + (", a permissions boundary" if deployed.boundary else "")

@@ -28,7 +28,7 @@ from iam_catalog.printiam.request import shown
 MAX_BYTES = 64 * 1024 * 1024  # far past any account's authorization details or a plan's JSON
 MAX_DEPTH = 64  # a policy is 5 deep, a plan's modules a few more: this is only input built to hurt
 T = TypeVar("T")
-_TOO_DEEP = f"nested more than {MAX_DEPTH} deep: not a policy, log or plan"
+TOO_DEEP = f"nested more than {MAX_DEPTH} deep: not a policy, log or plan"
 
 
 class InputError(Exception):
@@ -248,10 +248,10 @@ def _decoded(where: str, decode: Callable[[], T]) -> T:
     except _Refused as exc:
         raise InputError(f"{where}: {exc}") from None
     except RecursionError:
-        raise InputError(f"{where}: {_TOO_DEEP}") from None
+        raise InputError(f"{where}: {TOO_DEEP}") from None
     value = decoded[0] if isinstance(decoded, tuple) else decoded
     if _depth(value) > MAX_DEPTH:
-        raise InputError(f"{where}: {_TOO_DEEP}")
+        raise InputError(f"{where}: {TOO_DEEP}")
     return decoded
 
 
