@@ -278,8 +278,13 @@ def test_stack_refuses_the_names_iam_refuses_as_cfn_lint_does(tmp_path: Path) ->
         option = "--assumes-roles" if i % 2 and name else "--role-name"
         if option == "--assumes-roles":
             name = drawn[i] = name.replace(",", ".")  # the option's list separator
-        argv = ["--types", "dynamodb", "--account", "123456789012", "--assumes-roles"]
-        argv += [name] if option == "--assumes-roles" else ["teleport-user", "--role-name", name]
+        # OPTION=VALUE: a name may begin with -, which argparse would read as an option.
+        argv = ["--types", "dynamodb", "--account", "123456789012"]
+        argv += (
+            [f"{option}={name}"]
+            if option == "--assumes-roles"
+            else ["--assumes-roles=teleport-user", f"{option}={name}"]
+        )
         code, _, err = run("stack", *argv)
         verdicts[i] = code == 0
         if code != 0:
