@@ -186,7 +186,7 @@ def policy_document(
 
 
 def _grouped(entries: list[tuple[str, Any]]) -> dict[str, list[tuple[int, Any]]]:
-    """Entries by key, each with its place in the file, in the order first met."""
+    """Entries by key, each with its place in the file's list, in the order first met."""
     out: dict[str, list[tuple[int, Any]]] = {}
     for i, (key, entry) in enumerate(entries):
         out.setdefault(key, []).append((i, entry))
@@ -204,25 +204,26 @@ def _the_one(group: list[tuple[int, Any]], what: str, source: str) -> tuple[int,
 
 def _chosen_role(roles: list[Any], source: str, role: str | None) -> tuple[int, dict[str, Any]]:
     """The role `role` names (its name, or its ARN), or an InputError that says how to name one."""
-    names = [r.get("RoleName") for r in roles]
     if role is None:
+        names = ", ".join(str(r.get("RoleName")) for r in roles[:5])
+        raise InputError(f"{source}: holds {len(roles)} roles: name one with --role-name ({names})")
+    field = "Arn" if role.startswith("arn:") else "RoleName"
+    by_arn = {
+        arn: group
+        for arn, group in _grouped([(str(r.get("Arn")), r) for r in roles]).items()
+        if any(r.get(field) == role for _, r in group)
+    }
+    if not by_arn:
         raise InputError(
-            f"{source}: holds {len(roles)} roles: name one with --role-name ({', '.join(map(str, names[:5]))})"
+            f"{source}: $.RoleDetailList: no role {'of ARN' if field == 'Arn' else 'named'} {json.dumps(role)}"
         )
-    by_arn = role.startswith("arn:")
-    found = [(r.get("Arn") if by_arn else r.get("RoleName"), r) for r in roles]
-    arns = _grouped([(str(r.get("Arn")), (i, r)) for i, (key, r) in enumerate(found) if key == role])
-    if not arns:
-        raise InputError(f"{source}: $.RoleDetailList: no role {'of ARN' if by_arn else 'named'} {json.dumps(role)}")
-    for arn in sorted(arns):
-        _the_one([(i, r) for _, (i, r) in arns[arn]], f"$.RoleDetailList: the role {arn}", source)
-    if len(arns) > 1:
-        listed = ", ".join(sorted(arns))
+    chosen = [_the_one(by_arn[arn], f"$.RoleDetailList: the role {arn}", source) for arn in sorted(by_arn)]
+    if len(chosen) > 1:
+        listed = ", ".join(sorted(by_arn))
         raise InputError(
-            f"{source}: $.RoleDetailList: {len(arns)} roles named {json.dumps(role)} ({listed}): give --role-arn"
+            f"{source}: $.RoleDetailList: {len(chosen)} roles named {json.dumps(role)} ({listed}): give --role-arn"
         )
-    index, detail = next(iter(arns.values()))[0][1]
-    return index, detail
+    return chosen[0]
 
 
 def _authorization_details(data: dict[str, Any], source: str, role: str | None) -> Deployed:
