@@ -141,10 +141,9 @@ def _reading(arguments: dict[str, object]) -> tuple[str, int]:
     """The file (and line) a check was reading, from its arguments: a `path`, else a type's or
     the shared file's model (`.path`), else a catalog's shared file."""
     path, line = arguments.get("path"), arguments.get("line")
-    if not isinstance(path, str):
-        models = [*arguments.values(), *(getattr(v, "shared", None) for v in arguments.values())]
-        path = next((m.path for m in models if isinstance(getattr(m, "path", None), str)), "catalog")  # type: ignore[union-attr]
-    return str(path), line if isinstance(line, int) and line > 0 else 1
+    models = [*arguments.values(), *(getattr(v, "shared", None) for v in arguments.values())]
+    paths = [path, *(getattr(m, "path", None) for m in models)]
+    return next((p for p in paths if isinstance(p, str)), "catalog"), line if isinstance(line, int) and line > 0 else 1
 
 
 # The checks the loader runs on a whole catalog, each once: a check declares that it applies to a
