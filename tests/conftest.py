@@ -37,6 +37,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.path not in slow)
 
 
+@pytest.fixture()
+def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A compiled-catalog cache of the test's own, so that no test reads another's."""
+    monkeypatch.setenv("IAM_CATALOG_CACHE", str(tmp_path / "cache"))
+
+
 @pytest.fixture(scope="session")
 def catalog() -> Catalog:
     return load_directory(Path(bundled_dir())).require()

@@ -8,14 +8,12 @@ its boundary), a request beyond the other way round.
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
-from iam_catalog import cli
 from iam_catalog.catalog.compiled import compile_catalog
 from iam_catalog.catalog.location import bundled_dir
 from iam_catalog.checks.loader import load_directory
@@ -23,6 +21,7 @@ from iam_catalog.deployed.check import check, purposes_of
 from iam_catalog.deployed.sources import Deployed, InputError, read
 from iam_catalog.printiam.request import Request, answer
 
+from .clirun import run
 from .oracles import moto_allows
 from .roles import GUARD_ACCOUNT, bounded, details
 
@@ -31,12 +30,6 @@ CATALOG = load_directory(Path(bundled_dir())).require()
 COMPILED = compile_catalog(CATALOG)
 PURPOSES = purposes_of(CATALOG)
 TYPES = [t["id"] for t in COMPILED["types"]]
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = cli.run(list(argv), out, err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def plain(value: Any) -> Any:

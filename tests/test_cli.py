@@ -3,32 +3,23 @@ tests/test_print_iam.py)."""
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from pathlib import Path
 
 import pytest
-from iam_catalog import cli
 from iam_catalog.catalog.location import bundled_dir
 from iam_catalog.catalog.model import SERVICE
 from iam_catalog.checks.loader import load_directory
 from iam_catalog.commands.validate import _github
 
+from .clirun import run
 from .synthetic import write_catalog
 
 CATALOG = load_directory(Path(bundled_dir())).require()
 
 
-@pytest.fixture(autouse=True)
-def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("IAM_CATALOG_CACHE", str(tmp_path / "cache"))
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = cli.run(list(argv), out, err)
-    return code, out.getvalue(), err.getvalue()
+pytestmark = pytest.mark.usefixtures("own_cache")  # a compiled-catalog cache of each test's own
 
 
 def test_list_types_text_and_json() -> None:

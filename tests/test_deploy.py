@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import http.server
-import io
 import json
 import shlex
 import socket
@@ -32,9 +31,9 @@ from typing import Any
 
 import boto3
 import pytest
-from iam_catalog import cli
 from iam_catalog.deployed import live
 
+from .clirun import run
 from .conftest import loopback
 
 ACCOUNT = "123456789012"  # moto's
@@ -84,12 +83,6 @@ def aws(moto_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("IAM_CATALOG_CACHE", str(tmp_path / "cache"))
     return moto_url
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = cli.run(list(argv), out, err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def _all_types() -> str:

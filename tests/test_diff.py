@@ -15,6 +15,8 @@ import pytest
 from iam_catalog import cli
 from iam_catalog.review.report import gfm
 
+from .clirun import run
+
 DIFF = Path(__file__).parent / "diff"
 CASES = sorted(p.name for p in DIFF.iterdir() if (p / "after").is_dir())
 # Broadenings that the change does not declare, which fail the gate; and those it declares.
@@ -30,12 +32,6 @@ def after_catalog(case: str, tmp_path: Path) -> Path:
     for path in (DIFF / case / "after").glob("*.yaml"):
         shutil.copy(path, target / path.name)
     return target
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = cli.run(list(argv), out, err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def test_cases_cover_the_kinds_of_change() -> None:

@@ -5,7 +5,6 @@ operator's own role decides each request."""
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,6 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from iam_catalog import cli
 from iam_catalog.catalog.location import bundled_dir
 from iam_catalog.checks.loader import load_directory
 from iam_catalog.deployed import reader
@@ -21,17 +19,12 @@ from iam_catalog.deployed.explain import parse
 from iam_catalog.deployed.reader import InputError
 
 from .budget import examples, sample
+from .clirun import run
 from .jsonvalues import JSON
 from .roles import GUARD_ACCOUNT, bounded
 
 CASES = Path(__file__).parent / "cases"
 CATALOG = load_directory(Path(bundled_dir())).require()
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = cli.run(list(argv), out, err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def test_explain_reads_every_form_aws_writes_a_denial_in() -> None:

@@ -3,7 +3,6 @@ policy on stdout, in JSON, Terraform or CloudFormation, split to AWS's quotas, e
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import subprocess
@@ -13,13 +12,13 @@ from typing import Any
 
 import hcl2
 import pytest
-from iam_catalog import cli
 from iam_catalog.catalog.location import bundled_dir
 from iam_catalog.catalog.model import DbType
 from iam_catalog.checks.loader import load_directory
 from iam_catalog.iam.merge import grants
 from parliament import analyze_policy_string
 
+from .clirun import run
 from .synthetic import write_catalog
 
 CATALOG = load_directory(Path(bundled_dir())).require()
@@ -30,15 +29,7 @@ FILLED = [
 ]  # fmt: skip
 
 
-@pytest.fixture(autouse=True)
-def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("IAM_CATALOG_CACHE", str(tmp_path / "cache"))
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = cli.run(list(argv), out, err)
-    return code, out.getvalue(), err.getvalue()
+pytestmark = pytest.mark.usefixtures("own_cache")  # a compiled-catalog cache of each test's own
 
 
 def test_print_iam_stdout_is_only_the_policy() -> None:

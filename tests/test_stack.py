@@ -8,7 +8,6 @@ given. Every value a reader can give reaches the outputs as data, whatever it ho
 
 from __future__ import annotations
 
-import io
 import json
 import random
 import re
@@ -21,10 +20,10 @@ import hcl2
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from iam_catalog import cli
 from iam_catalog.commands.stack import TRUST_OPTIONS
 
 from .budget import examples
+from .clirun import run
 
 REQUESTS = [
     "--types rds,dynamodb --role-name teleport-db --assumes-roles teleport-db-user --account 123456789012",
@@ -33,12 +32,6 @@ REQUESTS = [
     "--types rds --trust eks --oidc-provider oidc.eks.eu-west-1.amazonaws.com/id/X1 --scope DbUserName=al*ce",
 ]
 GIVEN = ["--account", "123456789012", "--partition", "aws-cn", "--region", "cn-north-1"]
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = cli.run(list(argv), out, err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def _kind(block: dict[str, object]) -> str:
