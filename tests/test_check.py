@@ -354,11 +354,11 @@ def test_a_power_user_policy_allows_the_catalog_and_every_action_aws_may_add(tmp
 def test_allow_not_action_is_allow_everything_but_those_actions(excluded: list[str]) -> None:
     """Over AWS's list: exactly every action the patterns do not name, and the one not listed yet."""
     from iam_catalog.aws import facts
-    from iam_catalog.iam.access import UNLISTED_ACTION, compare
+    from iam_catalog.iam.access import UNLISTED_ACTION, Side, compare
 
     nothing = {"Version": "2012-10-17", "Statement": []}
     head = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "NotAction": excluded, "Resource": "*"}]}
-    allowed = {w.request.action for w in compare(nothing, head, facts.expand).broadening}
+    allowed = {w.request.action for w in compare(Side.of(nothing), Side.of(head), facts.expand).broadening}
     named = {a for pattern in excluded for a in facts.expand(pattern)}
     assert named and allowed == (set(facts.expand("*")) - named) | {UNLISTED_ACTION}
 

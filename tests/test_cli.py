@@ -8,8 +8,8 @@ import re
 from pathlib import Path
 
 import pytest
+from iam_catalog.catalog.kinds import SERVICE
 from iam_catalog.catalog.location import bundled_dir
-from iam_catalog.catalog.model import SERVICE
 from iam_catalog.checks.loader import load_directory
 from iam_catalog.commands.validate import _github
 

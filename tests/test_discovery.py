@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from iam_catalog import cli
 from iam_catalog.catalog.compiled import compile_catalog
-from iam_catalog.catalog.model import SERVICE, Catalog
+from iam_catalog.catalog.kinds import SERVICE
+from iam_catalog.catalog.model import Catalog
 from iam_catalog.catalog.policy import policy_document
 from iam_catalog.iam.merge import grants, merged_document
 from parliament import analyze_policy_string

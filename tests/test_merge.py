@@ -11,8 +11,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from iam_catalog.catalog.compiled import compile_catalog
+from iam_catalog.catalog.kinds import SERVICE
 from iam_catalog.catalog.location import bundled_dir
-from iam_catalog.catalog.model import SERVICE
 from iam_catalog.catalog.policy import policy_document
 from iam_catalog.checks.loader import load_directory
 from iam_catalog.iam.documents import dumps, fill

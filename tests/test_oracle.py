@@ -29,7 +29,7 @@ from iam_catalog.aws import facts as awsfacts
 from iam_catalog.catalog.compiled import compile_catalog
 from iam_catalog.catalog.location import bundled_dir
 from iam_catalog.checks.loader import load_directory
-from iam_catalog.iam.access import Witness, compare, text_of
+from iam_catalog.iam.access import Side, Witness, compare, text_of
 from iam_catalog.iam.documents import document, fill_statement
 from iam_catalog.iam.merge import merged_document, type_variables
 
@@ -108,7 +108,7 @@ def asked(conditions: dict[str, str | None]) -> dict[str, str]:
 @settings(max_examples=examples(150), deadline=None)
 @given(policies, policies, st.data())
 def test_engine_and_moto_agree(base: dict[str, Any], head: dict[str, Any], data: st.DataObject) -> None:
-    result = compare(base, head, awsfacts.expand)
+    result = compare(Side.of(base), Side.of(head), awsfacts.expand)
     for w in result.broadening:
         r = w.request
         resource = text_of(r.resource or ())
@@ -169,7 +169,7 @@ def test_merged_policy_allows_exactly_the_union(
     if not together["Statement"]:
         assert merged["Statement"] == []
         return
-    result = compare(together, merged, awsfacts.expand)
+    result = compare(Side.of(together), Side.of(merged), awsfacts.expand)
     assert not result.changed, [w.as_dict() for w in (*result.broadening, *result.narrowing)]
     actions = sorted({a for s in together["Statement"] for a in s["Action"]} if together["Statement"] else [])
     resources = sorted(

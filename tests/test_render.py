@@ -125,7 +125,7 @@ def test_zensical_builds_every_page_and_download_and_the_builder_works(
 
 
 def test_every_choice_is_labelled_with_the_services_whose_policy_it_changes(catalog: Catalog) -> None:
-    from iam_catalog.catalog.model import SERVICE
+    from iam_catalog.catalog.kinds import SERVICE
     from iam_catalog.site.render import render_builder, render_type
 
     titles = {s.id: s.title for s in catalog.shared.services}

@@ -35,6 +35,16 @@ def test_schema_is_valid_json_schema() -> None:
     jsonschema.Draft202012Validator.check_schema(SCHEMA)
 
 
+def test_the_attach_kinds_are_the_kinds_table() -> None:
+    """`attach:` takes exactly the kinds that catalog/kinds.py gives a row: a new kind is a row
+    there and a word here, and nothing else decides what a kind does."""
+    from iam_catalog.catalog.kinds import KINDS
+
+    enum = SCHEMA["$defs"]["policy"]["properties"]["attach"]["enum"]
+    assert enum == list(KINDS)
+    assert all(kind.name == name for name, kind in KINDS.items())
+
+
 def _parsed(path: Path) -> Any:
     return parse(path.read_bytes(), str(path), Problems())
 

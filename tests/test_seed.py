@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from iam_catalog.catalog.model import SERVICE, Catalog, Policy
+from iam_catalog.catalog.kinds import SERVICE
+from iam_catalog.catalog.model import Catalog, Policy
 from iam_catalog.catalog.policy import policy_document
 
 from .conftest import FIXTURES

@@ -34,7 +34,7 @@ from typing import Any
 
 import pytest
 from iam_catalog.aws import facts as awsfacts
-from iam_catalog.iam.access import Undecidable, Witness, compare
+from iam_catalog.iam.access import Side, Undecidable, Witness, compare
 from iam_catalog.iam.conditions import OPERATORS
 
 from .budget import examples
@@ -263,7 +263,7 @@ def test_engine_and_iam_simulate_agree_on_conditions(oracle: Oracle) -> None:
     results = []
     for i, (base, head) in enumerate(pairs):
         try:
-            result = compare(base, head, awsfacts.expand)
+            result = compare(Side.of(base), Side.of(head), awsfacts.expand)
         except Undecidable:
             undecided += 1
             results.append(None)
@@ -447,7 +447,7 @@ def test_engine_and_iam_simulate_agree_on_not_action_and_not_resource(oracle: Or
     # Pairs: whatever the oracle tells apart, compare reports in that direction.
     for k in range(0, len(policies), 2):
         base, head = policies[k], policies[k + 1]
-        result = compare(base, head, awsfacts.expand)
+        result = compare(Side.of(base), Side.of(head), awsfacts.expand)
         for (i, action, resource, context), got in decided:
             if i not in (k, k + 1):
                 continue
@@ -473,7 +473,7 @@ def _held_to_the_oracle(
     a direction that `compare` reports; each witness (as the oracle's request, `as_asked`; None:
     one it cannot ask) is decided apart by the oracle as reported. Returns how many requests
     differed and how many witnesses were asked."""
-    results = [compare(base, head, awsfacts.expand) for base, head in pairs]
+    results = [compare(Side.of(base), Side.of(head), awsfacts.expand) for base, head in pairs]
     answers = oracle.decide_requests([(pair[s], a, r, c) for pair in pairs for a, r, c in requests for s in (0, 1)])
     differed = asked = 0
     for i, (result, pair) in enumerate(zip(results, pairs, strict=True)):

@@ -19,11 +19,11 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from iam_catalog.aws import facts as awsfacts
 from iam_catalog.catalog.compiled import compile_catalog
+from iam_catalog.catalog.kinds import SERVICE
 from iam_catalog.catalog.location import bundled_dir
-from iam_catalog.catalog.model import SERVICE
 from iam_catalog.catalog.policy import statement_template
 from iam_catalog.checks.loader import load_directory
-from iam_catalog.iam.access import compare
+from iam_catalog.iam.access import Side, compare
 from iam_catalog.iam.documents import fill_statement, full_match
 from iam_catalog.iam.merge import grants
 from iam_catalog.iam.tailor import used
@@ -113,7 +113,7 @@ def test_a_tailored_policy_allows_nothing_the_full_one_does_not(
     except RequestError as exc:
         assert exc.option == "without"  # every statement left out: nothing to compare
         return
-    result = compare(full, tailored, awsfacts.expand)
+    result = compare(Side.of(full), Side.of(tailored), awsfacts.expand)
     assert not result.broadening, [w.as_dict() for w in result.broadening]
     if "?" in json.dumps(tailored):
         return

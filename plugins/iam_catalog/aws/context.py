@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from iam_catalog.aws import facts as awsfacts
-from iam_catalog.catalog.model import SERVICE, Catalog, Choice, DbType, Policy, Statement
+from iam_catalog.catalog.model import Catalog, Choice, DbType, Policy, Statement
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ def action_index(catalog: Catalog) -> list[ActionEntry]:
     for db_type, policy in [*((t, p) for t in catalog.types for p in t.own_policies()), *shared]:
         choices = catalog.choices(db_type) if db_type else {c.id: c for c in catalog.shared.choices}
         owner = catalog.identity_of(policy)[1]
-        service = catalog.service_of(policy) if policy.attach == SERVICE else None
+        service = catalog.service_of(policy) if policy.kind.merged else None
         for position, st in enumerate(policy.statements):
             if st.effect != "Allow":
                 continue

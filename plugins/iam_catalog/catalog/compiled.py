@@ -13,7 +13,6 @@ from collections.abc import Container
 from typing import Any
 
 from iam_catalog.catalog.model import (
-    SERVICE,
     Catalog,
     Choice,
     Deploy,
@@ -123,7 +122,7 @@ def _compile(catalog: Catalog) -> dict[str, Any]:
                         "rules": [rule(st, catalog.scopes(t)) for st in p.statements],
                     }
                     for p in t.policies
-                    if p.attach == SERVICE
+                    if p.kind.merged
                 ],
             }
             for t in catalog.types

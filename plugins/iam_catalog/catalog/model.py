@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from iam_catalog.catalog.kinds import KINDS, Kind
 from iam_catalog.catalog.schema import Lines, Pointer
 from iam_catalog.iam.documents import placeholders
 
@@ -13,13 +14,8 @@ Strings = tuple[str, ...]
 KeyLines = tuple[tuple[str, int], ...]
 StringMap = tuple[tuple[str, Strings], ...]
 
-# Policies attached to the Database Service's own identity; print-iam merges these.
-SERVICE = "service"
-TRUST = "trust"
 # The option of the variable whose rule checks `print-iam --user`: no policy names the user.
 USER_OPTION = "user"
-DATABASE_USER = "database-user"  # the policy of a role that Teleport users connect as
-READER = "reader"  # the deploy section's read policy: the identity that runs check --aws
 
 
 class Located:
@@ -112,6 +108,11 @@ class Policy(Located):
     statements: tuple[Statement, ...]
     line: int
     key_lines: KeyLines
+
+    @property
+    def kind(self) -> Kind:
+        """What its `attach:` means (`catalog.kinds`); the schema allows no other value."""
+        return KINDS[self.attach]
 
 
 @dataclass(frozen=True)
@@ -278,7 +279,7 @@ class Catalog:
         scopes = self.scopes(db_type)
         found: dict[str, set[str]] = {}
         for policy in db_type.policies:
-            if policy.attach != SERVICE:
+            if not policy.kind.merged:
                 continue
             for st in policy.statements:
                 filled = (n for template in st.scope for n in placeholders(template) if n in scopes)
@@ -292,13 +293,12 @@ class Catalog:
         """The IAM identity a policy attaches to: a key that the policies of one identity share,
         and how a reader names it. A service's policies go to that service's role, a database
         user's to its role; a boundary and each trust policy stand on their own."""
-        if policy.attach == SERVICE:
-            service = self.service_of(policy)
-            title = next(s.title for s in self.shared.services if s.id == service)
-            return f"{SERVICE}:{service}", f"{title}'s role"
-        if policy.attach == DATABASE_USER:
-            return policy.attach, "the database user's role"
-        return f"{policy.attach}:{policy.id}", f"the {policy.attach} policy {policy.id}"
+        kind = policy.kind
+        service = self.service_of(policy) if kind.merged else ""
+        title = next((s.title for s in self.shared.services if s.id == service), "")
+        return kind.identity.format(service=service, policy=policy.id), kind.label.format(
+            service=title, policy=policy.id
+        )
 
     def service_of(self, policy: Policy) -> str:
         """The service whose identity a `service` policy attaches to."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from iam_catalog.aws import facts as awsfacts
-from iam_catalog.catalog.model import TRUST, Catalog, Policy, Statement
+from iam_catalog.catalog.model import Catalog, Policy, Statement
 from iam_catalog.catalog.problems import Problems, catalog_check, check
 from iam_catalog.catalog.schema import Lines, plain_statements
 
@@ -15,7 +15,7 @@ _MAX_HINTS = 3
 def _unnarrowable(policy: Policy, st: Statement, scoped: list[str]) -> str | None:
     """Why the statement has no "*" that a policy could narrow to named resources; None when it
     has one, which then needs a `scope` or an `unscoped` reason."""
-    if policy.attach == TRUST:
+    if not policy.kind.takes.resource:
         return "a trust policy names no resources"
     if "*" not in st.resources:
         return 'the statement is not on "*"'
@@ -76,7 +76,7 @@ def _check_policy(path: str, policy: Policy, problems: Problems) -> None:
         unnarrowable = _unnarrowable(policy, st, scoped)
         if st.unscoped and unnarrowable:
             problems.error(path, st.at("unscoped"), f"unscoped explains nothing: {unnarrowable}; remove it")
-        if policy.attach == TRUST:
+        if not policy.kind.takes.resource:
             continue
         formats = list(dict.fromkeys(accepted))
         unique_hints = list(dict.fromkeys(hints))

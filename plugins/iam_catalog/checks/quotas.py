@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from iam_catalog.catalog.compiled import compile_catalog
-from iam_catalog.catalog.model import TRUST, Catalog
+from iam_catalog.catalog.kinds import INLINE_QUOTA, MANAGED_QUOTA, Quota
+from iam_catalog.catalog.model import Catalog
 from iam_catalog.catalog.policy import policy_document
 from iam_catalog.catalog.problems import Problems, catalog_check, check
-from iam_catalog.iam.documents import INLINE_ROLE_LIMIT, MANAGED_POLICY_LIMIT, TRUST_POLICY_LIMIT, compact_size
+from iam_catalog.iam.documents import compact_size
 from iam_catalog.iam.merge import merged_document
 
 NEAR = 0.9  # within 10% of a quota: warn before an edit tips it over
-
-
-@dataclass(frozen=True)
-class Quota:
-    name: str
-    limit: int
-
-
-MANAGED_QUOTA = Quota("managed policy", MANAGED_POLICY_LIMIT)
-INLINE_QUOTA = Quota("role inline policies", INLINE_ROLE_LIMIT)
-TRUST_QUOTA = Quota("trust policy", TRUST_POLICY_LIMIT)
 
 
 def judge(doc: dict[str, Any], quota: Quota) -> tuple[str, str] | None:
@@ -48,7 +37,7 @@ def check_catalog(catalog: Catalog, problems: Problems) -> None:
     for db_type in catalog.types:
         values = catalog.defaults(db_type)
         for policy in db_type.all_policies(catalog.shared):
-            quota = TRUST_QUOTA if policy.attach == TRUST else MANAGED_QUOTA
+            quota = policy.kind.quota
             doc = policy_document(policy, values)
             _report(problems, db_type.path, policy.line, f"policy {policy.id}", judge(doc, quota))
     # Nobody attaches every type at once, so the size of all of them merged bounds nothing: it

@@ -7,10 +7,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import PurePosixPath
 
 from iam_catalog.catalog import prose
+from iam_catalog.catalog.kinds import READER, TRUST
 from iam_catalog.catalog.model import (
-    READER,
-    SERVICE,
-    TRUST,
     USER_OPTION,
     Catalog,
     Choice,
@@ -55,16 +53,15 @@ def _undeclared(texts: Iterable[str], declared: set[str], used: set[str]) -> lis
 )
 def _check_policy_shape(path: str, policy: Policy, problems: Problems) -> None:
     for st in policy.statements:
-        if policy.attach == TRUST:
-            if not st.principal:
-                problems.error(path, st.line, "a trust policy statement needs a principal")
-            if st.resources:
-                problems.error(path, st.at("resources"), "a trust policy statement takes no resources")
-        else:
-            if st.principal:
-                problems.error(path, st.at("principal"), "principal is allowed only in trust policies")
-            if not st.resources:
-                problems.error(path, st.line, "statement is missing required key 'resources'")
+        takes = policy.kind.takes  # IAM's grammar: what this kind of document needs and refuses
+        if takes.principal and not st.principal:
+            problems.error(path, st.line, "a trust policy statement needs a principal")
+        if not takes.resource and st.resources:
+            problems.error(path, st.at("resources"), "a trust policy statement takes no resources")
+        if not takes.principal and st.principal:
+            problems.error(path, st.at("principal"), "principal is allowed only in trust policies")
+        if takes.resource and not st.resources:
+            problems.error(path, st.line, "statement is missing required key 'resources'")
         if st.sid and not st.purpose:
             problems.error(path, st.at("sid"), f"statement {st.sid} needs a purpose: say why it is needed")
         if st.purpose and not st.sid:
@@ -91,7 +88,7 @@ def _covers_all(wide: Statement, narrow: Statement) -> bool:
 
 @check("covered-statement", "no statement grants only what another statement of its policy grants")
 def _check_covered(path: str, policy: Policy, problems: Problems) -> None:
-    if policy.attach == TRUST:
+    if not policy.kind.takes.resource:
         return
     statements = policy.statements
     names = [st.sid or f"statement {i + 1}" for i, st in enumerate(statements)]
@@ -249,7 +246,7 @@ def _check_deploy(catalog: Catalog, problems: Problems) -> None:
     for var in deploy.variables:
         if var.name not in used:
             problems.warning(path, var.line, f"variable {var.name} is declared but not used")
-    steps = {p.id: p for step in shared.steps for p in step.policies() if p.attach == TRUST}
+    steps = {p.id: p for step in shared.steps for p in step.policies() if not p.kind.takes.resource}
     at = deploy.at("database_user_trust")
     for policy_id in (deploy.user_trust, deploy.user_trust_external_id):
         if policy_id not in steps:
@@ -346,7 +343,7 @@ def _check_sids(catalog: Catalog, problems: Problems) -> None:
     for db_type in catalog.types:
         for policy, st in _statements(db_type.own_policies()):
             if st.sid:
-                scope = catalog.service_of(policy) if policy.attach == SERVICE else ""
+                scope = catalog.service_of(policy) if policy.kind.merged else ""
                 defined.setdefault(scope, {}).setdefault(st.sid, []).append((db_type.path, st.at("sid")))
     for scope, sids in defined.items():
         what = f" by the {scope} service" if scope else " outside the services' policies"
@@ -369,12 +366,12 @@ def _check_services(catalog: Catalog, db_type: DbType, problems: Problems) -> No
     known = {s.id: s for s in catalog.shared.services}
     covered: set[str] = set()
     for policy in db_type.policies:
-        if policy.service is not None and policy.attach != SERVICE:
+        if policy.service is not None and not policy.kind.merged:
             problems.error(db_type.path, policy.at("service"), "only a policy attached to a service names its service")
         elif policy.service is not None and policy.service not in known:
             message = f"service '{policy.service}' is not one of {', '.join(known)} (see {_name(catalog.shared.path)})"
             problems.error(db_type.path, policy.at("service"), message)
-        elif policy.attach == SERVICE:
+        elif policy.kind.merged:
             covered.add(catalog.service_of(policy))
     unsupported = dict(db_type.unsupported)
     for service_id in unsupported:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import PurePosixPath
 
-from iam_catalog.catalog.model import TRUST, Catalog, Choice, Policy, ScopeVariable, Statement
+from iam_catalog.catalog.model import Catalog, Choice, Policy, ScopeVariable, Statement
 from iam_catalog.catalog.problems import Problems, catalog_check, check
 from iam_catalog.iam.documents import full_match, placeholders
 
@@ -82,7 +82,7 @@ def _check_statement(
             problems.error(path, st.at("omit_actions"), message)
     if not st.scope:
         return
-    if policy.attach == TRUST or st.resources != ("*",):
+    if not policy.kind.takes.resource or st.resources != ("*",):
         problems.error(path, st.at("scope"), 'scope narrows a statement whose only resource is "*"')
     for template in st.scope:
         names = placeholders(template)

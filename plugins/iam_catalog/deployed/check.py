@@ -19,17 +19,7 @@ from iam_catalog.aws import facts as awsfacts
 from iam_catalog.catalog.model import Catalog
 from iam_catalog.catalog.problems import github_command, printable
 from iam_catalog.deployed.sources import Deployed
-from iam_catalog.iam.access import (
-    Shown,
-    Statement,
-    Undecidable,
-    Witness,
-    allowed_by,
-    compare,
-    denied_by,
-    statements,
-    text_of,
-)
+from iam_catalog.iam.access import Shown, Side, Statement, Undecidable, Witness, allowed_by, compare, denied_by, text_of
 from iam_catalog.iam.documents import document, dumps
 from iam_catalog.iam.wording import counted, grouped_by, listed, plural, power, request
 from iam_catalog.printiam.request import Answer
@@ -96,7 +86,9 @@ def _denied(witness: Witness) -> Denied:
     return Denied(r.action, None if r.resource is None else text_of(r.resource), r.conditions())
 
 
-def _why_denied(witness: Witness, mine: list[Statement], boundary: tuple[str, list[Statement]] | None) -> Denied:
+def _why_denied(
+    witness: Witness, mine: tuple[Statement, ...], boundary: tuple[str, tuple[Statement, ...]] | None
+) -> Denied:
     """A request the identity denies, with what denies it: its own Deny statements, or its
     boundary (by name, and its statements); neither means that no statement allows it."""
     denied = _denied(witness)
@@ -121,14 +113,13 @@ def check(
 ) -> Report:
     """`purposes`: each catalog statement's purpose, by (type, policy, index)."""
     report = Report(notes=list(deployed.notes))
-    mine = deployed.document()
-    own = statements(mine)
-    ceiling = deployed.boundary[1] if deployed.boundary else None
-    capped = (deployed.boundary[0], statements(ceiling)) if deployed.boundary and ceiling else None
+    # The identity is read once: each catalog statement is compared with the same side.
+    own = Side.of(deployed.document(), deployed.boundary[1] if deployed.boundary else None)
+    capped = (deployed.boundary[0], own.boundary) if deployed.boundary and own.boundary is not None else None
     try:
         for type_id, policy_id, index, service, rule, statement in answer.picked:
-            single = document([statement])
-            lost = compare(single, mine, awsfacts.expand, ceiling=ceiling, base_actions_only=True).narrowing
+            single = Side.of(document([statement]))
+            lost = compare(single, own, awsfacts.expand, base_actions_only=True).narrowing
             if lost:
                 choices = [*rule.get("omit_when", ()), *rule.get("omit_actions", {})]
                 report.missing.append(
@@ -139,10 +130,10 @@ def check(
                         purpose=purposes.get((type_id, policy_id, index), ""),
                         choices=[{"id": c, "label": compiled["choices"][c]["label"]} for c in dict.fromkeys(choices)],
                         statement=statement,
-                        denied=[_why_denied(w, own, capped) for w in lost],
+                        denied=[_why_denied(w, own.identity, capped) for w in lost],
                     )
                 )
-        wider = compare(answer.document, mine, awsfacts.expand, ceiling=ceiling).broadening
+        wider = compare(Side.of(answer.document), own, awsfacts.expand).broadening
     except Undecidable as exc:
         return Report(notes=report.notes, undecided=str(exc))
     for w in wider:
@@ -161,7 +152,7 @@ def check_trusts(expected: dict[str, dict[str, Any]], actual: dict[str, dict[str
             report.untrusted.append(Untrusted(role, False, [], trust))
             continue
         try:
-            lost = compare(trust, found, awsfacts.expand, base_actions_only=True).narrowing
+            lost = compare(Side.of(trust), Side.of(found), awsfacts.expand, base_actions_only=True).narrowing
         except Undecidable as exc:
             report.notes.append(f"{role}'s trust policy cannot be compared: {exc}")
             continue

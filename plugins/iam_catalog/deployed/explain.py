@@ -278,14 +278,8 @@ def explain(catalog: Catalog, asked: Asked, index: dict[str, ActionEntry]) -> Ex
 
 def _met(document: dict[str, Any], effect: str, asked: Asked) -> list[Met]:
     """The statements of `effect` in `document` (named as check names them) that name the request."""
-    raw = document["Statement"]
-    parsed = statements(document)
-    hit = {id(st) for st in naming(parsed, asked.action, asked.resource)}
-    return [
-        Met(st.name, written.get("Condition", {}))
-        for st, written in zip(parsed, raw, strict=True)
-        if id(st) in hit and st.effect == effect
-    ]
+    met = naming(statements(document), asked.action, asked.resource)
+    return [Met(st.name, st.written) for st in met if st.effect == effect]
 
 
 def role_answer(deployed: Deployed, asked: Asked) -> RoleAnswer:

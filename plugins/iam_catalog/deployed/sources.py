@@ -10,14 +10,15 @@ names the file and the JSON path of what is wrong.
 from __future__ import annotations
 
 import json
-import re
 import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
 
 from iam_catalog.deployed.reader import InputError, Number, loads, string
+from iam_catalog.iam import grammar
 from iam_catalog.iam.access import Refused, Undecidable, statements
 from iam_catalog.iam.documents import identity_name, statement_list
+from iam_catalog.iam.grammar import IDENTITY, TRUST, member
 
 __all__ = ["IDENTITY", "TRUST", "Deployed", "InputError", "combine", "policy_document", "read"]
 
@@ -59,77 +60,8 @@ def _scalars_as_text(statement: Any) -> Any:
     return {**statement, "Condition": conditions}
 
 
-IDENTITY, TRUST = "identity", "trust"  # what a document is: an identity policy or boundary, or a trust policy
-
-
-# IAM's grammar: the elements of a policy and of a statement; IAM refuses any other.
-_POLICY_KEYS = ("Version", "Id", "Statement")
-_STATEMENT_KEYS = ("Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource")
-_PRINCIPAL_KINDS = ("AWS", "Service", "Federated", "CanonicalUser")
-
-
-_PLAIN_KEY = re.compile(r"[A-Za-z0-9_:-]+")
-
-
-def member(key: str) -> str:
-    """A key as a step of a JSON path: `.Key`, or `["what it is"]` with JSON's escapes when it is
-    not a plain word, so that a key holding a line break or a quote stays one honest line."""
-    return f".{key}" if _PLAIN_KEY.fullmatch(key) else f"[{json.dumps(key)}]"
-
-
 def _text(value: Any) -> bool:
     return string(value) is not None
-
-
-def _texts(value: Any) -> bool:
-    return _text(value) or (type(value) is list and bool(value) and all(map(_text, value)))
-
-
-def _shape_problem(st: dict[str, Any]) -> str | None:
-    """What in a statement's shape IAM's grammar refuses, as `.Element: why`, or None."""
-    for key in st:
-        if key not in (*_STATEMENT_KEYS, "Condition"):
-            return f"{member(key)}: not an element of an IAM statement"
-    if "Sid" in st and not _text(st["Sid"]):
-        return ".Sid: must be a string"
-    for key in ("Action", "NotAction", "Resource", "NotResource"):
-        if key in st and not _texts(st[key]):
-            return f".{key}: must be a string or a non-empty list of strings"
-    for key in ("Action", "NotAction"):
-        # IAM's grammar: an action is `*` or `service-prefix:action-name`.
-        for action in [st[key]] if type(st.get(key)) is str else st.get(key, []):
-            prefix, colon, name = action.partition(":")
-            if action == "*":
-                continue
-            if not (prefix and colon):
-                return f".{key}: {json.dumps(action)} is not `*` or `prefix:name`, the forms IAM's grammar allows"
-            # IAM's own refusals (MalformedPolicyDocument): "Actions/Condition can contain only
-            # one colon" and "Action vendors ... must not contain wildcards".
-            if ":" in name:
-                return f".{key}: {json.dumps(action)} has two colons: IAM takes one, between prefix and name"
-            if "*" in prefix or "?" in prefix:
-                return f".{key}: {json.dumps(action)}: IAM refuses a wildcard in the service prefix"
-    for key in ("Principal", "NotPrincipal"):
-        principal = st.get(key, "*")
-        if principal != "*" and not (
-            type(principal) is dict
-            and principal
-            and all(k in _PRINCIPAL_KINDS and _texts(v) for k, v in principal.items())
-        ):
-            kinds = ", ".join(_PRINCIPAL_KINDS)
-            return f'.{key}: must be "*" or an object of {kinds}, each a string or a list of strings'
-    condition = st.get("Condition", {})
-    if type(condition) is not dict:
-        return ".Condition: must be an object of operators"
-    scalar = (str, bool)  # a Number is a str
-    for op, pairs in condition.items():
-        if type(pairs) is not dict or not pairs:
-            return f".Condition{member(op)}: must be an object of condition keys"
-        for key, value in pairs.items():
-            values = value if type(value) is list else [value]
-            if not values or not all(isinstance(v, scalar) for v in values):
-                return f".Condition{member(op)}{member(key)}: must be a string, number or boolean, or a list of them"
-    return None
 
 
 def policy_document(
@@ -144,7 +76,7 @@ def policy_document(
     if not isinstance(doc, dict) or "Statement" not in doc:
         raise InputError(f"{source}: {path}: not an IAM policy document (no Statement)")
     for key in doc:
-        if key not in _POLICY_KEYS:
+        if key not in grammar.POLICY_KEYS:
             raise InputError(f"{source}: {path}{member(key)}: not an element of an IAM policy (Version, Id, Statement)")
     for key in ("Version", "Id"):
         if key in doc and not _text(doc[key]):
@@ -157,8 +89,7 @@ def policy_document(
         here = f"{path}.Statement[{i}]" if isinstance(raw, list) else f"{path}.Statement"
         if type(st) is not dict:
             raise InputError(f"{source}: {here}: a statement must be an object")
-        problem = _shape_problem(st)
-        if problem:
+        if problem := grammar.shape_problem(st):
             raise InputError(f"{source}: {here}{problem}")
     items = [_scalars_as_text(st) for st in items]
     read: dict[str, Any] = {**doc, "Statement": items[0] if isinstance(raw, dict) else items}
@@ -166,16 +97,8 @@ def policy_document(
         here = f"{path}.Statement[{i}]" if isinstance(raw, list) else f"{path}.Statement"
         if not isinstance(st, dict):
             raise InputError(f"{source}: {here}: a statement must be an object")
-        if st.get("Effect") not in ("Allow", "Deny"):
-            raise InputError(f"{source}: {here}.Effect: must be Allow or Deny, not {json.dumps(st.get('Effect'))}")
-        if kind == IDENTITY and "Principal" in st:
-            raise InputError(f"{source}: {here}.Principal: IAM refuses a Principal in an identity policy or boundary")
-        if kind == IDENTITY and "Resource" not in st and "NotResource" not in st:
-            raise InputError(f"{source}: {here}: a statement needs Resource or NotResource")
-        if kind == TRUST and ("Resource" in st or "NotResource" in st):
-            raise InputError(f"{source}: {here}: IAM refuses a Resource in a role's trust policy")
-        if kind == TRUST and "Principal" not in st and "NotPrincipal" not in st:
-            raise InputError(f"{source}: {here}: a trust policy statement needs a Principal")
+        if problem := grammar.kind_problem(st, kind):
+            raise InputError(f"{source}: {here}{problem}")
         try:
             statements({"Statement": [st]})
         except (Refused, Undecidable) as exc:

@@ -18,7 +18,7 @@ from typing import Any
 
 from iam_catalog.catalog.model import Catalog, Change, DbType, Policy, Statement, StringMap, Variable
 from iam_catalog.catalog.policy import statement_template
-from iam_catalog.iam.access import Shown, Undecidable, compare, iter_witnesses
+from iam_catalog.iam.access import Shown, Side, Undecidable, compare, iter_witnesses
 from iam_catalog.iam.documents import document, fill_statement
 from iam_catalog.iam.merge import grants
 
@@ -309,7 +309,7 @@ def policy_access(type_id: str, identity: str, before: dict[str, Any], after: di
     from iam_catalog.aws import facts as awsfacts  # AWS's action list, only when comparing
 
     try:
-        comparison = compare(before, after, awsfacts.expand)
+        comparison = compare(Side.of(before), Side.of(after), awsfacts.expand)
     except Undecidable as exc:
         return [
             AccessChange(type_id, identity, "broadening", "*", None, None, {}, [], f"cannot compare: {exc}", identity)

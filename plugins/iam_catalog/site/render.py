@@ -32,8 +32,6 @@ from iam_catalog.aws.context import (
 from iam_catalog.catalog import prose as prose_rule
 from iam_catalog.catalog.compiled import choice_data, compile_catalog, rule, scope_data, variable_data
 from iam_catalog.catalog.model import (
-    DATABASE_USER,
-    SERVICE,
     USER_OPTION,
     Catalog,
     Change,
@@ -123,9 +121,7 @@ def exposures(catalog: Catalog, db_type: DbType) -> tuple[list[Exposure], list[E
     services = []
     for service in catalog.shared.services:
         policies = [
-            p
-            for p in db_type.policies
-            if p.attach == SERVICE and catalog.service_of(p) == service.id and not p.optional
+            p for p in db_type.policies if p.kind.merged and catalog.service_of(p) == service.id and not p.optional
         ]
         if policies:
             counts = access_counts(st for p in policies for st in p.statements)
@@ -135,12 +131,12 @@ def exposures(catalog: Catalog, db_type: DbType) -> tuple[list[Exposure], list[E
         Exposure(
             db_type,
             None,
-            p.title or (user if p.attach == DATABASE_USER else None) or p.id,
+            p.title or (user if p.kind.user_role else None) or p.id,
             None,
             access_counts(p.statements),
         )
         for p in db_type.own_policies()
-        if p.optional or p.attach == DATABASE_USER
+        if p.optional or p.kind.user_role
     ]
     return services, others
 
@@ -453,7 +449,7 @@ def _index(
                     {
                         "id": p.id,
                         "attach": p.attach,
-                        **({"service": catalog.service_of(p)} if p.attach == SERVICE else {}),
+                        **({"service": catalog.service_of(p)} if p.kind.merged else {}),
                         "optional": p.optional,
                         "path": download_path(t, p.id),
                         "sha256": hashlib.sha256(files[download_path(t, p.id)]).hexdigest(),
