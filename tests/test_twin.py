@@ -26,8 +26,9 @@ from iam_catalog.catalog.location import bundled_dir
 from iam_catalog.checks.loader import load_directory
 from iam_catalog.iam.documents import dumps, placeholders
 from iam_catalog.iam.merge import merge_statements
-from iam_catalog.printiam.formats import FORMATS
+from iam_catalog.printiam.formats import FORMATS, Printed, cloudformation, terraform
 from iam_catalog.printiam.request import Request, RequestError, answer
+from iam_catalog.reporting import Options
 from playwright.sync_api import Browser, Page
 
 from .budget import examples
@@ -149,8 +150,8 @@ def python_answer(r: dict[str, Any]) -> dict[str, Any]:
     identity = list(result.identity) if result.identity else None
     return {
         "policy": dumps(result.document),
-        "terraform": FORMATS["terraform"]([result.document], result.identity, result.services),
-        "cloudformation": FORMATS["cloudformation"]([result.document], result.identity, result.services),
+        "terraform": terraform([result.document], result.identity, result.services),
+        "cloudformation": cloudformation([result.document], result.identity, result.services),
         "unfilled": result.unfilled,
         "identity": identity,
         "skipped": result.skipped,
@@ -332,7 +333,7 @@ def test_javascript_writes_every_format_as_python_does(
 def _written(fmt: str, *args: Any) -> str | dict[str, str]:
     """A format's text, or its refusal (CloudFormation refuses a `{{resolve:` in any value)."""
     try:
-        return FORMATS[fmt](*args)
+        return FORMATS.report(fmt, Printed(*args), Options())[0]
     except RequestError as exc:
         return {"error": str(exc)}
 
@@ -413,7 +414,7 @@ def python_stack(r: dict[str, Any]) -> dict[str, Any]:
     )
     try:
         made = stack(COMPILED, request)
-        return {name: write(made) for name, write in WRITERS.items()}
+        return {name: WRITERS.report(name, made, Options())[0] for name in WRITERS.names()}
     except RequestError as exc:
         return {"error": str(exc), "option": exc.option}
 

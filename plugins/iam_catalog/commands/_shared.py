@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from iam_catalog.catalog.model import Catalog
     from iam_catalog.catalog.problems import Problem
     from iam_catalog.checks.loader import Loaded
+    from iam_catalog.reporting import Formats
 
 PROG = "iam-catalog"
 # The title of the argument group that holds print-iam's request options, in every command
@@ -255,6 +256,12 @@ def request_of(args: argparse.Namespace) -> Any:
         without=[c for group in args.without or () for c in group],
         scopes=scopes,
     )
+
+
+def format_option(sub: argparse.ArgumentParser, formats: Formats, default_help: str = "") -> None:
+    """`--format`, from the command's registry of formats: its choices, default and help."""
+    text = choices_help(formats.described(), formats.default) + default_help
+    sub.add_argument("--format", choices=formats.names(), default=formats.default, help=text)
 
 
 def choices_help(described: dict[str, str], default: str | None = None) -> str:

@@ -10,11 +10,13 @@ from iam_catalog.commands._shared import (
     catalog,
     choices_help,
     compiled,
+    format_option,
     read_deployed,
     request_of,
     request_options,
     role_names,
 )
+from iam_catalog.reporting import Options
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -27,13 +29,6 @@ DESCRIPTION = (
     " denies, and each kind of request it allows beyond the catalog's policy, with a witness."
 )
 LIVE = "the live role (--aws)"
-
-# What each --format choice is, for its help (and docs/cli.md's table).
-FORMAT_HELP = {
-    "text": "",
-    "json": "`missing`, `missing_policy`, `beyond`, `notes`, `undecided`",
-    "github": "an error per missing statement, a warning per group of requests beyond",
-}
 
 
 def configure(sub: argparse.ArgumentParser) -> None:
@@ -69,7 +64,7 @@ def configure(sub: argparse.ArgumentParser) -> None:
         help="print the least policy that `check --aws` needs, for `--role-name` and `--assumes-roles` (each"
         " checked; without them, the catalog's default role), and stop",
     )
-    sub.add_argument("--format", choices=list(FORMATS), default="text", help=choices_help(FORMAT_HELP, "text"))
+    format_option(sub, FORMATS)
     sub.add_argument(
         "--verbose",
         action="store_true",
@@ -165,5 +160,5 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         except RequestError as exc:
             raise Usage(str(exc)) from None
         check_trusts(expected, live.trusts, report)
-    print(FORMATS[args.format](report, args.verbose), end="", file=out)
+    FORMATS.show(args.format, report, Options(verbose=args.verbose), out, err)
     return 1 if FAIL_ON[args.fail_on](report) else 0

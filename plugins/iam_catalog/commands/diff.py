@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from iam_catalog.commands._shared import Usage, choices_help, print_problems
+from iam_catalog.commands._shared import Usage, choices_help, format_option, print_problems
+from iam_catalog.reporting import Options
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ FAIL_ON_HELP = {
 
 
 def configure(sub: argparse.ArgumentParser) -> None:
-    from iam_catalog.review.report import FAIL_ON, REPORTS
+    from iam_catalog.review.report import FAIL_ON, FORMATS
 
     revision = (
         "a catalog folder, or a git revision (such as `origin/main` or `HEAD`) whose catalog folder is read"
@@ -33,12 +34,7 @@ def configure(sub: argparse.ArgumentParser) -> None:
     sub.add_argument(
         "--folder", metavar="F", default="catalog", help="the catalog folder inside a revision (default: `catalog`)"
     )
-    formats = {"text": "for a terminal", "markdown": "a pull-request comment", "json": "for machines, every request"}
-    sub.add_argument(
-        "--format",
-        choices=list(REPORTS),
-        help=choices_help(formats) + "; default: text on a terminal, markdown otherwise",
-    )
+    format_option(sub, FORMATS, "; default: text on a terminal, markdown otherwise")
     sub.add_argument(
         "--verbose",
         action="store_true",
@@ -75,7 +71,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     from iam_catalog.checks.loader import FileMemo
     from iam_catalog.review.diff import diff
-    from iam_catalog.review.report import REPORTS, Style, exit_code, gate_messages
+    from iam_catalog.review.report import FORMATS, exit_code, gate_messages
 
     memo = FileMemo()  # the two sides share most files: each is read and checked once
     base, head = _side(args.base, args.folder, err, memo), _side(args.head, args.folder, err, memo)
@@ -83,8 +79,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return 2
     report = diff(base, head, args.base, args.head)
     terminal = out.isatty()
-    style = Style(color=terminal and not os.environ.get("NO_COLOR"), verbose=args.verbose)
-    print(REPORTS[args.format or ("text" if terminal else "markdown")](report, style), end="", file=out)
+    options = Options(color=terminal and not bool(os.environ.get("NO_COLOR")), verbose=args.verbose)
+    FORMATS.show(args.format or ("text" if terminal else "markdown"), report, options, out, err)
     if args.fail_on == "broadening":
         from iam_catalog.catalog.problems import printable
 

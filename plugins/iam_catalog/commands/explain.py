@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from iam_catalog.commands._shared import ROLE_ARN_HELP, Usage, catalog, catalog_option, choices_help, read_deployed
+from iam_catalog.commands._shared import ROLE_ARN_HELP, Usage, catalog, catalog_option, format_option, read_deployed
+from iam_catalog.reporting import Options
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -35,9 +36,7 @@ def configure(sub: argparse.ArgumentParser) -> None:
     )
     sub.add_argument("--role-name", metavar="NAME", help="with `--policy`: the role to read from those files")
     sub.add_argument("--role-arn", metavar="ARN", help="with `--policy`: " + ROLE_ARN_HELP)
-    sub.add_argument(
-        "--format", choices=list(FORMATS), default="text", help=choices_help(dict.fromkeys(FORMATS, ""), "text")
-    )
+    format_option(sub, FORMATS)
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -71,5 +70,5 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if deployed is not None:
         for e in found:
             e.role = role_answer(deployed, e.asked)
-    print(FORMATS[args.format](found), end="", file=out)
+    FORMATS.show(args.format, found, Options(), out, err)
     return 0 if all(e.grants for e in found) else 1

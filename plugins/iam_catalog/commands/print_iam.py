@@ -3,7 +3,8 @@ consumes it; what the reader still has to know, on stderr."""
 
 from __future__ import annotations
 
-from iam_catalog.commands._shared import PROG, Usage, choices_help, compiled, request_of, request_options
+from iam_catalog.commands._shared import PROG, Usage, compiled, format_option, request_of, request_options
+from iam_catalog.reporting import Options
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -22,24 +23,12 @@ def configure(sub: argparse.ArgumentParser) -> None:
         action="store_true",
         help="print several policies, each within the 6,144-character managed-policy limit",
     )
-    sub.add_argument(
-        "--format",
-        choices=list(FORMATS),
-        default="json",
-        help=choices_help(
-            {
-                "json": "",
-                "terraform": "an `aws_iam_policy_document` data block",
-                "cloudformation": "a template with an `AWS::IAM::ManagedPolicy`",
-            },
-            "json",
-        ),
-    )
+    format_option(sub, FORMATS)
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from iam_catalog.iam.documents import MANAGED_POLICY_LIMIT
-    from iam_catalog.printiam.formats import FORMATS, SPLIT_FORMATS
+    from iam_catalog.printiam.formats import FORMATS, Printed
     from iam_catalog.printiam.request import RequestError, answer, how_to_fill, left_out_policies, split_document
 
     catalog = compiled(args, err)
@@ -48,7 +37,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         result = answer(catalog, request_of(args))
         documents = split_document(result.document) if args.split else [result.document]
-        text = (SPLIT_FORMATS if args.split else FORMATS)[args.format](documents, result.identity, result.services)
+        text, _ = FORMATS.report(
+            args.format, Printed(documents, result.identity, result.services, args.split), Options()
+        )
     except RequestError as exc:
         raise Usage(str(exc)) from None
     print(text, end="", file=out)

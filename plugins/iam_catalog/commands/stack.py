@@ -3,7 +3,8 @@ role, with print-iam's policy and the database-user roles it assumes."""
 
 from __future__ import annotations
 
-from iam_catalog.commands._shared import Usage, choices_help, compiled, request_of, request_options
+from iam_catalog.commands._shared import Usage, choices_help, compiled, format_option, request_of, request_options
+from iam_catalog.reporting import Options
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -56,14 +57,7 @@ def configure(sub: argparse.ArgumentParser) -> None:
     sub.add_argument(
         "--policy", choices=list(POLICY_KINDS), default="managed", help=choices_help(POLICY_KINDS, "managed")
     )
-    sub.add_argument(
-        "--format",
-        choices=list(WRITERS),
-        default="cloudformation",
-        help=choices_help(
-            {"cloudformation": "a CloudFormation template", "terraform": "a Terraform module"}, "cloudformation"
-        ),
-    )
+    format_option(sub, WRITERS)
     sub.set_defaults(role=None, user=None)
 
 
@@ -84,7 +78,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         policy=args.policy,
     )
     try:
-        text = WRITERS[args.format](stack(catalog, request))
+        text, _ = WRITERS.report(args.format, stack(catalog, request), Options())
     except RequestError as exc:
         raise Usage(str(exc)) from None
     print(text, end="", file=out)

@@ -23,6 +23,7 @@ from iam_catalog.iam.access import Shown, Side, Statement, Undecidable, Witness,
 from iam_catalog.iam.documents import document, dumps
 from iam_catalog.iam.wording import counted, grouped_by, listed, plural, power, request
 from iam_catalog.printiam.request import Answer
+from iam_catalog.reporting import Format, Formats, stdout
 
 # Access levels in the order a reviewer reads them: what changes things first.
 
@@ -290,11 +291,12 @@ def printable_lines(lines: Iterable[str]) -> str:
     return "".join(printable(line) + "\n" for line in lines)
 
 
-FORMATS: dict[str, Callable[[Report, bool], str]] = {
-    "text": as_text,
-    "json": lambda report, _: as_json(report),
-    "github": lambda report, _: as_github(report),
-}
+FORMATS = Formats(
+    Format("text", "", lambda report, options: (as_text(report, options.verbose), "")),
+    Format("json", "`missing`, `missing_policy`, `beyond`, `notes`, `undecided`", stdout(as_json)),
+    Format("github", "an error per missing statement, a warning per group of requests beyond", stdout(as_github)),
+    default="text",
+)
 # What makes check exit 1; an identity the engine cannot compare fails each of them.
 FAIL_ON: dict[str, Callable[[Report], bool]] = {
     "missing": lambda r: bool(r.undecided or r.missing or r.untrusted),

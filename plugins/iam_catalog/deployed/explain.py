@@ -12,7 +12,7 @@ import dataclasses
 import functools
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +26,7 @@ from iam_catalog.iam.access import naming, statements
 from iam_catalog.iam.documents import PLACEHOLDER
 from iam_catalog.iam.patterns import covers, wildcard_regex
 from iam_catalog.iam.wording import request
+from iam_catalog.reporting import Format, Formats, stdout
 
 # AWS's denial text: `User: PRINCIPAL is not authorized to perform: ACTION [on resource:
 # RESOURCE] [because ... | with an explicit deny in ...]`. A log line may be anything, so the
@@ -346,4 +347,4 @@ def as_json(found: list[Explanation]) -> str:
     return json.dumps({"format": 1, "requests": [dataclasses.asdict(e) for e in found]}, indent=2) + "\n"
 
 
-FORMATS: dict[str, Callable[[list[Explanation]], str]] = {"text": as_text, "json": as_json}
+FORMATS = Formats(Format("text", "", stdout(as_text)), Format("json", "", stdout(as_json)), default="text")

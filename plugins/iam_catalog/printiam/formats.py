@@ -6,14 +6,15 @@ import re
 
 from iam_catalog.iam.documents import as_list, dumps
 from iam_catalog.printiam.request import RequestError
+from iam_catalog.reporting import Format, Formats
 
 # No `typing` at run time: it costs more than a cached print-iam (tests/test_startup.py).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Mapping, Sequence
+    from collections.abc import Iterator, Mapping, Sequence
     from typing import Any
 
-    Format = Callable[[Sequence[dict[str, Any]], tuple[str, str] | None, Sequence[dict[str, Any]]], str]
+    from iam_catalog.reporting import Options
 
 
 def _names(services: Sequence[dict[str, Any]]) -> tuple[str, str, str]:
@@ -178,23 +179,42 @@ def cloudformation(
     return dumps(template)
 
 
-def as_json(
-    documents: Sequence[dict[str, Any]], identity: tuple[str, str] | None, services: Sequence[dict[str, Any]]
-) -> str:
-    return dumps(documents[0]) if len(documents) == 1 else as_policies(documents, identity, services)
+class Printed:
+    """What print-iam prints: its policy documents (several with --split), for whom, by which services."""
+
+    __slots__ = ("documents", "identity", "services", "split")
+
+    def __init__(
+        self,
+        documents: Sequence[dict[str, Any]],
+        identity: tuple[str, str] | None,
+        services: Sequence[dict[str, Any]],
+        split: bool = False,
+    ) -> None:
+        self.documents, self.identity, self.services, self.split = documents, identity, services, split
 
 
-def as_policies(
-    documents: Sequence[dict[str, Any]], identity: tuple[str, str] | None, services: Sequence[dict[str, Any]]
-) -> str:
-    """--split's JSON: always a list of policies, one or more, so that a script reads one shape."""
-    return dumps({"Policies": list(documents)})
+def _json(printed: Printed, _: Options) -> tuple[str, str]:
+    """One document as it is; --split's, always a list of policies, one or more, so that a script
+    reads one shape."""
+    documents = printed.documents
+    return (
+        dumps(documents[0]) if len(documents) == 1 and not printed.split else dumps({"Policies": list(documents)})
+    ), ""
 
 
-FORMATS: dict[str, Format] = {
-    "json": as_json,
-    "terraform": terraform,
-    "cloudformation": cloudformation,
-}
-# Terraform and CloudFormation write one resource per policy either way.
-SPLIT_FORMATS: dict[str, Format] = {**FORMATS, "json": as_policies}
+# Terraform and CloudFormation write one resource per policy, split or not.
+FORMATS = Formats(
+    Format("json", "", _json),
+    Format(
+        "terraform",
+        "an `aws_iam_policy_document` data block",
+        lambda p, _: (terraform(p.documents, p.identity, p.services), ""),
+    ),
+    Format(
+        "cloudformation",
+        "a template with an `AWS::IAM::ManagedPolicy`",
+        lambda p, _: (cloudformation(p.documents, p.identity, p.services), ""),
+    ),
+    default="json",
+)

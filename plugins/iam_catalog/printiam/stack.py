@@ -45,10 +45,11 @@ from iam_catalog.printiam.request import (
     shown,
     split_document,
 )
+from iam_catalog.reporting import Format, Formats, stdout
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Mapping
     from typing import Any
 
     from iam_catalog.printiam.request import Answer
@@ -535,7 +536,11 @@ def terraform(result: Stack) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
-WRITERS: dict[str, Callable[[Stack], str]] = {"cloudformation": cloudformation, "terraform": terraform}
+WRITERS = Formats(
+    Format("cloudformation", "a CloudFormation template", stdout(cloudformation)),
+    Format("terraform", "a Terraform module", stdout(terraform)),
+    default="cloudformation",
+)
 
 
 def read_policy(

@@ -13,6 +13,7 @@ from iam_catalog.catalog.problems import printable
 from iam_catalog.iam.access import Shown
 from iam_catalog.iam.patterns import common_pattern
 from iam_catalog.iam.wording import counted, grouped_by, listed, plural, request
+from iam_catalog.reporting import Format, Formats, stdout
 from iam_catalog.review.diff import (
     AccessChange,
     Report,
@@ -343,11 +344,12 @@ def _text_groups(groups: list[Group], levels: dict[str, str], style: Style) -> l
 
 
 # diff's output formats and its --fail-on kinds; the command line's choices are these maps'.
-REPORTS: dict[str, Callable[[Report, Style], str]] = {
-    "text": to_text,
-    "markdown": lambda report, _: to_markdown(report),
-    "json": lambda report, _: to_json(report),
-}
+FORMATS = Formats(
+    Format("text", "for a terminal", lambda report, o: (to_text(report, Style(color=o.color, verbose=o.verbose)), "")),
+    Format("markdown", "a pull-request comment", stdout(to_markdown)),
+    Format("json", "for machines, every request", stdout(to_json)),
+    default=None,  # text on a terminal, markdown otherwise
+)
 FAIL_ON: dict[str, Callable[[Report], bool]] = {
     "broadening": lambda report: bool(undeclared(report.broadening)),  # a declared broadening is meant
     "any": lambda report: report.changed,
