@@ -22,6 +22,30 @@ CATALOG = load_directory(Path(bundled_dir())).require()
 pytestmark = pytest.mark.usefixtures("own_cache")  # a compiled-catalog cache of each test's own
 
 
+def test_every_format_option_is_its_commands_registry_of_reporters() -> None:
+    """Each command's --format is made from one registry of formats (reporting.Formats): its
+    choices are the registry's, its help names each format's own help, and each format runs its
+    reporter; no command writes --format by hand."""
+    import argparse
+
+    from iam_catalog.cli import parser
+    from iam_catalog.commands import names
+    from iam_catalog.reporting import Formats
+
+    seen = 0
+    for name in names():
+        top = parser(name)
+        sub = next(a for a in top._actions if isinstance(a, argparse._SubParsersAction)).choices[name]
+        for action in sub._actions:
+            if "--format" in action.option_strings:
+                formats = getattr(action, "formats", None)
+                assert isinstance(formats, Formats), name
+                assert action.choices == formats.names() and action.default == formats.default
+                assert all(f"`{n}`" in action.help and h in action.help for n, h in formats.described().items())
+                seen += 1
+    assert seen >= 7  # validate, list-types, print-iam, diff, check, explain, stack
+
+
 def test_list_types_text_and_json() -> None:
     code, out, _ = run("list-types")
     assert code == 0

@@ -102,6 +102,21 @@ def test_same_input_same_bytes() -> None:
         )
 
 
+@pytest.mark.parametrize("request_text", REQUESTS)
+def test_the_description_is_the_command_that_makes_the_same_stack(request_text: str) -> None:
+    """A template's description ends with the options that made it, each as it was checked (the
+    request's own, and the stack's beside them): run again, they write the same template, and
+    every option given is among them."""
+    code, template, err = run("stack", *request_text.split())
+    assert code == 0, err
+    said = json.loads(template)["Description"].partition(": iam-catalog stack ")[2]
+    assert said and not said.endswith("...")
+    again = run("stack", *said.split())
+    assert again == (0, template, err)
+    named = {word for word in request_text.split() if word.startswith("--")}
+    assert named <= {word for word in said.split() if word.startswith("--")}
+
+
 @pytest.mark.parametrize(
     ("argv", "said"),
     [

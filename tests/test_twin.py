@@ -402,7 +402,9 @@ def stack_requests(draw: st.DrawFn) -> dict[str, Any]:
 
 
 def python_stack(r: dict[str, Any]) -> dict[str, Any]:
-    from iam_catalog.printiam.stack import WRITERS, StackRequest, stack
+    from iam_catalog.stack import WRITERS
+    from iam_catalog.stack.build import stack
+    from iam_catalog.stack.model import StackRequest
 
     request = StackRequest(
         _request_of(r["request"]),

@@ -261,7 +261,8 @@ def request_of(args: argparse.Namespace) -> Any:
 def format_option(sub: argparse.ArgumentParser, formats: Formats, default_help: str = "") -> None:
     """`--format`, from the command's registry of formats: its choices, default and help."""
     text = choices_help(formats.described(), formats.default) + default_help
-    sub.add_argument("--format", choices=formats.names(), default=formats.default, help=text)
+    action = sub.add_argument("--format", choices=formats.names(), default=formats.default, help=text)
+    action.formats = formats  # type: ignore[attr-defined]  # how tests/test_cli.py knows every --format is one
 
 
 def choices_help(described: dict[str, str], default: str | None = None) -> str:

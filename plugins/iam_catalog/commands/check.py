@@ -81,7 +81,7 @@ def configure(sub: argparse.ArgumentParser) -> None:
 def _print_read_policy(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from iam_catalog.iam.documents import dumps
     from iam_catalog.printiam.request import RequestError
-    from iam_catalog.printiam.stack import read_policy
+    from iam_catalog.stack.expected import read_policy
 
     catalog_data = compiled(args, err)
     if catalog_data is None:
@@ -153,7 +153,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise Usage(str(exc)) from None
     report = check(catalog_data, result, purposes_of(checked), deployed)
     if live is not None and catalog_data.get("deploy"):
-        from iam_catalog.printiam.stack import expected_trusts
+        from iam_catalog.stack.expected import expected_trusts
 
         try:
             expected = expected_trusts(catalog_data, result, facts, args.external_id)

@@ -34,7 +34,8 @@ TRUST_OPTIONS = {
 
 
 def configure(sub: argparse.ArgumentParser) -> None:
-    from iam_catalog.printiam.stack import POLICY_KINDS, WRITERS
+    from iam_catalog.stack import WRITERS
+    from iam_catalog.stack.model import POLICY_KINDS
 
     request_options(sub, identity=False)
     sub.add_argument(
@@ -63,7 +64,9 @@ def configure(sub: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from iam_catalog.printiam.request import RequestError
-    from iam_catalog.printiam.stack import WRITERS, StackRequest, stack
+    from iam_catalog.stack import WRITERS
+    from iam_catalog.stack.build import stack
+    from iam_catalog.stack.model import StackRequest
 
     catalog = compiled(args, err)
     if catalog is None:

@@ -21,7 +21,7 @@ from iam_catalog.iam.tailor import used
 # No `typing` at run time: it costs more than a cached print-iam (tests/test_startup.py).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Container, Iterable, Mapping, Sequence
     from typing import Any
 
 # The options that take an IAM identity's ARN, and the options whose variables its parts fill.
@@ -70,6 +70,30 @@ class Request:
         self.account, self.partition, self.region = account, partition, region
         self.variables = variables or {}
         self.optional = optional
+
+    def described(self, result: Answer, types: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
+        """The request's options as a command line gives them again (`types`: the ids asked
+        for), each with the value it was answered with, grouped by the field they set, in the
+        order of the fields; every group is there, empty or not, so that a command that adds
+        options to a request (the stack) puts its own beside the field they go with."""
+        identity = [result.identity] if result.identity else []
+        without = list(dict.fromkeys(c.strip() for c in self.without if c.strip()))
+        where = {k: [(k, v)] if v is not None else [] for k, v in self.where()}
+        return {
+            "types": [("types", ",".join(types))],
+            "service": [("service", ",".join(s["id"] for s in result.services))] if self.services else [],
+            "identity": identity,
+            **where,
+            "assumes-roles": [("assumes-roles", ",".join(result.assumes_roles))] if result.assumes_roles else [],
+            "var": [("var", f"{k}={self.variables[k]}") for k in sorted(self.variables)],
+            "optional": [("optional", "")] if self.optional else [],
+            "without": [("without", ",".join(without))] if without else [],
+            "scope": [("scope", f"{k}={v}") for k in sorted(self.scopes) for v in dict.fromkeys(self.scopes[k])],
+        }
+
+    def where(self) -> tuple[tuple[str, str | None], ...]:
+        """The options that say where the identity is: its account, partition and region."""
+        return (("account", self.account), ("partition", self.partition), ("region", self.region))
 
 
 class Answer:
@@ -130,6 +154,56 @@ def check_value(
     else:
         expected = variable.get("hint") or f"a value matching {variable['pattern']}"
     raise RequestError(f"{label} {shown(value)} is not valid: expected {expected}", option, subject)
+
+
+def placeholder(name: str) -> str:
+    return f"${{{name}}}"
+
+
+class Variables:
+    """The one variable resolver: declared variables (by name, as the compiled catalog has them),
+    the options that set them, and the values given so far. print-iam's answer, the stack, the
+    check's read policy and the database-user roles' trusts resolve their variables here, by the
+    same rules: a value an option gives is checked against its variable's rule before it is
+    kept; a default that only illustrates (`example: true`) never reaches a real account, it
+    stays a placeholder; a message names the option that sets a variable, or `--var`."""
+
+    def __init__(self, declared: Mapping[str, dict[str, Any]], values: Mapping[str, Any] | None = None) -> None:
+        self.declared = declared
+        self.by_option = {v["option"]: name for name, v in declared.items() if "option" in v}
+        self.values: dict[str, Any] = dict(values or {})
+
+    def options(self) -> dict[str, str]:
+        """Each variable that an option sets, by name: that option."""
+        return {name: v["option"] for name, v in self.declared.items() if "option" in v}
+
+    def give(self, name: str, value: str, option: str, label: str) -> None:
+        """`value` for `name`, checked against its rule; an error names `label`."""
+        check_value(self.declared.get(name), value, option, label)
+        self.values[name] = value
+
+    def give_options(self, given: Iterable[tuple[str, str | None]]) -> None:
+        """The values of options (`account`, `partition`, ...) that set a declared variable."""
+        for option, value in given:
+            name = self.by_option.get(option)
+            if value is not None and name is not None:
+                self.give(name, value, option, f"--{option}")
+
+    def defaults(self, placeholders: Container[str] = ()) -> None:
+        """Every variable not given: its default, or its placeholder where the default only
+        illustrates or the variable is one of `placeholders` (a deployed stack fills those)."""
+        for name, variable in self.declared.items():
+            keep = variable.get("example", True) or name in placeholders
+            self.values.setdefault(name, placeholder(name) if keep else variable["default"])
+
+    def real_defaults(self) -> None:
+        """Every variable not given whose default is real: that default; the rest stay unset."""
+        for name, variable in self.declared.items():
+            if not variable.get("example", True):
+                self.values.setdefault(name, variable["default"])
+
+    def hint(self, name: str) -> str:
+        return option_hint(self.options(), name)
 
 
 def _of_other_services(compiled: dict[str, Any], types: list[dict[str, Any]], ids: list[str], name: str) -> str | None:
@@ -226,22 +300,17 @@ def answer(compiled: dict[str, Any], request: Request, deployed: Sequence[str] =
     declared: dict[str, dict[str, Any]] = {}
     for db_type in types:
         declared.update(type_variables(compiled, db_type))
-    by_option = {v["option"]: name for name, v in declared.items() if "option" in v}
+    variables = Variables(declared)
+    by_option, given = variables.by_option, variables.values
     if request.role and request.user:
         raise RequestError("give --role or --user, not both", "user")
 
-    given: dict[str, str] = {}
-    for option, value in (("account", request.account), ("partition", request.partition), ("region", request.region)):
-        name = by_option.get(option)
-        if value is not None and name is not None:
-            check_value(declared[name], value, option, f"--{option}")
-            given[name] = value
-    for name, value in request.variables.items():
+    variables.give_options(request.where())
+    for name, text in request.variables.items():
         if name not in declared:
             message = f"--var {shown(name)}: no such variable for these types; known: {', '.join(sorted(declared))}"
             raise RequestError(message, "var")
-        check_value(declared[name], value, "var", f"--var {name}")
-        given[name] = value
+        variables.give(name, text, "var", f"--var {name}")
 
     identity = None
     for option, value in (("role", request.role), ("user", request.user)):
@@ -260,15 +329,12 @@ def answer(compiled: dict[str, Any], request: Request, deployed: Sequence[str] =
         _name_in(compiled, "assumes-roles", r.strip(), given, by_option) for r in request.assumes_roles if r.strip()
     ]
     user_role = by_option.get("assumes-roles")
-    values: dict[str, str | list[str]] = {**given}
+    values: dict[str, str | list[str]] = variables.values
     if roles and user_role is not None:
         for role in roles:
             check_value(declared[user_role], role, "assumes-roles", "--assumes-roles")
         values[user_role] = roles
-    for name, variable in declared.items():
-        # An example default must never reach a real account: it stays a placeholder.
-        keep = variable["example"] or name in deployed
-        values.setdefault(name, f"${{{name}}}" if keep else variable["default"])
+    variables.defaults(deployed)
     ids = [s["id"] for s in services]
     without, scope_values = _tailoring(compiled, request, types, ids)
     values.update(scope_values)
@@ -282,7 +348,7 @@ def answer(compiled: dict[str, Any], request: Request, deployed: Sequence[str] =
         raise RequestError("--without leaves out every statement of these types: nothing is left to grant", "without")
     text = compact(document)
     left = set(placeholders(text))
-    options = {name: option for option, name in by_option.items()}
+    options = variables.options()
     options.update((s["identity"], "role") for s in services)
     covered = {t["id"] for t in types}
     skipped = [t["id"] for t in asked if t["id"] not in covered]
