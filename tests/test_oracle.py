@@ -122,7 +122,7 @@ def test_engine_and_moto_agree(base: dict[str, Any], head: dict[str, Any], data:
 
     def its_action(witnesses: list[Witness], action: str) -> bool:
         """A witness for this request's own action: the engine gives one for each action that
-        differs (iam/access.py), so a difference moto finds must have its action's witness."""
+        differs (iam/access/), so a difference moto finds must have its action's witness."""
         return any(w.request.action.lower() == action.lower() for w in witnesses)
 
     for action, resource, context in data.draw(st.lists(requests([base, head]), min_size=40, max_size=40)):

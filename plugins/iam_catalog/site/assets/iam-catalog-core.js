@@ -770,7 +770,7 @@
   function optionHint(options, name) { return has(options, name) ? "--" + options[name] : "--var " + name + "=..."; }
   function howToFill(result, name) { return optionHint(result.options, name); }
 
-  // --- printiam/stack.py ---------------------------------------------------------------------
+  // --- stack/: the model, its build and the writers ------------------------------------------
 
   var DEPLOYMENT = {
     "account-id": ["AWS::AccountId", "data.aws_caller_identity.current.account_id", 12],
