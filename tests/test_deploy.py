@@ -52,6 +52,7 @@ STACKS = {
     "eks": "--types rds,dynamodb --role-name eks/teleport-db --trust eks --oidc-provider"
     " oidc.eks.us-east-1.amazonaws.com/id/ABC123 --namespace tele --service-account db --external-id s3cr3t-id"
     " --assumes-roles ddb-user --scope DbUserName=alice",
+    "ecs": "--types dynamodb,keyspaces --role-name teleport-ecs --trust ecs --assumes-roles ddb-user",
 }
 STACK_ONLY = ("--role-name", "--trust", "--trusted-principal", "--oidc-provider", "--namespace", "--service-account")
 
@@ -253,6 +254,38 @@ def test_a_database_user_role_that_does_not_trust_the_service_is_reported(aws: s
     assert '"sts:ExternalId": null' in report
     code, report, _ = run(*args[:-2], "--assumes-roles", "ddb-user,nobody")
     assert "- nobody: no such role" in report
+
+
+def test_an_ecs_task_role_trusts_only_the_tasks_of_its_own_account_and_region(aws: str) -> None:
+    """`--trust ecs`, deployed with no --account: the role IAM holds trusts ECS tasks, and the
+    deployment filled the account and region the conditions hold them to. The verdicts come
+    from the engine: moto does not evaluate trust policies."""
+    from iam_catalog.iam.access import Request, Side, evaluate
+    from iam_catalog.iam.access.principals import Principal
+
+    stack_args = _stack_args("ecs")
+    _deploy("ecs", run("stack", *stack_args)[1])
+    trust = boto3.client("iam").get_role(RoleName="teleport-ecs")["Role"]["AssumeRolePolicyDocument"]
+    (statement,) = trust["Statement"]
+    assert statement["Principal"] == {"Service": "ecs-tasks.amazonaws.com"}
+    assert statement["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": ACCOUNT},
+        "ArnLike": {"aws:SourceArn": f"arn:aws:ecs:us-east-1:{ACCOUNT}:*"},
+    }
+    tasks = Principal("Service", "ecs-tasks.amazonaws.com", None)
+    side = Side.of(trust)
+
+    def allowed(account: str, region: str) -> bool:
+        arn = f"arn:aws:ecs:{region}:{account}:task/cluster/0123"
+        context = (("aws:SourceAccount", tuple(account)), ("aws:SourceArn", tuple(arn)))
+        return evaluate(side.identity, Request(tasks, "sts:AssumeRole", None, context)).allowed
+
+    assert allowed(ACCOUNT, "us-east-1")
+    assert not allowed("210987654321", "us-east-1")
+    assert not allowed(ACCOUNT, "eu-west-1")
+    ec2 = Principal("Service", "ec2.amazonaws.com", None)
+    context = (("aws:SourceAccount", tuple(ACCOUNT)),)
+    assert not evaluate(side.identity, Request(ec2, "sts:AssumeRole", None, context)).allowed
 
 
 # --- faults: one line, exit 2, within a minute, no credential in it ---------------------------

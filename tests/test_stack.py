@@ -30,6 +30,7 @@ REQUESTS = [
     "--types redshift,redshift-serverless --service database,discovery --optional --trust principal"
     " --trusted-principal arn:aws:iam::123456789012:role/host --assumes-roles a,b --external-id x-1 --policy inline",
     "--types rds --trust eks --oidc-provider oidc.eks.eu-west-1.amazonaws.com/id/X1 --scope DbUserName=al*ce",
+    "--types dynamodb --trust ecs --assumes-roles ddb-user --region eu-west-1",
 ]
 GIVEN = ["--account", "123456789012", "--partition", "aws-cn", "--region", "cn-north-1"]
 

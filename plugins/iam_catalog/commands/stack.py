@@ -13,8 +13,8 @@ if TYPE_CHECKING:
 
 HELP = "Print a CloudFormation template or Terraform module that creates the service's role with its policy."
 DESCRIPTION = (
-    "The service's role, trusted by an EC2 instance, a principal you name or an EKS service account; print-iam's"
-    " policy for the request; an instance profile; a role for each --assumes-roles database user, trusting"
+    "The service's role, trusted by an EC2 instance, a principal you name, an EKS service account or an ECS task;"
+    " print-iam's policy for the request; an instance profile; a role for each --assumes-roles database user, trusting"
     " the service's role; outputs. Without --account, --partition or --region, the stack takes them from"
     " where it is deployed."
 )
