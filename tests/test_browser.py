@@ -88,10 +88,18 @@ def combinations(catalog: Catalog) -> list[list[str]]:
 def test_builder_agrees_with_print_iam(watched: Watched, server: str, catalog: Catalog) -> None:
     page = watched.page
     page.goto(f"{server}/builder/")
+    users = {"assumes-roles": "teleport-db-user"}
     for types in combinations(catalog):
-        shown = choose(page, types, account=ACCOUNT, region=REGION, role="teleport-db-service-role")
-        assert shown == print_iam("--types", ",".join(types), "--account", ACCOUNT, "--region", REGION,
-                                  "--role", "teleport-db-service-role"), types  # fmt: skip
+        shown = choose(page, types, account=ACCOUNT, region=REGION, role="teleport-db-service-role", **users)
+        request = ("--account", ACCOUNT, "--region", REGION, "--role", "teleport-db-service-role")
+        assert shown == print_iam("--types", ",".join(types), *request, "--assumes-roles", "teleport-db-user"), types
+    # No database-user roles named: nothing on them, as in the CLI; a type with nothing else is refused.
+    page.fill("#assumes-roles", "")
+    for box in page.query_selector_all("input[name=type]"):
+        box.set_checked(box.get_attribute("value") == "dynamodb")
+    assert page.text_content("#policy") == ""
+    said = "dynamodb: every statement is on the database-user roles: give --assumes-roles"
+    assert (page.text_content("#builder-status") or "").startswith(said)
     for partition in ("aws-cn", "aws-us-gov"):
         shown = choose(page, ["rds", "elasticache", "documentdb"], partition=partition)
         assert shown == print_iam("--types", "rds,elasticache,documentdb", "--account", ACCOUNT, "--region", REGION,
@@ -148,7 +156,7 @@ def test_role_arn_gives_the_account_as_in_the_cli(watched: Watched, server: str)
 def test_bad_account_is_a_field_error_not_json(watched: Watched, server: str) -> None:
     page = watched.page
     page.goto(f"{server}/builder/")
-    shown = choose(page, ["documentdb"], account="12345")
+    shown = choose(page, ["documentdb"], account="12345", **{"assumes-roles": "docdb-user"})
     assert page.text_content("[data-error-for=account]") == '--account "12345" is not valid: expected 12 digits'
     assert page.get_attribute("#account", "aria-invalid") == "true"
     assert "12345" not in json.dumps(shown) and "${Account}" in json.dumps(shown)

@@ -54,7 +54,8 @@ def test_print_iams_own_policy_checks_clean_and_each_statement_left_out_is_missi
     db_type = next(t for t in COMPILED["types"] if t["id"] == type_id)
     if not any(p["service"] == service for p in db_type["policies"]):
         pytest.skip("no policy for this service")
-    result = answer(COMPILED, Request([type_id], services=[service], account="123456789012", role="teleport"))
+    request = Request([type_id], services=[service], account="123456789012", role="teleport", assumes_roles=["db-user"])
+    result = answer(COMPILED, request)
     full = Deployed([("printed", result.document)])
     report = check(COMPILED, result, PURPOSES, full)
     assert report.missing == [] and report.beyond == []
@@ -395,3 +396,23 @@ def test_every_use_of_the_actions_index_knows_its_statement_by_place() -> None:
 
     uses = [use for entry in action_index(CATALOG) for use in entry.uses]
     assert uses and all(use.policy.statements[use.position] is use.statement for use in uses)
+
+
+def test_without_assumes_roles_no_statement_on_a_placeholder_is_missing(tmp_path: Path) -> None:
+    """A role without database-user roles, checked without --assumes-roles: the catalog asks for
+    nothing on roles nobody named, so nothing on a `${...}` placeholder is reported missing, and
+    the policy "ready to attach" never holds one."""
+    request = ("--types", "rds,redshift,dynamodb", "--account", "123456789012", "--role", "teleport")
+    code, printed, err = run("print-iam", *request)
+    assert code == 0, err
+    role = tmp_path / "role.json"
+    role.write_text(printed)
+    code, out, err = run("check", str(role), *request, "--format", "json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["missing"] == [] and "${" not in out
+    # The same role with roles named lacks exactly what is on them, named.
+    code, out, _ = run("check", str(role), *request, "--assumes-roles", "db-user", "--format", "json")
+    missing = json.loads(out)["missing"]
+    assert code == 1 and missing and "${" not in out
+    assert all(":role/db-user" in json.dumps(m["statement"]) for m in missing)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -33,20 +34,45 @@ pytestmark = pytest.mark.usefixtures("own_cache")  # a compiled-catalog cache of
 
 
 def test_print_iam_stdout_is_only_the_policy() -> None:
-    code, out, err = run("print-iam", "--types", "rds,redshift", "--role", "teleport-db-service-role")
+    code, out, err = run(
+        "print-iam", "--types", "rds,redshift", "--role", "teleport-db-service-role", "--assumes-roles", "db-user"
+    )
     assert code == 0
     doc = json.loads(out)
     assert doc["Version"] == "2012-10-17"
     assert "${Account}" in out and "set it with --account" in err
 
 
+def _user_role_variable() -> str:
+    (name,) = {n for t in CATALOG.types for n, v in CATALOG.variables(t).items() if v.option == "assumes-roles"}
+    return name
+
+
+@pytest.mark.parametrize("db_type", [t.id for t in CATALOG.types if t.database_user])
+def test_without_assumes_roles_nothing_is_granted_on_the_database_user_roles(db_type: str) -> None:
+    """As Teleport's own print-iam: no statement on a database-user role that nobody named, so no
+    placeholder of it reaches a policy (or AWS); a note says how to add them, and a type whose
+    every statement is on those roles is refused with the option to give."""
+    placeholder = "${" + _user_role_variable() + "}"
+    code, out, err = run("print-iam", "--types", db_type, "--account", "123456789012")
+    if code == 0:
+        assert placeholder not in out
+        assert f"what is granted on {placeholder} is left out until --assumes-roles names those roles" in err
+    else:
+        assert code == 2 and out == ""
+        said = f"{db_type}: every statement is on the database-user roles: give --assumes-roles"
+        assert err == f"iam-catalog: error: {said}\n"
+    code, named, err = run("print-iam", "--types", db_type, "--account", "123456789012", "--assumes-roles", "db-user")
+    assert code == 0, err
+    assert placeholder not in named and ":role/db-user" in named and "left out until" not in err
+
+
 def test_teleport_spellings_are_accepted() -> None:
     spellings = "rds,rdsproxy,redshift,redshift-serverless,elasticache,memorydb,keyspace,dynamodb,opensearch,docdb"
-    code, out, _ = run("print-iam", "--types", spellings, "--account", "123456789012")
+    code, out, _ = run("print-iam", "--types", spellings, "--account", "123456789012", "--assumes-roles", "u")
     assert code == 0
     sids = {s.get("Sid") for s in json.loads(out)["Statement"]}
-    # Each type's database-user role is the same ${DatabaseUserRole} until --assumes-roles names
-    # them, so the first type's statement grants it for all.
+    # The types' database-user roles are the same roles, so the first type's statement grants them for all.
     assert {"RDSConnect", "RDSProxyFetchMetadata", "DocumentDBConnectAsIAMRole", "OpenSearchCheckDomainURL"} <= sids
 
 
@@ -82,8 +108,9 @@ def test_partitions_reach_every_arn(partition: str) -> None:
 
 
 def test_role_arn_gives_partition_and_account() -> None:
-    _, out, _ = run("print-iam", "--types", "documentdb", "--role", "arn:aws-cn:iam::210987654321:role/svc")
-    assert "arn:aws-cn:iam::210987654321:role/${DatabaseUserRole}" in out
+    argv = ("--types", "documentdb", "--role", "arn:aws-cn:iam::210987654321:role/svc", "--assumes-roles", "u")
+    _, out, _ = run("print-iam", *argv)
+    assert "arn:aws-cn:iam::210987654321:role/u" in out
 
 
 def test_assumes_roles_lists_every_role() -> None:
@@ -126,11 +153,15 @@ def _normal(statements: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
 
 
 def test_terraform_output_parses_and_matches() -> None:
-    _, json_out, _ = run("print-iam", "--types", ALL, "--account", "123456789012")
-    code, tf_out, _ = run("print-iam", "--types", ALL, "--account", "123456789012", "--format", "terraform")
+    _, json_out, _ = run("print-iam", "--types", ALL, "--account", "123456789012", "--optional")
+    code, tf_out, _ = run(
+        "print-iam", "--types", ALL, "--account", "123456789012", "--optional", "--format", "terraform"
+    )
     assert code == 0
     assert _normal(_statements_from_terraform(tf_out)) == _normal(json.loads(json_out)["Statement"])
-    assert "$${DatabaseUserRole}" in tf_out  # HCL would interpolate a bare ${DatabaseUserRole}
+    # HCL would interpolate a bare ${Name}: every placeholder left is written $${Name}.
+    left = set(re.findall(r"\$\{([A-Za-z][A-Za-z0-9]*)\}", json_out))
+    assert left and all(f"$${{{name}}}" in tf_out for name in left), left
 
 
 def test_cloudformation_output_lints_and_matches(tmp_path: Path) -> None:

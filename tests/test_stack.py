@@ -121,7 +121,7 @@ def test_the_description_is_the_command_that_makes_the_same_stack(request_text: 
 @pytest.mark.parametrize(
     ("argv", "said"),
     [
-        ("--types dynamodb", "the policy needs --assumes-roles"),
+        ("--types dynamodb", "every statement is on the database-user roles: give --assumes-roles"),
         ("--types rds --trust principal", "--trust principal needs --trusted-principal"),
         ("--types rds --trust eks", "--trust eks needs --oidc-provider"),
         ("--types rds --trust nobody", '--trust "nobody": expected one of ec2, principal, eks'),

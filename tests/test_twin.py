@@ -155,6 +155,7 @@ def python_answer(r: dict[str, Any]) -> dict[str, Any]:
         "unfilled": result.unfilled,
         "identity": identity,
         "skipped": result.skipped,
+        "waiting": result.waiting,
     }
 
 

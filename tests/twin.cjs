@@ -12,7 +12,7 @@ function answerOf(compiled, r) {
       policy: core.dumps(a.document),
       terraform: core.formats.terraform([a.document], a.identity, a.services),
       cloudformation: core.formats.cloudformation([a.document], a.identity, a.services),
-      unfilled: a.unfilled, identity: a.identity, skipped: a.skipped,
+      unfilled: a.unfilled, identity: a.identity, skipped: a.skipped, waiting: a.waiting,
     };
   } catch (e) {
     if (!(e instanceof core.RequestError)) throw e;

@@ -47,6 +47,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     # Everything below is for the person at the terminal; stdout stays a clean document.
     for name in result.unfilled:
         print(f"{PROG}: note: ${{{name}}} is a placeholder: set it with {how_to_fill(result, name)}", file=err)
+    for name in result.waiting:
+        hint = how_to_fill(result, name)
+        print(f"{PROG}: note: what is granted on ${{{name}}} is left out until {hint} names those roles", file=err)
     if result.skipped:
         titles = " or the ".join(s["title"] for s in result.services)
         print(f"{PROG}: note: skipped {', '.join(result.skipped)}: no policy for the {titles}", file=err)

@@ -53,6 +53,19 @@ def tailor(
     return out
 
 
+def held_back(statement: dict[str, Any], held: Collection[str]) -> dict[str, Any] | None:
+    """The statement without the resources that still name a placeholder of `held`, or None
+    when it has no resource left. `held`: variables the reader did not give and that no policy
+    may carry as a placeholder instead (the database-user roles, before --assumes-roles names
+    them: Teleport's print-iam, too, grants `sts:AssumeRole` only on the roles it is given)."""
+    marks = [f"${{{name}}}" for name in held]
+    resources = as_list(statement.get("Resource", []))
+    kept = [r for r in resources if not any(m in r for m in marks)]
+    if len(kept) == len(resources):
+        return statement
+    return {**statement, "Resource": one_or_many(kept)} if kept else None
+
+
 def used(rules: Iterable[Rule]) -> tuple[list[str], list[str]]:
     """The choices and the scope variables that a set of rules reacts to, first use first."""
     choices: dict[str, None] = {}

@@ -16,7 +16,7 @@ from iam_catalog.iam.documents import (
     placeholders,
 )
 from iam_catalog.iam.merge import merged_picked, picked_statements, services_of, type_variables
-from iam_catalog.iam.tailor import used
+from iam_catalog.iam.tailor import held_back, used
 
 # No `typing` at run time: it costs more than a cached print-iam (tests/test_startup.py).
 TYPE_CHECKING = False
@@ -110,6 +110,7 @@ class Answer:
         picked: list[Any],
         values: dict[str, str | list[str]],
         assumes_roles: list[str],
+        waiting: list[str],
     ) -> None:
         self.types = types
         self.document = document
@@ -122,6 +123,7 @@ class Answer:
         self.picked = picked  # each statement before the merge, with where it comes from
         self.values = values  # every variable's value, or its placeholder
         self.assumes_roles = assumes_roles  # the database-user roles' names
+        self.waiting = waiting  # variables not given whose statements were held back (the database-user roles)
 
 
 def resolve_types(compiled: dict[str, Any], names: Sequence[str]) -> list[dict[str, Any]]:
@@ -343,8 +345,21 @@ def answer(compiled: dict[str, Any], request: Request, deployed: Sequence[str] =
     picked = picked_statements(
         compiled, type_ids, values, optional=request.optional, services=ids, without=without, scoped=scoped
     )
-    document = merged_picked(compiled, picked, ids)
+    # The database-user roles, not named: what is on them waits for --assumes-roles.
+    held = [user_role] if user_role is not None and values.get(user_role) == placeholder(user_role) else []
+    kept: list[Any] = []
+    waiting: list[str] = []  # the variables whose statements were held back
+    for found in picked:
+        statement = held_back(found[5], held) if held else found[5]
+        if statement is not found[5]:
+            waiting = held
+        if statement is not None:
+            kept.append((*found[:5], statement))
+    document = merged_picked(compiled, kept, ids)
     if not document["Statement"]:
+        if waiting:
+            message = f"{', '.join(type_ids)}: every statement is on the database-user roles: give --assumes-roles"
+            raise RequestError(message, "assumes-roles")
         raise RequestError("--without leaves out every statement of these types: nothing is left to grant", "without")
     text = compact(document)
     left = set(placeholders(text))
@@ -353,7 +368,9 @@ def answer(compiled: dict[str, Any], request: Request, deployed: Sequence[str] =
     covered = {t["id"] for t in types}
     skipped = [t["id"] for t in asked if t["id"] not in covered]
     unfilled = [n for n in declared if n in left]
-    return Answer(types, document, unfilled, identity, options, services, skipped, len(text), picked, values, roles)
+    return Answer(
+        types, document, unfilled, identity, options, services, skipped, len(text), kept, values, roles, waiting
+    )
 
 
 def how_to_fill(result: Answer, name: str) -> str:

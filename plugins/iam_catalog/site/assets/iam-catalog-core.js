@@ -235,6 +235,15 @@
     return out;
   }
 
+  /* tailor.held_back */
+  function heldBack(statement, held) {
+    var marks = held.map(function (name) { return "${" + name + "}"; });
+    var resources = asList(statement.Resource || []);
+    var kept = resources.filter(function (r) { return !marks.some(function (m) { return r.indexOf(m) >= 0; }); });
+    if (kept.length === resources.length) return statement;
+    return kept.length ? Object.assign({}, statement, { Resource: oneOrMany(kept) }) : null;
+  }
+
   function used(rules) {
     var choices = [], scopes = [];
     rules.forEach(function (rule) {
@@ -335,10 +344,12 @@
     });
   }
 
-  function mergedDocument(compiled, typeIds, values, optional, services, without, scoped) {
+  // `held`, with answer's: the variables whose statements wait (request.py); `waiting` set when one did.
+  function mergedDocument(compiled, typeIds, values, optional, services, without, scoped, held) {
     var wanted = servicesOf(compiled, services);
     without = without || [];
     scoped = scoped || [];
+    held = held || { names: [], waiting: false };
     var tailoring = without.length > 0 || scoped.length > 0;
     var picked = [];
     compiled.types.forEach(function (type) {
@@ -352,7 +363,11 @@
         policy.statements.forEach(function (st, i) {
           var rule = policy.rules[i];
           var tailored = tailoring && Object.keys(rule).length ? tailor(st, rule, without, scoped) : st;
-          if (tailored !== null) picked.push([policy.service, fillStatement(tailored, filled)]);
+          if (tailored === null) return;
+          var filledSt = fillStatement(tailored, filled);
+          var kept = held.names.length ? heldBack(filledSt, held.names) : filledSt;
+          if (kept !== filledSt) held.waiting = true;
+          if (kept !== null) picked.push([policy.service, kept]);
         });
       });
     });
@@ -559,8 +574,16 @@
     Object.assign(values, tailoring[1]);
     var requested = request.scopes || {};
     var scoped = Object.keys(requested).filter(function (n) { return requested[n].length; });
-    var doc = mergedDocument(
-      compiled, types.map(function (t) { return t.id; }), values, request.optional, ids, tailoring[0], scoped);
+    // The database-user roles, not named: what is on them waits for --assumes-roles.
+    var userRoleName = has(byOption, "assumes-roles") ? byOption["assumes-roles"] : null;
+    var unnamed = userRoleName !== null && has(values, userRoleName) && values[userRoleName] === "${" + userRoleName + "}";
+    var held = { names: unnamed ? [userRoleName] : [], waiting: false };
+    var typeIds = types.map(function (t) { return t.id; });
+    var doc = mergedDocument(compiled, typeIds, values, request.optional, ids, tailoring[0], scoped, held);
+    if (!doc.Statement.length && held.waiting) {
+      throw new RequestError(
+        typeIds.join(", ") + ": every statement is on the database-user roles: give --assumes-roles", "assumes-roles");
+    }
     if (!doc.Statement.length) {
       throw new RequestError("--without leaves out every statement of these types: nothing is left to grant", "without");
     }
@@ -573,6 +596,7 @@
       skipped: asked.filter(function (t) { return types.indexOf(t) < 0; }).map(function (t) { return t.id; }),
       values: values,
       assumesRoles: roles,
+      waiting: held.waiting ? held.names : [],
       options: optionsOf(byOption, services),
     };
   }

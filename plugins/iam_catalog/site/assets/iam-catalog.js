@@ -278,6 +278,7 @@
         if (value) request[field.getAttribute("data-option")] = value;
         showError(root, field, field.getAttribute("data-option"), "");
       });
+      request.assumes_roles = has(request, "assumes-roles") ? splitValues(request["assumes-roles"]) : [];
       request.without = Array.from(root.querySelectorAll("[data-for-choice]:not([hidden]) input:checked"), function (b) {
         return b.value;
       });
@@ -312,6 +313,7 @@
           if (!field || !has(request, e.option)) throw e;
           showError(root, field, e.option, e.message);
           delete request[e.option];
+          if (e.option === "assumes-roles") request.assumes_roles = [];
         }
       }
     }
