@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -139,3 +141,16 @@ def test_github_commands_escape_what_would_end_them() -> None:
     assert _github(problem) == (
         "::warning file=dir%2Ca%3Ab/rds.yaml,line=7,title=iam-catalog rules::100%25 sure:%0Asecond line"
     )
+
+
+def test_version_is_the_installed_packages_on_stdout() -> None:
+    from importlib import metadata
+
+    done = subprocess.run(
+        [sys.executable, "-m", "iam_catalog.cli", "--version"], capture_output=True, text=True, check=False
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, f"iam-catalog {metadata.version('iam-catalog')}\n", "")
+    helped = subprocess.run(
+        [sys.executable, "-m", "iam_catalog.cli", "--help"], capture_output=True, text=True, check=False
+    )
+    assert "--version" in helped.stdout

@@ -257,3 +257,20 @@ def test_cache_follows_catalog_edits(tmp_path: Path) -> None:
     rds.write_text(rds.read_text().replace("rds:DescribeDBInstances", "rds:DescribeDBSnapshots"))
     _, after, _ = run("print-iam", "--catalog", str(catalog), "--types", "rds")
     assert "DescribeDBInstances" in before and "DescribeDBSnapshots" in after
+
+
+def test_types_in_any_case_and_a_near_name_is_suggested() -> None:
+    """`--types RDS` is rds, as Teleport's docs write it; a misspelt type, service, choice or scope
+    variable gets the nearest name (within two edits) in its one-line error."""
+    assert run("print-iam", "--types", "RDS,DocDB", "--account", "123456789012") == run(
+        "print-iam", "--types", "rds,documentdb", "--account", "123456789012"
+    )
+    for argv, said in (
+        (["--types", "redshfit"], 'unknown database type "redshfit" (did you mean redshift?); valid types: '),
+        (["--types", "rds", "--service", "databse"], 'unknown service "databse" (did you mean database?)'),
+        (["--types", "rds", "--without", "fetch-metadat"], "(did you mean fetch-metadata?); choices: "),
+        (["--types", "rds", "--scope", "dbusername=alice"], "(did you mean DbUserName?); known: "),
+        (["--types", "mongo"], 'unknown database type "mongo"; valid types: '),
+    ):
+        code, out, err = run("print-iam", *argv)
+        assert (code, out) == (2, "") and err.count("\n") == 1 and said in err, (argv, err)

@@ -215,6 +215,13 @@ RARE = [
     _request(types=["rds", "redshift"], without=["fetch-metadata"], scopes={"DbUserName": ["alice", "alice"]}),
     _request(types=["rds"], without=["aurora-discovery"]),  # a choice of another service's policy
     _request(types=["rds"], services=["discovery"], scopes={"DbUserName": ["alice"]}),  # a scope of another's
+    _request(types=["RDS", " Rds-Proxy", "DocDB"], account="123456789012"),  # ids and aliases in any case
+    _request(types=["redshfit"]),  # did you mean: a type,
+    _request(types=["rds"], services=["discovry"]),  # a service,
+    _request(types=["rds"], without=["fetch-metadta"]),  # a choice,
+    _request(types=["rds"], scopes={"DbUsername": ["alice"]}),  # a scope variable, in another case,
+    _request(types=["r" + "ds" * 40]),  # but not for a name too long to be a typo
+    _request(types=["RDSİ"]),  # a letter whose case only Unicode folds: no type
 ]
 
 
@@ -236,6 +243,18 @@ def test_javascript_answers_the_rare_requests_as_print_iam_does(twin: Twin) -> N
     titles = {s["id"]: s["title"] for s in COMPILED["services"]}
     for outcome, owner in zip(outcomes[22:24], ["discovery", "database"], strict=True):
         assert f"the {titles[owner]}'s policy; print it with --service {owner}" in outcome["error"], outcome
+    assert (
+        outcomes[24]["policy"]
+        == python_answer(_request(types=["rds", "rds-proxy", "documentdb"], account="123456789012"))["policy"]
+    )
+    hints = ["redshift", "discovery", "fetch-metadata", "DbUserName"]
+    assert [o.get("error", "").count(f"(did you mean {h}?)") for o, h in zip(outcomes[25:29], hints, strict=True)] == [
+        1,
+        1,
+        1,
+        1,
+    ]
+    assert "did you mean" not in outcomes[29]["error"] and outcomes[30]["option"] == "types"
     assert twin.call("answers", [COMPILED, RARE]) == outcomes
 
 

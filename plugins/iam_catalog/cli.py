@@ -12,7 +12,7 @@ import os
 import sys
 
 from iam_catalog.commands import command, names
-from iam_catalog.commands._shared import PROG, Parser, Usage, check_catalog_folder
+from iam_catalog.commands._shared import PROG, Parser, Usage, Version, check_catalog_folder
 
 # No `typing` at run time: it costs more than a cached print-iam (tests/test_startup.py).
 TYPE_CHECKING = False
@@ -26,6 +26,7 @@ def parser(only: str | None = None) -> argparse.ArgumentParser:
     """The command line; with `only`, just that command's parser under the top one, since
     building each costs print-iam's start-up time (argparse looks up translations for each)."""
     top = Parser(prog=PROG, description="The AWS IAM permissions of Teleport's services, from one reviewed catalog.")
+    top.add_argument("--version", action=Version)
     commands = top.add_subparsers(dest="command", required=True, parser_class=Parser)
     for name in [only] if only else names():
         module = command(name)

@@ -57,6 +57,24 @@ class Parser(argparse.ArgumentParser):
         raise Usage(message)
 
 
+class Version(argparse.Action):
+    """`--version`: the installed package's version, looked up only when asked (importlib.metadata
+    would cost every command its start-up time)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="print iam-catalog's version and exit", **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> NoReturn:
+        from importlib import metadata
+
+        try:
+            version = metadata.version(PROG)
+        except metadata.PackageNotFoundError:
+            version = "(not installed: run from its source tree)"
+        print(f"{PROG} {version}", file=sys.stdout)  # on stdout, as argparse's --help and --version
+        parser.exit(0)
+
+
 def check_catalog_folder(args: argparse.Namespace) -> None:
     """--catalog, once parsed: a wrong path is a bad argument (exit 2), not a catalog problem
     (exit 1). Checked after parsing, since only the last of several --catalog counts (a

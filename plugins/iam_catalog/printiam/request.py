@@ -35,6 +35,40 @@ def shown(value: str) -> str:
     return json.dumps(value)
 
 
+# ASCII letters only: a name's case is ignored as the browser's twin ignores it, whatever the
+# Unicode tables of either language say of other letters.
+_FOLD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_NEAR = 2  # edits, at most, from a name given to the name suggested
+_LONGEST = 64  # a longer name is no typo of a catalog's name: no suggestion is worked out
+
+
+def folded(text: str) -> str:
+    return text.translate(_FOLD)
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein's distance, by code point (the twin counts alike)."""
+    row = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        diagonal, row[0] = row[0], i
+        for j, y in enumerate(b, 1):
+            diagonal, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, diagonal + (x != y))
+    return row[-1]
+
+
+def did_you_mean(name: str, known: Sequence[str]) -> str:
+    """` (did you mean X?)` for the first known name nearest to `name`, within two edits, its
+    letters' case aside; "" when none is that near."""
+    if len(name) > _LONGEST:
+        return ""
+    best: tuple[int, str] | None = None
+    for candidate in known:
+        edits = _edits(folded(name), folded(candidate))
+        if edits <= _NEAR and edits < len(candidate) and (best is None or edits < best[0]):
+            best = (edits, candidate)
+    return f" (did you mean {best[1]}?)" if best else ""
+
+
 class RequestError(Exception):
     """A request that cannot be answered; the message is one line for the reader, `option`
     names the option at fault, where one is, and `subject` the scope variable, for --scope."""
@@ -127,13 +161,15 @@ class Answer:
 
 
 def resolve_types(compiled: dict[str, Any], names: Sequence[str]) -> list[dict[str, Any]]:
-    by_name = {n: t for t in compiled["types"] for n in (t["id"], *t["aliases"])}
+    spelled = [n for t in compiled["types"] for n in (t["id"], *t["aliases"])]
+    by_name = {folded(n): t for t in compiled["types"] for n in (t["id"], *t["aliases"])}  # in any case
     chosen: dict[str, dict[str, Any]] = {}  # by id: a type asked for twice counts once
     for name in names:
-        db_type = by_name.get(name.strip())
+        db_type = by_name.get(folded(name.strip()))
         if db_type is None:
-            valid = ", ".join(by_name)
-            raise RequestError(f"unknown database type {shown(name.strip())}; valid types: {valid}", "types")
+            hint = did_you_mean(name.strip(), spelled)
+            message = f"unknown database type {shown(name.strip())}{hint}; valid types: {', '.join(spelled)}"
+            raise RequestError(message, "types")
         chosen.setdefault(db_type["id"], db_type)
     if not chosen:
         raise RequestError("--types needs at least one database type", "types")
@@ -230,7 +266,8 @@ def _tailoring(
         if choice not in choices:
             elsewhere = _of_other_services(compiled, types, ids, choice)
             known = ", ".join(choices) or "none"
-            message = f"a choice {elsewhere}" if elsewhere else f"not a choice for these types; choices: {known}"
+            hint = did_you_mean(choice, choices)
+            message = f"a choice {elsewhere}" if elsewhere else f"not a choice for these types{hint}; choices: {known}"
             raise RequestError(f"--without {shown(choice)}: {message}", "without")
     for name, given in request.scopes.items():
         if name not in scopes:
@@ -239,7 +276,7 @@ def _tailoring(
             message = (
                 f"a scope variable {elsewhere}"
                 if elsewhere
-                else f"no such scope variable for these types; known: {known}"
+                else f"no such scope variable for these types{did_you_mean(name, scopes)}; known: {known}"
             )
             raise RequestError(f"--scope {shown(name)}: {message}", "scope", name)
         for value in given:
@@ -277,7 +314,8 @@ def resolve_services(compiled: dict[str, Any], names: Sequence[str]) -> list[dic
     for name in names:
         if name.strip() not in by_id:
             valid = ", ".join(by_id)
-            raise RequestError(f"unknown service {shown(name.strip())}; valid services: {valid}", "service")
+            hint = did_you_mean(name.strip(), list(by_id))
+            raise RequestError(f"unknown service {shown(name.strip())}{hint}; valid services: {valid}", "service")
     wanted = services_of(compiled, [n.strip() for n in names])
     return [by_id[s] for s in wanted]
 

@@ -385,6 +385,36 @@
 
   function strip(text) { return text.replace(STRIP, ""); }
 
+  // request.folded, _edits, did_you_mean: ASCII letters only, distances by code point.
+  var NEAR = 2, LONGEST = 64;
+  function folded(text) { return text.replace(/[A-Z]/g, function (c) { return c.toLowerCase(); }); }
+
+  function edits(a, b) {
+    var x = Array.from(a), y = Array.from(b);
+    var row = [];
+    for (var k = 0; k <= y.length; k++) row.push(k);
+    for (var i = 1; i <= x.length; i++) {
+      var diagonal = row[0];
+      row[0] = i;
+      for (var j = 1; j <= y.length; j++) {
+        var above = row[j];
+        row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (x[i - 1] === y[j - 1] ? 0 : 1));
+        diagonal = above;
+      }
+    }
+    return row[y.length];
+  }
+
+  function didYouMean(name, known) {
+    if (Array.from(name).length > LONGEST) return "";
+    var best = null;
+    known.forEach(function (candidate) {
+      var d = edits(folded(name), folded(candidate));
+      if (d <= NEAR && d < Array.from(candidate).length && (best === null || d < best[0])) best = [d, candidate];
+    });
+    return best ? " (did you mean " + best[1] + "?)" : "";
+  }
+
   function RequestError(message, option, subject) {
     this.message = message;
     this.option = option === undefined ? null : option;
@@ -392,16 +422,17 @@
   }
 
   function resolveTypes(compiled, names) {
-    var byName = new Map();
+    var byName = new Map(), spelled = [];
     compiled.types.forEach(function (t) {
-      [t.id].concat(t.aliases).forEach(function (n) { byName.set(n, t); });
+      [t.id].concat(t.aliases).forEach(function (n) { byName.set(folded(n), t); spelled.push(n); });
     });
     var chosen = [];
     names.forEach(function (name) {
-      var type = byName.get(strip(name));
+      var type = byName.get(folded(strip(name)));
       if (type === undefined) {
-        var valid = Array.from(byName.keys()).join(", ");
-        throw new RequestError("unknown database type " + shown(strip(name)) + "; valid types: " + valid, "types");
+        var hint = didYouMean(strip(name), spelled);
+        throw new RequestError(
+          "unknown database type " + shown(strip(name)) + hint + "; valid types: " + spelled.join(", "), "types");
       }
       if (chosen.indexOf(type) < 0) chosen.push(type);
     });
@@ -448,7 +479,8 @@
     without.forEach(function (choice) {
       if (choices.indexOf(choice) < 0) {
         var elsewhere = ofOtherServices(compiled, types, ids, choice);
-        var message = elsewhere ? "a choice " + elsewhere : "not a choice for these types; choices: " + (choices.join(", ") || "none");
+        var message = elsewhere ? "a choice " + elsewhere
+          : "not a choice for these types" + didYouMean(choice, choices) + "; choices: " + (choices.join(", ") || "none");
         throw new RequestError("--without " + shown(choice) + ": " + message, "without");
       }
     });
@@ -456,7 +488,8 @@
     Object.keys(requested).forEach(function (name) {
       if (scopes.indexOf(name) < 0) {
         var elsewhere = ofOtherServices(compiled, types, ids, name);
-        var message = elsewhere ? "a scope variable " + elsewhere : "no such scope variable for these types; known: " + (scopes.join(", ") || "none");
+        var message = elsewhere ? "a scope variable " + elsewhere
+          : "no such scope variable for these types" + didYouMean(name, scopes) + "; known: " + (scopes.join(", ") || "none");
         throw new RequestError("--scope " + shown(name) + ": " + message, "scope", name);
       }
       requested[name].forEach(function (value) { check(compiled.scopes[name], value, "scope", "--scope " + name, name); });
@@ -489,7 +522,9 @@
     var ids = compiled.services.map(function (s) { return s.id; });
     names.forEach(function (name) {
       if (ids.indexOf(strip(name)) < 0) {
-        throw new RequestError("unknown service " + shown(strip(name)) + "; valid services: " + ids.join(", "), "service");
+        throw new RequestError(
+          "unknown service " + shown(strip(name)) + didYouMean(strip(name), ids) + "; valid services: " + ids.join(", "),
+          "service");
       }
     });
     var wanted = servicesOf(compiled, names.map(strip));
