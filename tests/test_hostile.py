@@ -513,7 +513,8 @@ def test_terraform_strings_are_valid_hcl_for_any_text(text: str) -> None:
 
 
 def test_cloudformation_never_carries_a_dynamic_reference(tmp_path: Path) -> None:
-    argv = ["print-iam", "--types", "dynamodb", "--format", "cloudformation"]  # its ARNs name the account
+    # Its ARNs name the account: the database-user roles', once named.
+    argv = ["print-iam", "--types", "dynamodb", "--assumes-roles", "u", "--format", "cloudformation"]
     out, err = io.StringIO(), io.StringIO()
     assert cli.run([*argv, "--account", "{{resolve:ssm:x}}"], out, err) == 2  # the rule refuses it first
     assert err.getvalue().count("\n") == 1 and out.getvalue() == ""
@@ -527,7 +528,7 @@ def test_cloudformation_never_carries_a_dynamic_reference(tmp_path: Path) -> Non
     )
     assert out.getvalue() == ""
     out, err = io.StringIO(), io.StringIO()
-    assert cli.run([*argv[:3], *argv[5:], "--account", "{{resolve:ssm:x}}"], out, err) == 0  # JSON: IAM reads text
+    assert cli.run([*argv[:5], *argv[7:], "--account", "{{resolve:ssm:x}}"], out, err) == 0  # JSON: IAM reads text
 
 
 # --- 7. Files, render, cache, git, the engine ----------------------------------------------
