@@ -416,3 +416,32 @@ def test_without_assumes_roles_no_statement_on_a_placeholder_is_missing(tmp_path
     missing = json.loads(out)["missing"]
     assert code == 1 and missing and "${" not in out
     assert all(":role/db-user" in json.dumps(m["statement"]) for m in missing)
+
+
+def test_without_assumes_roles_the_roles_the_role_names_are_checked(tmp_path: Path) -> None:
+    """A role that grants what the catalog grants on database-user roles names those roles: a
+    check without --assumes-roles reads them from it (and says so), so print-iam's own policy
+    for two named roles is clean, nothing is beyond, and a role named only by a pattern is not
+    taken for a name."""
+    request = ("--types", "rds,dynamodb", "--account", "123456789012", "--role", "teleport")
+    code, printed, err = run("print-iam", *request, "--assumes-roles", "team/ddb-a,ddb-b")
+    assert code == 0, err
+    role = tmp_path / "role.json"
+    role.write_text(printed)
+    code, out, err = run("check", str(role), *request, "--format", "json")
+    assert code == 0, (out, err)
+    report = json.loads(out)
+    assert report["missing"] == [] and report["beyond"] == []
+    assert "the database-user roles it names: team/ddb-a, ddb-b (--assumes-roles checks others)" in report["notes"]
+    # Given, --assumes-roles wins: a role it names that the policy does not grant is missing.
+    code, out, _ = run("check", str(role), *request, "--assumes-roles", "ddb-c", "--format", "json")
+    assert code == 1 and any(":role/ddb-c" in json.dumps(m["statement"]) for m in json.loads(out)["missing"])
+    # A pattern names no role: nothing is read from it, and it is beyond what the catalog asks.
+    wide = json.loads(printed)
+    for st in wide["Statement"]:
+        if ":role/" in json.dumps(st.get("Resource", "")):
+            st["Resource"] = "arn:aws:iam::123456789012:role/ddb-*"
+    role.write_text(json.dumps(wide))
+    code, out, _ = run("check", str(role), *request, "--format", "json", "--fail-on", "any")
+    report = json.loads(out)
+    assert not any("roles it names" in n for n in report["notes"]) and report["beyond"], report

@@ -256,6 +256,22 @@ def test_a_database_user_role_that_does_not_trust_the_service_is_reported(aws: s
     assert "- nobody: no such role" in report
 
 
+def test_check_aws_reads_the_database_user_roles_from_the_role_itself(aws: str) -> None:
+    """Without --assumes-roles, `check --aws` finds the database-user roles in what the stack's
+    role holds, reads their trusts too, and is clean; a user role deleted is named."""
+    stack_args = _stack_args("newcomer")
+    _deploy("newcomer", run("stack", *stack_args)[1])
+    args = _check_args(stack_args)
+    i = args.index("--assumes-roles")
+    without = args[:i] + args[i + 2 :]
+    code, report, err = run(*without)
+    assert code == 0, report + err
+    assert "note: the database-user roles it names: teleport-db-user (--assumes-roles checks others)" in report
+    boto3.client("iam").delete_role(RoleName="teleport-db-user")
+    code, report, _ = run(*without)
+    assert code == 1 and "- teleport-db-user: no such role" in report
+
+
 def test_an_ecs_task_role_trusts_only_the_tasks_of_its_own_account_and_region(aws: str) -> None:
     """`--trust ecs`, deployed with no --account: the role IAM holds trusts ECS tasks, and the
     deployment filled the account and region the conditions hold them to. The verdicts come

@@ -97,7 +97,7 @@ def _print_read_policy(args: argparse.Namespace, out: TextIO, err: TextIO) -> in
     return 0
 
 
-def _live(args: argparse.Namespace) -> Any:
+def _live(args: argparse.Namespace, find: Any) -> Any:
     from iam_catalog.deployed.live import LiveError, read_role
 
     if not args.role_name:
@@ -107,7 +107,7 @@ def _live(args: argparse.Namespace) -> Any:
     try:
         return read_role(
             args.role_name,
-            role_names(args.assumes_roles or ()),
+            role_names(args.assumes_roles or ()) or find,
             profile=args.profile,
             region=args.region,
             endpoint_url=args.endpoint_url,
@@ -119,6 +119,7 @@ def _live(args: argparse.Namespace) -> Any:
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from iam_catalog.catalog.compiled import compile_catalog
     from iam_catalog.deployed.check import FAIL_ON, FORMATS, check, check_trusts, purposes_of
+    from iam_catalog.deployed.named import named_user_roles
     from iam_catalog.iam.documents import identity_parts
     from iam_catalog.printiam.request import RequestError, answer
 
@@ -128,16 +129,26 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise Usage("the following arguments are required: --types")
     if bool(args.files) == bool(args.aws):
         raise Usage("give FILE (a policy, or what aws iam or terraform show -json print) or --aws, one of them")
-    live = None
-    if args.aws:
-        live = _live(args)
-        deployed = live.deployed
-    else:
-        deployed = read_deployed(args.files, args)
     checked = catalog(args, err)
     if checked is None:
         return 1
     catalog_data = compile_catalog(checked)
+    given = role_names(args.assumes_roles or ())
+
+    # Without --assumes-roles, the database-user roles are those the role itself names.
+    def find(held: Any) -> list[str]:
+        return named_user_roles(catalog_data, request_of(args), held)
+
+    live = None
+    if args.aws:
+        live = _live(args, find)
+        deployed = live.deployed
+        found = [] if given else list(live.trusts)
+    else:
+        deployed = read_deployed(args.files, args)
+        found = [] if given else find(deployed)
+    if found:
+        args.assumes_roles = found
     facts: dict[str, str] = {}
     if live is not None:
         # The role's own ARN says which account and partition the catalog's ARNs are in.
@@ -152,6 +163,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except RequestError as exc:
         raise Usage(str(exc)) from None
     report = check(catalog_data, result, purposes_of(checked), deployed)
+    if found:
+        named = ", ".join(found)
+        report.notes.append(f"the database-user roles it names: {named} (--assumes-roles checks others)")
     if live is not None and catalog_data.get("deploy"):
         from iam_catalog.stack.expected import expected_trusts
 

@@ -30,7 +30,7 @@ import html
 import re
 import time
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -371,14 +371,15 @@ def _managed(reader: _Reader, arn: str, what: str) -> tuple[str, dict[str, Any]]
 
 def read_role(
     role: str,
-    user_roles: list[str],
+    user_roles: list[str] | Callable[[Deployed], list[str]],
     *,
     profile: str | None = None,
     region: str | None = None,
     endpoint_url: str | None = None,
 ) -> LiveRole:
     """The role's inline policies, its managed policies at their default versions, its
-    boundary, and each database-user role's trust policy."""
+    boundary, and each database-user role's trust policy: of the roles given, or of those that
+    `user_roles` finds in what the role holds."""
     reader = _Reader(profile, region, endpoint_url)
     try:
         found = reader.field(reader.call("GetRole", RoleName=role), "Role", dict)
@@ -405,7 +406,7 @@ def read_role(
         " policies" + (", a permissions boundary" if deployed.boundary else "")
     )
     trusts: dict[str, dict[str, Any] | None] = {}
-    for name in user_roles:
+    for name in user_roles if isinstance(user_roles, list) else user_roles(deployed):
         try:
             user = reader.field(reader.call("GetRole", RoleName=name.rpartition("/")[2]), "Role", dict)
         except LiveError as exc:
