@@ -162,6 +162,23 @@ def test_bad_account_is_a_field_error_not_json(watched: Watched, server: str) ->
     assert "12345" not in json.dumps(shown) and "${Account}" in json.dumps(shown)
 
 
+def test_before_a_type_is_chosen_the_builder_says_what_to_do(watched: Watched, server: str) -> None:
+    """No empty code block and no buttons that do nothing: a line says to tick a type; once one
+    is, the policy and its buttons take its place, and unticking it brings the line back."""
+    page = watched.page
+    fresh(page, f"{server}/builder/")
+    hint = page.locator("#builder-empty")
+    assert hint.is_visible() and "Tick one or more database types" in (hint.text_content() or "")
+    assert not page.locator("pre.iam-policy").is_visible()
+    assert page.locator("#download").is_disabled() and page.locator("#copy").is_disabled()
+    page.check("input[name=type][value=rds]")
+    assert not hint.is_visible() and page.locator("pre.iam-policy").is_visible()
+    assert page.locator("#download").is_enabled() and page.locator("#copy").is_enabled()
+    assert json.loads(page.text_content("#policy") or "")["Statement"]
+    page.uncheck("input[name=type][value=rds]")
+    assert hint.is_visible() and not page.locator("pre.iam-policy").is_visible()
+
+
 def test_download_saves_exactly_the_shown_policy(watched: Watched, server: str) -> None:
     page = watched.page
     page.goto(f"{server}/builder/")

@@ -345,6 +345,12 @@
       }
       output.textContent = text || "";
       status.textContent = text ? "" : message;
+      // No type chosen yet: say what to do, rather than show an empty block and buttons that do nothing.
+      var none = !checkedValues("type").length;
+      root.querySelector("#builder-empty").hidden = !none;
+      root.querySelector("pre.iam-policy").hidden = none;
+      root.querySelector("#download").disabled = none;
+      root.querySelector("#copy").disabled = none;
       var given = fields.filter(function (field) { return field.tagName !== "SELECT" && strip(field.value); }).map(
         function (field) { return [field.getAttribute("data-option"), strip(field.value)]; }
       );
