@@ -323,3 +323,23 @@ def test_stack_refuses_the_names_iam_refuses_as_cfn_lint_does(tmp_path: Path) ->
     for i, accepted in verdicts.items():
         assert accepted == (str(files[i]) not in flagged), (drawn[i], accepted, lint.stdout[:2000])
     assert 0 < sum(verdicts.values()) < len(verdicts)  # the draws reach both sides of the limits
+
+
+def test_stack_help_lists_every_trust_of_the_catalog() -> None:
+    """--trust's help names each trust the catalog's deploy section holds, from that same data,
+    its first as the default."""
+    from iam_catalog.cli import parser
+
+    code, _, _ = run("list-types")  # the compiled catalog, cached as the help reads it
+    assert code == 0
+    top = parser("stack")
+    sub = next(a for a in top._actions if a.dest == "command").choices["stack"]  # type: ignore[attr-defined]
+    (trust,) = [a for a in sub._actions if "--trust" in a.option_strings]
+    from iam_catalog.catalog.compiled import compile_catalog
+    from iam_catalog.catalog.location import bundled_dir
+    from iam_catalog.checks.loader import load_directory
+
+    deploy = compile_catalog(load_directory(Path(bundled_dir())).require())["deploy"]
+    ids = [t["id"] for t in deploy["trust"]]
+    assert all(f"`{i}` (" in trust.help for i in ids), trust.help
+    assert f"`{ids[0]}` (the default," in trust.help

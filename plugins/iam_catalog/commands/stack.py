@@ -33,6 +33,22 @@ TRUST_OPTIONS = {
 }
 
 
+def _trust_help() -> str:
+    """--trust's help, with each trust of the shipped catalog, from the data `stack` checks a
+    value against (a `--catalog` of one's own may name others)."""
+    from iam_catalog.cache import load_compiled
+    from iam_catalog.catalog.problems import printable
+
+    found, _ = load_compiled(None)
+    trusts = ((found or {}).get("deploy") or {}).get("trust") or []
+    said = "who may assume the role: a trust of the catalog's `deploy` section"
+    if not trusts:
+        return said + " (default: its first)"
+    # A catalog's words in a terminal's help: one line each, and argparse's `%` kept literal.
+    described = {t["id"]: printable(t["label"][:1].lower() + t["label"][1:]).replace("%", "%%") for t in trusts}
+    return f"{said}; the shipped catalog's: {choices_help(described, trusts[0]['id'])}"
+
+
 def configure(sub: argparse.ArgumentParser) -> None:
     from iam_catalog.stack import WRITERS
     from iam_catalog.stack.model import POLICY_KINDS
@@ -43,11 +59,7 @@ def configure(sub: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="the service's role; a path is kept (default: the default of the service's role variable in the catalog)",
     )
-    sub.add_argument(
-        "--trust",
-        metavar="WHO",
-        help="who may assume the role: a trust of the catalog's `deploy` section (default: its first)",
-    )
+    sub.add_argument("--trust", metavar="WHO", help=_trust_help())
     for option, (metavar, text) in TRUST_OPTIONS.items():
         sub.add_argument(f"--{option}", metavar=metavar, help=text)
     sub.add_argument(
