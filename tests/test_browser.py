@@ -53,8 +53,10 @@ def watched(browser: Browser, server: str) -> Iterator[Watched]:
 
 
 def print_iam(*argv: str) -> dict[str, Any]:
+    """print-iam's policy for the request; the builder shows what is left to fill in as its
+    placeholders, so the CLI is asked for them too."""
     out, err = io.StringIO(), io.StringIO()
-    assert cli.run(["print-iam", *argv], out, err) == 0, err.getvalue()
+    assert cli.run(["print-iam", *argv, "--placeholders"], out, err) == 0, err.getvalue()
     result: dict[str, Any] = json.loads(out.getvalue())
     return result
 
@@ -483,7 +485,7 @@ def test_the_builder_works_from_the_keyboard_alone(browser: Browser, server: str
     tab_to(page, "#format")
     page.keyboard.press("ArrowDown")  # Terraform
     argv = ["print-iam", "--types", "rds,redshift", "--account", ACCOUNT, "--without", "fetch-metadata"]
-    argv += ["--scope", "DbUserName=alice", "--format", "terraform"]
+    argv += ["--scope", "DbUserName=alice", "--format", "terraform", "--placeholders"]  # the builder shows ${Region}
     out, err = io.StringIO(), io.StringIO()
     assert cli.run(argv, out, err) == 0, err.getvalue()
     assert page.text_content("#policy") == out.getvalue()

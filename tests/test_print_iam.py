@@ -33,9 +33,31 @@ FILLED = [
 pytestmark = pytest.mark.usefixtures("own_cache")  # a compiled-catalog cache of each test's own
 
 
+def test_a_policy_with_a_placeholder_left_is_refused_unless_asked_for() -> None:
+    """No `${...}` reaches AWS silently: print-iam refuses a policy that still holds one, naming
+    each with the option that sets it, as `stack` refuses one; `--placeholders` prints it."""
+    argv = ("print-iam", "--types", "redshift", "--assumes-roles", "db-user")
+    code, out, err = run(*argv)
+    assert (code, out) == (2, "")
+    said = "the policy still holds ${Account} (--account): give them, or --placeholders to print it so"
+    assert err == f"iam-catalog: error: {said}\n"
+    code, out, _ = run(*argv, "--account", "123456789012")
+    assert code == 0 and "${" not in out
+    for fmt in ("json", "terraform", "cloudformation"):
+        code, out, err = run(*argv, "--placeholders", "--format", fmt)
+        assert code == 0 and "{Account}" in out and "set it with --account" in err, fmt
+
+
 def test_print_iam_stdout_is_only_the_policy() -> None:
     code, out, err = run(
-        "print-iam", "--types", "rds,redshift", "--role", "teleport-db-service-role", "--assumes-roles", "db-user"
+        "print-iam",
+        "--types",
+        "rds,redshift",
+        "--role",
+        "teleport-db-service-role",
+        "--assumes-roles",
+        "db-user",
+        "--placeholders",
     )
     assert code == 0
     doc = json.loads(out)
@@ -122,7 +144,8 @@ def test_assumes_roles_lists_every_role() -> None:
 def test_optional_policies_only_on_request() -> None:
     _, out, err = run("print-iam", "--types", "elasticache-managed-users", "--account", "123456789012")
     assert "kms:Decrypt" not in out and "elasticache-managed-users/kms" in err
-    _, out, _ = run("print-iam", "--types", "elasticache-managed-users", "--account", "123456789012", "--optional")
+    argv = ("--types", "elasticache-managed-users", "--account", "123456789012", "--optional", "--placeholders")
+    _, out, _ = run("print-iam", *argv)  # its KMS key is yours to name (--var KmsKeyId=...)
     assert "kms:Decrypt" in out
 
 
@@ -153,9 +176,17 @@ def _normal(statements: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
 
 
 def test_terraform_output_parses_and_matches() -> None:
-    _, json_out, _ = run("print-iam", "--types", ALL, "--account", "123456789012", "--optional")
+    _, json_out, _ = run("print-iam", "--types", ALL, "--account", "123456789012", "--optional", "--placeholders")
     code, tf_out, _ = run(
-        "print-iam", "--types", ALL, "--account", "123456789012", "--optional", "--format", "terraform"
+        "print-iam",
+        "--types",
+        ALL,
+        "--account",
+        "123456789012",
+        "--optional",
+        "--placeholders",
+        "--format",
+        "terraform",
     )
     assert code == 0
     assert _normal(_statements_from_terraform(tf_out)) == _normal(json.loads(json_out)["Statement"])
@@ -182,10 +213,14 @@ def test_cloudformation_output_lints_and_matches(tmp_path: Path) -> None:
 def test_large_catalog_warns_and_splits_exactly(tmp_path: Path) -> None:
     catalog = str(write_catalog(tmp_path / "catalog", 12))
     types = ALL + "," + ",".join(f"synthetic-{n:03d}" for n in range(12))
-    code, out, err = run("print-iam", "--catalog", catalog, "--types", types, "--account", "123456789012")
+    code, out, err = run(
+        "print-iam", "--catalog", catalog, "--types", types, "--account", "123456789012", "--placeholders"
+    )
     assert code == 0 and "over the managed-policy limit of 6144" in err and "--split" in err
     merged = json.loads(out)
-    code, out, err = run("print-iam", "--catalog", catalog, "--types", types, "--account", "123456789012", "--split")
+    code, out, err = run(
+        "print-iam", "--catalog", catalog, "--types", types, "--account", "123456789012", "--split", "--placeholders"
+    )
     parts = json.loads(out)["Policies"]
     assert len(parts) >= 2
     # One shape for scripts whatever the size: a policy that fits is a list of one.
@@ -235,7 +270,7 @@ def test_bad_input_is_one_clear_line(argv: list[str], message: str) -> None:
 
 def test_split_names_the_values_to_narrow_when_one_statement_cannot_fit() -> None:
     scopes = [f"--scope=DbUserName=user-{n:03d}-{'x' * 60}" for n in range(120)]
-    code, out, err = run("print-iam", "--types", "rds", "--split", *scopes)
+    code, out, err = run("print-iam", "--types", "rds", "--split", "--placeholders", *scopes)
     assert (code, out) == (2, "") and len(err.splitlines()) == 1
     assert "alone is" in err and "it names 120 resources; give fewer --scope" in err
 

@@ -24,6 +24,12 @@ def configure(sub: argparse.ArgumentParser) -> None:
         help="print several policies, each within the 6,144-character managed-policy limit",
     )
     format_option(sub, FORMATS)
+    sub.add_argument(
+        "--placeholders",
+        action="store_true",
+        help="print a policy that still holds `${...}` placeholders, for you to fill in before it reaches AWS"
+        " (without it, print-iam refuses one, as `stack` does)",
+    )
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -36,6 +42,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return 1
     try:
         result = answer(catalog, request_of(args))
+        if result.unfilled and not args.placeholders:
+            how = ", ".join(f"${{{n}}} ({how_to_fill(result, n)})" for n in result.unfilled)
+            raise RequestError(f"the policy still holds {how}: give them, or --placeholders to print it so")
         documents = split_document(result.document) if args.split else [result.document]
         text, _ = FORMATS.report(
             args.format, Printed(documents, result.identity, result.services, args.split), Options()
@@ -45,7 +54,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     print(text, end="", file=out)
 
     # Everything below is for the person at the terminal; stdout stays a clean document.
-    for name in result.unfilled:
+    for name in result.unfilled:  # asked for with --placeholders
         print(f"{PROG}: note: ${{{name}}} is a placeholder: set it with {how_to_fill(result, name)}", file=err)
     for name in result.waiting:
         hint = how_to_fill(result, name)
