@@ -97,7 +97,7 @@ def _print_read_policy(args: argparse.Namespace, out: TextIO, err: TextIO) -> in
     return 0
 
 
-def _live(args: argparse.Namespace, find: Any) -> Any:
+def _live(args: argparse.Namespace, user_roles: Any) -> Any:
     from iam_catalog.deployed.live import LiveError, read_role
 
     if not args.role_name:
@@ -107,7 +107,7 @@ def _live(args: argparse.Namespace, find: Any) -> Any:
     try:
         return read_role(
             args.role_name,
-            role_names(args.assumes_roles or ()) or find,
+            user_roles,
             profile=args.profile,
             region=args.region,
             endpoint_url=args.endpoint_url,
@@ -141,7 +141,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     live = None
     if args.aws:
-        live = _live(args, find)
+        live = _live(args, given or find)
         deployed = live.deployed
         found = [] if given else list(live.trusts)
     else:

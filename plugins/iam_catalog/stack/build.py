@@ -46,6 +46,11 @@ if TYPE_CHECKING:
     from iam_catalog.printiam.request import Answer, Request
 
 
+def declared(compiled: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every variable a stack's documents may use: the catalog's and its deploy section's."""
+    return {**compiled["variables"], **compiled["deploy"]["variables"]}
+
+
 def _role(kind: str, path_and_name: str, trust: dict[str, Any], **more: Any) -> Role:
     """An IAM role's name may carry a path (`teleport/db`): IAM keeps the two apart."""
     path, name = iam_names.split_path(path_and_name)
@@ -177,7 +182,7 @@ def _trust_values(
     """Values every trust policy may use: the request's, the deployment's, the stack's options."""
     deploy = compiled["deploy"]
     known, deployed = where
-    values = Variables({**compiled["variables"], **deploy["variables"]}, {name: placeholder(name) for name in deployed})
+    values = Variables(declared(compiled), {name: placeholder(name) for name in deployed})
     values.real_defaults()
     values.values.update(result.values)
     values.values.update(
@@ -212,7 +217,7 @@ def stack(compiled: dict[str, Any], request: StackRequest) -> Stack:
     role_name, services = _role_name(compiled, request)
     print_request = copy.copy(request.request)
     print_request.role, print_request.user = role_name, None
-    known, deployed = _deployment(deploy, {**compiled["variables"], **deploy["variables"]}, print_request)
+    known, deployed = _deployment(deploy, declared(compiled), print_request)
     result = answer(compiled, print_request, deployed=list(deployed))
     left = [n for n in result.unfilled if n not in deployed]
     if left:

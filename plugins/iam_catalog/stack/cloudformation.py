@@ -3,7 +3,6 @@ deployment fills."""
 
 from __future__ import annotations
 
-from iam_catalog.catalog.kinds import DATABASE_USER, SERVICE
 from iam_catalog.iam.documents import dumps, placeholders
 from iam_catalog.printiam.formats import check_dynamic_references
 from iam_catalog.printiam.request import RequestError, shown
@@ -50,8 +49,7 @@ def _arn(logical: str) -> dict[str, Any]:
 def cloudformation(result: Stack) -> str:
     pseudo = {name: DEPLOYMENT[fact][0] for name, fact in result.deployed.items()}
     titles = " and ".join(s["title"] for s in result.answer.services)
-    account = result.account()  # the service's: the one account a stack writes today
-    service, users = account.of(SERVICE)[0], account.of(DATABASE_USER)
+    service, users = result.service_account_roles()
     resources: dict[str, Any] = {
         "ServiceRole": {
             "Type": "AWS::IAM::Role",

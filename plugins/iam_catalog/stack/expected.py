@@ -7,7 +7,7 @@ import json
 
 from iam_catalog.iam.documents import document, fill_statement, placeholders
 from iam_catalog.printiam.request import RequestError, Variables, check_value, placeholder
-from iam_catalog.stack.build import database_user_trust
+from iam_catalog.stack.build import database_user_trust, declared
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ def read_policy(
     deploy = compiled.get("deploy")
     if not deploy:
         raise RequestError("this catalog has no deploy section in its shared file: it has no read policy")
-    variables = Variables({**compiled["variables"], **deploy["variables"]})
+    variables = Variables(declared(compiled))
     checked = deploy["read_policy_roles"]
     for role in roles:
         check_value(variables.declared[checked], role, "role-name", "--role-name or --assumes-roles")

@@ -9,7 +9,7 @@ that one, and the stack gains a second account; the writers write one account's 
 
 from __future__ import annotations
 
-from iam_catalog.catalog.kinds import KINDS, SERVICE_ACCOUNT
+from iam_catalog.catalog.kinds import DATABASE_USER, KINDS, SERVICE, SERVICE_ACCOUNT
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -111,3 +111,8 @@ class Stack:
 
     def account(self, name: str = SERVICE_ACCOUNT) -> Account:
         return next(a for a in self.accounts if a.name == name)
+
+    def service_account_roles(self) -> tuple[Role, list[Role]]:
+        """The service's role and the database-user roles: the one account a stack writes today."""
+        account = self.account()
+        return account.of(SERVICE)[0], account.of(DATABASE_USER)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-from iam_catalog.catalog.kinds import DATABASE_USER, SERVICE
 from iam_catalog.iam.documents import placeholders
 from iam_catalog.printiam.formats import Block, hcl_block, hcl_string, policy_document_block, policy_names
 from iam_catalog.stack.model import DEPLOYMENT, Role, Stack
@@ -16,8 +15,7 @@ def _attribute_block(header: str, attributes: list[tuple[str, str]]) -> str:
 
 
 def terraform(result: Stack) -> str:
-    account = result.account()  # the service's: the one account a stack writes today
-    service, users = account.of(SERVICE)[0], account.of(DATABASE_USER)
+    service, users = result.service_account_roles()
     used = {
         n
         for doc in (*service.policies, service.trust, *(u.trust for u in users))
